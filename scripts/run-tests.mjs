@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Runs one test tier with node's built-in test runner (TypeScript through tsx).
+// Usage: node scripts/run-tests.mjs <dir> [--concurrency N] [extra node --test args]
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [dir, ...rest] = process.argv.slice(2);
+if (!dir) {
+  console.error('usage: run-tests.mjs <test dir> [node --test options]');
+  process.exit(2);
+}
+
+function find(d) {
+  const out = [];
+  for (const name of readdirSync(d).sort()) {
+    const p = join(d, name);
+    if (name === 'node_modules' || name === 'fixtures') continue;
+    if (statSync(p).isDirectory()) out.push(...find(p));
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+const files = find(dir);
+if (files.length === 0) {
+  console.error(`no test files under ${dir}`);
+  process.exit(1);
+}
+const r = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', ...rest, ...files],
+  { stdio: 'inherit' },
+);
+process.exit(r.status ?? 1);

@@ -1,0 +1,16 @@
+// Composition root: build the context, register, return. Nothing else happens here.
+import type * as vscode from 'vscode';
+import { Ctx } from './ctx';
+
+let ctx: Ctx | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  ctx = new Ctx(context);
+  context.subscriptions.push(ctx);
+  ctx.start();
+}
+
+export async function deactivate(): Promise<void> {
+  ctx?.dispose();
+  ctx = undefined;
+}

@@ -1,0 +1,45 @@
+// The .vsix ships only what the allow-list names, and prints its size.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { test } from 'node:test';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const vsix = `gantry-${pkg.version}.vsix`;
+
+function entries(): string[] {
+  // A .vsix is a zip; unzip -Z1 lists its entries one per line.
+  return execFileSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
+test('the vsix holds only dist, media, schemas and the manifest files', () => {
+  const allowed = [
+    /^extension\/dist\/(extension|server)\.js$/,
+    /^extension\/media\//,
+    /^extension\/schemas\//,
+    /^extension\/(package\.json|readme\.md|README\.md|LICENSE(\.txt)?|changelog\.md|CHANGELOG\.md)$/,
+    /^\[Content_Types\]\.xml$/,
+    /^extension\.vsixmanifest$/,
+  ];
+  const files = entries().filter((f) => !f.endsWith('/'));
+  const stray = files.filter((f) => !allowed.some((re) => re.test(f)));
+  assert.deepEqual(stray, [], 'files outside the allow-list');
+  assert.ok(files.includes('extension/dist/extension.js'), 'no extension bundle');
+  assert.ok(files.includes('extension/media/gantry.svg'), 'no activity-bar icon');
+  assert.ok(!files.some((f) => f.includes('node_modules')), 'node_modules shipped');
+  assert.ok(!files.some((f) => f.endsWith('.map')), 'source maps shipped');
+  const size = statSync(vsix).size;
+  console.log(`vsix: ${vsix} ${(size / 1024).toFixed(1)} KiB, ${files.length} files`);
+});
+
+test('the bundled extension needs nothing from node_modules but vscode', () => {
+  const js = readFileSync('dist/extension.js', 'utf8');
+  const requires = [...js.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+  const external = requires.filter((r) => !r.startsWith('node:') && !isBuiltin(r) && r !== 'vscode');
+  assert.deepEqual([...new Set(external)], []);
+});
+
+function isBuiltin(name: string): boolean {
+  return builtinModules.includes(name);
+}

@@ -1,0 +1,56 @@
+// Every command in package.json is registered by activate(), and every registered command is declared.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { installVscodeStub } from './helpers/vscodeStub';
+
+const record = installVscodeStub();
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+
+interface MenuItem {
+  command?: string;
+}
+
+async function activateOnce(): Promise<void> {
+  const ext = await import('../../src/extension');
+  const subscriptions: { dispose(): void }[] = [];
+  ext.activate({ subscriptions, extensionUri: {}, extensionPath: '/x' } as never);
+}
+
+test('contributes.commands and the command table agree', async () => {
+  await activateOnce();
+  const declared = new Set<string>(pkg.contributes.commands.map((c: { command: string }) => c.command));
+  const registered = new Set(record.commands.keys());
+  assert.ok(registered.size > 0, 'activate() registered no commands');
+  assert.deepEqual([...registered].filter((c) => !declared.has(c)).sort(), [], 'registered but not declared');
+  assert.deepEqual([...declared].filter((c) => !registered.has(c)).sort(), [], 'declared but not registered');
+});
+
+test('every menu entry names a declared command', () => {
+  const declared = new Set<string>(pkg.contributes.commands.map((c: { command: string }) => c.command));
+  const menus = (pkg.contributes.menus ?? {}) as Record<string, MenuItem[]>;
+  for (const [where, items] of Object.entries(menus)) {
+    for (const item of items) {
+      if (item.command) assert.ok(declared.has(item.command), `${where} uses undeclared ${item.command}`);
+    }
+  }
+});
+
+test('command ids, view ids and settings follow the naming rules', () => {
+  for (const c of pkg.contributes.commands) assert.match(c.command, /^gantry\.[a-z][A-Za-z]+$/);
+  for (const views of Object.values(pkg.contributes.views) as { id: string }[][]) {
+    for (const v of views) assert.match(v.id, /^gantry\.[a-z][A-Za-z]+$/);
+  }
+  for (const key of Object.keys(pkg.contributes.configuration.properties))
+    assert.match(key, /^gantry\.[a-z]/);
+});
+
+test('each view has welcome text for a missing kubeconfig or an empty state', () => {
+  const welcome = pkg.contributes.viewsWelcome as { view: string; contents: string }[];
+  for (const id of ['gantry.workloads', 'gantry.gpus', 'gantry.sessions']) {
+    assert.ok(
+      welcome.some((w) => w.view === id && w.contents.length > 40),
+      `no welcome text for ${id}`,
+    );
+  }
+});

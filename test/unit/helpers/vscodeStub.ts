@@ -1,0 +1,79 @@
+// A stand-in for the `vscode` module so activation code can run under node:test. It records what the
+// extension registers; every other API call returns an inert object.
+import Module from 'node:module';
+
+export interface StubRecord {
+  commands: Map<string, (...args: unknown[]) => unknown>;
+  contexts: Map<string, unknown>;
+  treeViews: string[];
+}
+
+function inert(): unknown {
+  const fn = function () {
+    return proxy;
+  };
+  const proxy: unknown = new Proxy(fn, {
+    get(_t, prop) {
+      if (prop === 'then') return undefined; // never look like a Promise
+      if (prop === Symbol.toPrimitive) return () => '';
+      if (prop === 'dispose') return () => undefined;
+      return proxy;
+    },
+    apply: () => proxy,
+    construct: () => proxy as object,
+  });
+  return proxy;
+}
+
+export function installVscodeStub(): StubRecord {
+  const record: StubRecord = { commands: new Map(), contexts: new Map(), treeViews: [] };
+  const disposable = { dispose: () => undefined };
+  const base = inert() as Record<string, unknown>;
+  const stub = new Proxy(
+    {
+      commands: {
+        registerCommand(id: string, fn: (...args: unknown[]) => unknown) {
+          if (record.commands.has(id)) throw new Error(`command ${id} registered twice`);
+          record.commands.set(id, fn);
+          return { dispose: () => record.commands.delete(id) };
+        },
+        async executeCommand(id: string, ...args: unknown[]) {
+          if (id === 'setContext') {
+            record.contexts.set(String(args[0]), args[1]);
+            return undefined;
+          }
+          return record.commands.get(id)?.(...args);
+        },
+      },
+      window: new Proxy(
+        {
+          createTreeView(id: string) {
+            record.treeViews.push(id);
+            return { ...disposable, onDidChangeVisibility: () => disposable };
+          },
+          registerTreeDataProvider(id: string) {
+            record.treeViews.push(id);
+            return disposable;
+          },
+        },
+        { get: (t, p) => (p in t ? t[p as keyof typeof t] : base) },
+      ),
+      workspace: new Proxy(
+        {
+          getConfiguration: () => ({ get: (_k: string, d: unknown) => d }),
+          onDidChangeConfiguration: () => disposable,
+          isTrusted: true,
+        },
+        { get: (t, p) => (p in t ? t[p as keyof typeof t] : base) },
+      ),
+    },
+    { get: (t, p) => (p in t ? t[p as keyof typeof t] : base) },
+  );
+  const m = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
+  const original = m._load;
+  m._load = function (request: string, ...rest: unknown[]) {
+    if (request === 'vscode') return stub;
+    return original.call(this, request, ...rest);
+  };
+  return record;
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Shared version pins and cache locations for the local test cluster.
+# Source it (". scripts/cluster/paths.sh") or run it ("paths.sh --json") to print them.
+# KUBE_VERSION, ETCD_VERSION and KWOK_VERSION override the defaults; a leading "v" is accepted.
+
+GANTRY_DEFAULT_KUBE_VERSION=1.36.3
+GANTRY_DEFAULT_ETCD_VERSION=3.6.16
+GANTRY_DEFAULT_KWOK_VERSION=0.8.0
+
+GANTRY_CACHE=${GANTRY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gantry}
+GANTRY_KUBE_VERSION=${KUBE_VERSION:-$GANTRY_DEFAULT_KUBE_VERSION}
+GANTRY_KUBE_VERSION=${GANTRY_KUBE_VERSION#v}
+GANTRY_ETCD_VERSION=${ETCD_VERSION:-$GANTRY_DEFAULT_ETCD_VERSION}
+GANTRY_ETCD_VERSION=${GANTRY_ETCD_VERSION#v}
+GANTRY_KWOK_VERSION=${KWOK_VERSION:-$GANTRY_DEFAULT_KWOK_VERSION}
+GANTRY_KWOK_VERSION=${GANTRY_KWOK_VERSION#v}
+
+GANTRY_K8S_DIR=$GANTRY_CACHE/k8s/$GANTRY_KUBE_VERSION
+GANTRY_ETCD_DIR=$GANTRY_CACHE/etcd/$GANTRY_ETCD_VERSION
+GANTRY_KWOK_DIR=$GANTRY_CACHE/kwok/$GANTRY_KWOK_VERSION
+GANTRY_K8S_BIN=$GANTRY_K8S_DIR/bin
+GANTRY_ETCD_BIN=$GANTRY_ETCD_DIR/bin
+GANTRY_KWOK_BIN=$GANTRY_KWOK_DIR/bin
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  case "${1:-}" in
+    --json)
+      printf '{"cache":"%s","kubeVersion":"%s","etcdVersion":"%s","kwokVersion":"%s","k8sBin":"%s","etcdBin":"%s","kwokBin":"%s"}\n' \
+        "$GANTRY_CACHE" "$GANTRY_KUBE_VERSION" "$GANTRY_ETCD_VERSION" "$GANTRY_KWOK_VERSION" \
+        "$GANTRY_K8S_BIN" "$GANTRY_ETCD_BIN" "$GANTRY_KWOK_BIN"
+      ;;
+    *)
+      echo "GANTRY_K8S_BIN=$GANTRY_K8S_BIN"
+      echo "GANTRY_ETCD_BIN=$GANTRY_ETCD_BIN"
+      echo "GANTRY_KWOK_BIN=$GANTRY_KWOK_BIN"
+      ;;
+  esac
+fi

@@ -1,0 +1,27 @@
+// Hover on a key: its path, type and the schema's description.
+import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { schemaAtPath, type SchemaStore } from './schema/store';
+import { shapeOf, typeName } from './schemaInfo';
+import { documentSpanAt, documentType, formatPath, keyAt, splitLines } from './yamlPath';
+
+export function hover(doc: TextDocument, pos: Position, store: SchemaStore): Hover | null {
+  const lines = splitLines(doc.getText());
+  const at = keyAt(lines, pos.line, pos.character);
+  if (!at) return null;
+  const type = documentType(lines, documentSpanAt(lines, pos.line));
+  if (!type.apiVersion || !type.kind) return null;
+  const root = store.lookup(type.apiVersion, type.kind);
+  if (!root) return null;
+  const node = at.path.length ? schemaAtPath(root, at.path) : root;
+  if (!node) return null;
+  const parent = schemaAtPath(root, at.path.slice(0, -1));
+  const last = at.path[at.path.length - 1];
+  const required = typeof last === 'string' && shapeOf(parent).required.has(last);
+  const description = shapeOf(node).description;
+  const head = `\`${formatPath(at.path)}\`: \`${typeName(node)}\`${required ? ' (required)' : ''}`;
+  return {
+    contents: { kind: MarkupKind.Markdown, value: description ? `${head}\n\n${description}` : head },
+    range: { start: { line: pos.line, character: at.start }, end: { line: pos.line, character: at.end } },
+  };
+}

@@ -1,0 +1,292 @@
+// The Gantry language server, built on a Connection it is given (main.ts makes the real one; tests pass one over
+// in-memory streams). Model: vscode-extension-samples lsp-sample/server/src/server.ts.
+//
+// Huge files (more than HUGE_LINES lines or HUGE_BYTES bytes): validated in chunks of whole YAML documents of about
+// CHUNK_LINES lines, yielding to the event loop with setImmediate between chunks and abandoning the run as soon as a
+// newer version arrives; they are debounced longer. Rules that look across documents of one file only see the
+// documents of their chunk there. A huge file that is a single YAML document is validated in one go.
+import { readFile } from 'node:fs/promises';
+import {
+  CodeActionKind,
+  CompletionItemKind,
+  TextDocumentSyncKind,
+  TextDocuments,
+  type Connection,
+  type Diagnostic,
+  type InitializeResult,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  clusterApplied,
+  clusterChanged,
+  type ClusterAppliedParams,
+  type ClusterChangedParams,
+} from '../shared/protocol';
+import { codeActions } from './codeActions';
+import { complete } from './completion';
+import { hover } from './hover';
+import { ValidationScheduler } from './scheduler';
+import { SchemaStore } from './schema/store';
+import { documentSymbols } from './symbols';
+import { Validator, type ClusterFacts } from './validation/api';
+
+export const HUGE_LINES = 20_000;
+export const HUGE_BYTES = 2 * 1024 * 1024;
+export const CHUNK_LINES = 2_000;
+
+export interface ServerOptions {
+  /** Folder of the bundled schemas (`schemas/`). */
+  schemasDir?: string;
+  /** The bundled store itself (tests); wins over schemasDir. */
+  bundled?: SchemaStore;
+  /** Quiet time after a change before validating (ms). Opening a document validates at once. */
+  debounceMs?: number;
+  /** Thresholds of the chunked mode (tests lower them). */
+  hugeLines?: number;
+  hugeBytes?: number;
+  chunkLines?: number;
+}
+
+export interface GantryServer {
+  /** Current schemas (after clusterChanged). */
+  readonly store: SchemaStore;
+  dispose(): void;
+}
+
+/** The languages validated: the client sends only YAML, but a generic client may send anything it has open. */
+const LANGUAGES = new Set(['yaml', 'yml']);
+
+/** A chunk of whole YAML documents of a huge file. */
+interface Chunk {
+  line: number;
+  text: string;
+}
+
+const docMarker = /^---(?:\s|$)/;
+
+export function splitChunks(text: string, chunkLines: number): Chunk[] {
+  const lines = text.split(/\r\n|\r|\n/);
+  const chunks: Chunk[] = [];
+  let start = 0;
+  for (let l = 1; l < lines.length; l++) {
+    if (l - start >= chunkLines && docMarker.test(lines[l]!)) {
+      chunks.push({ line: start, text: lines.slice(start, l).join('\n') });
+      start = l;
+    }
+  }
+  chunks.push({ line: start, text: lines.slice(start).join('\n') });
+  return chunks;
+}
+
+function shiftRange<T extends { start: { line: number }; end: { line: number } }>(r: T, by: number): T {
+  return { ...r, start: { ...r.start, line: r.start.line + by }, end: { ...r.end, line: r.end.line + by } };
+}
+
+function shiftDiagnostic(d: Diagnostic, by: number): Diagnostic {
+  if (by === 0) return d;
+  const out: Diagnostic = { ...d, range: shiftRange(d.range, by) };
+  const data = d.data as { fixes?: { edits: { range: Diagnostic['range'] }[] }[] } | undefined;
+  if (data && Array.isArray(data.fixes)) {
+    out.data = {
+      ...data,
+      fixes: data.fixes.map((f) => ({
+        ...f,
+        edits: f.edits.map((e) => ({ ...e, range: shiftRange(e.range, by) })),
+      })),
+    };
+  }
+  return out;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function createServer(connection: Connection, opts: ServerOptions = {}): GantryServer {
+  const documents = new TextDocuments(TextDocument);
+  const hugeLines = opts.hugeLines ?? HUGE_LINES;
+  const hugeBytes = opts.hugeBytes ?? HUGE_BYTES;
+  const chunkLines = opts.chunkLines ?? CHUNK_LINES;
+  const debounceMs = opts.debounceMs ?? 150;
+
+  let bundledStore: SchemaStore | undefined = opts.bundled;
+  const bundled = (): SchemaStore => {
+    if (!bundledStore) {
+      try {
+        if (!opts.schemasDir) throw new Error('no schemas folder given');
+        bundledStore = SchemaStore.fromBundled(opts.schemasDir);
+      } catch (e) {
+        connection.console.error(`Cannot load the bundled schemas from ${opts.schemasDir}: ${message(e)}`);
+        bundledStore = SchemaStore.fromOpenApiV3({});
+      }
+    }
+    return bundledStore;
+  };
+
+  // Live stores by cluster: switching back to a cluster seen before reuses its schemas.
+  const liveStores = new Map<string, SchemaStore>();
+  let current: { clusterId: string | null; store?: SchemaStore; facts?: ClusterFacts } = { clusterId: null };
+  const store = (): SchemaStore => current.store ?? bundled();
+
+  // One Validator per document and chunk: it keeps results of unchanged YAML documents between edits.
+  const validators = new Map<string, Validator[]>();
+  const validatorFor = (uri: string, chunk: number): Validator => {
+    let list = validators.get(uri);
+    if (!list) validators.set(uri, (list = []));
+    return (list[chunk] ??= new Validator(store(), current.facts));
+  };
+
+  const isHuge = (text: string): boolean => {
+    if (text.length > hugeBytes) return true;
+    let n = 0;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) if (++n > hugeLines) return true;
+    return false;
+  };
+
+  const scheduler = new ValidationScheduler<TextDocument>(
+    {
+      current: (uri) => documents.get(uri),
+      validate: async (doc, isStale) => {
+        const text = doc.getText();
+        if (!isHuge(text)) return validatorFor(doc.uri, 0).validate(text);
+        const out: Diagnostic[] = [];
+        const chunks = splitChunks(text, chunkLines);
+        const list = validators.get(doc.uri);
+        if (list && list.length > chunks.length) list.length = chunks.length;
+        for (let i = 0; i < chunks.length; i++) {
+          await yieldToEventLoop();
+          if (isStale()) return undefined;
+          const c = chunks[i]!;
+          for (const d of validatorFor(doc.uri, i).validate(c.text)) out.push(shiftDiagnostic(d, c.line));
+        }
+        return out;
+      },
+      publish: (uri, version, diagnostics) => void connection.sendDiagnostics({ uri, version, diagnostics }),
+      onError: (uri, e) =>
+        connection.console.error(
+          `Validating ${uri} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+        ),
+    },
+    debounceMs,
+  );
+
+  const wanted = (doc: TextDocument): boolean => LANGUAGES.has(doc.languageId);
+  const delayFor = (doc: TextDocument): number =>
+    doc.getText().length > hugeBytes || doc.lineCount > hugeLines ? Math.max(debounceMs, 500) : debounceMs;
+
+  // onDidChangeContent fires right after onDidOpen for the opened version too; that one is validated at once.
+  const openedVersion = new Map<string, number>();
+  documents.onDidOpen((e) => {
+    openedVersion.set(e.document.uri, e.document.version);
+    if (wanted(e.document)) scheduler.schedule(e.document.uri, 0);
+  });
+  documents.onDidChangeContent((e) => {
+    if (openedVersion.get(e.document.uri) === e.document.version) return;
+    if (wanted(e.document)) scheduler.schedule(e.document.uri, delayFor(e.document));
+  });
+  documents.onDidClose((e) => {
+    openedVersion.delete(e.document.uri);
+    scheduler.forget(e.document.uri);
+    validators.delete(e.document.uri);
+    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  const revalidateAll = (): void => {
+    validators.clear();
+    for (const doc of documents.all()) if (wanted(doc)) scheduler.schedule(doc.uri, 0);
+  };
+
+  const loadLive = async (params: ClusterChangedParams): Promise<SchemaStore | undefined> => {
+    if (!params.schemas) return undefined;
+    const docs =
+      'docs' in params.schemas
+        ? params.schemas.docs
+        : (JSON.parse(await readFile(params.schemas.file, 'utf8')) as Record<string, unknown>);
+    return bundled().overlay(SchemaStore.fromOpenApiV3(docs));
+  };
+
+  let clusterSeq = 0;
+  connection.onNotification(clusterChanged, async (params: ClusterChangedParams) => {
+    const seq = ++clusterSeq;
+    let error: string | undefined;
+    let live: SchemaStore | undefined;
+    try {
+      live = await loadLive(params);
+    } catch (e) {
+      error = `Cannot read the schemas of cluster ${params.clusterId ?? ''}: ${message(e)}`;
+      connection.console.error(error);
+    }
+    // A later notification overtook this one while its schemas were being read.
+    if (seq !== clusterSeq) return;
+    const id = params.clusterId;
+    if (id !== null && live) {
+      liveStores.delete(id);
+      liveStores.set(id, live);
+      // A few clusters are kept; the least recently used is dropped.
+      while (liveStores.size > 4) liveStores.delete(liveStores.keys().next().value as string);
+    }
+    const storeForCluster = id !== null ? liveStores.get(id) : undefined;
+    current = { clusterId: id, store: storeForCluster, facts: params.facts };
+    revalidateAll();
+    const applied: ClusterAppliedParams = {
+      clusterId: id,
+      kinds: store().kinds().length,
+      live: storeForCluster !== undefined,
+      ...(error ? { error } : {}),
+    };
+    void connection.sendNotification(clusterApplied, applied);
+  });
+
+  connection.onInitialize((): InitializeResult => ({
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      completionProvider: { triggerCharacters: [' '] },
+      hoverProvider: true,
+      documentSymbolProvider: { label: 'Gantry' },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+    },
+    serverInfo: { name: 'gantry' },
+  }));
+
+  const withDoc = <T>(uri: string, empty: T, f: (doc: TextDocument) => T): T => {
+    const doc = documents.get(uri);
+    if (!doc || !wanted(doc)) return empty;
+    try {
+      return f(doc);
+    } catch (e) {
+      connection.console.error(
+        `Request on ${uri} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+      );
+      return empty;
+    }
+  };
+  connection.onCompletion((p) =>
+    withDoc(p.textDocument.uri, null, (doc) => {
+      const list = complete(doc, p.position, store());
+      // Typing a space offers completion only where a value goes (`restartPolicy: |`), not after every word.
+      if (
+        p.context?.triggerCharacter === ' ' &&
+        !list.items.every((i) => i.kind === CompletionItemKind.Value)
+      ) {
+        return null;
+      }
+      return list;
+    }),
+  );
+  connection.onHover((p) => withDoc(p.textDocument.uri, null, (doc) => hover(doc, p.position, store())));
+  connection.onDocumentSymbol((p) => withDoc(p.textDocument.uri, [], (doc) => documentSymbols(doc)));
+  connection.onCodeAction((p) => withDoc(p.textDocument.uri, [], () => codeActions(p)));
+  connection.onShutdown(() => scheduler.dispose());
+
+  documents.listen(connection);
+  connection.listen();
+
+  return {
+    get store() {
+      return store();
+    },
+    dispose: () => scheduler.dispose(),
+  };
+}

@@ -1,0 +1,53 @@
+// The Gantry client <-> language server protocol, declared once and imported by both sides
+// (src/lsp/ and src/server/). No vscode and no server imports here: plain method names and JSON shapes.
+// Model: rust-analyzer editors/code/src/lsp_ext.ts.
+
+/** What the server needs to know about a cluster for its rules (GANTRY1xx). Mirrors the validator's ClusterFacts. */
+export interface ClusterFactsPayload {
+  nodes: {
+    name: string;
+    labels: Record<string, string>;
+    allocatable: Record<string, string>;
+    taints: { key: string; value?: string; effect: string }[];
+    unschedulable?: boolean;
+  }[];
+  localQueues: { namespace: string; name: string }[];
+  defaultNamespace: string;
+}
+
+/**
+ * Live schemas of a cluster. Either the `/openapi/v3` group-version documents themselves, keyed by their path
+ * (`api/v1`, `apis/kubeflow.org/v1`...), or the path of a JSON file holding that same map (the cache written by
+ * src/k8s/openapi.ts), which the server reads itself so that megabytes of schema don't cross the IPC channel.
+ */
+export type LiveSchemas = { docs: Record<string, unknown> } | { file: string };
+
+/**
+ * Client -> server notification: the current cluster changed (context switch, reconnect, CRDs installed).
+ * `clusterId: null` means "no cluster": validate with the bundled schemas only and no cluster facts.
+ * Live schemas win over the bundled ones for the kinds they define; the server remembers them per clusterId,
+ * so switching back to a cluster seen before needs no `schemas`. Every open document is revalidated.
+ */
+export const clusterChanged = 'gantry/clusterChanged';
+export interface ClusterChangedParams {
+  clusterId: string | null;
+  schemas?: LiveSchemas;
+  facts?: ClusterFactsPayload;
+}
+
+/** Server -> client notification sent after a clusterChanged was applied (or failed to load its schemas). */
+export const clusterApplied = 'gantry/clusterApplied';
+export interface ClusterAppliedParams {
+  clusterId: string | null;
+  /** Number of (apiVersion, kind) pairs the server validates against now. */
+  kinds: number;
+  /** True when live schemas of this cluster are in use. */
+  live: boolean;
+  /** Set when the live schemas could not be read; the server then keeps validating with the bundled ones. */
+  error?: string;
+}
+
+/** Diagnostic codes the server offers quick fixes for (the codes belong to the validator). */
+export const DiagnosticCodes = {
+  limitBelowRequest: 'GANTRY102',
+} as const;

@@ -1,0 +1,407 @@
+// Combines discovery and watch caches into what the core tree model consumes: a snapshot of every
+// watched object by kind, and batched change sets. Picks up CRDs installed later by watching
+// CustomResourceDefinitions (or, when that is forbidden, re-running discovery on a slow timer).
+import { kindKey, type KindRef, type KubeObject } from '../core/kube';
+import { DisposableStore, Emitter, type Disposable } from '../core/lifecycle';
+import { CORE_KINDS, type ClusterConnection, type NamespaceScope } from './connection';
+import type { DiscoveredKinds } from './discovery';
+import { fail, ok, type K8sError, type Result } from './errors';
+import { isEmptyChangeSet, realTimers, type ChangeSet, type Timers } from './timing';
+import type { WatchCache, WatchHealth } from './watchCache';
+
+export interface WantedKind {
+  readonly group: string;
+  readonly kind: string;
+}
+
+export interface ModelSourceOptions {
+  /** Workload kinds to show (e.g. from core/kinds.ts); those the cluster does not serve are skipped. */
+  readonly workloadKinds: readonly WantedKind[];
+  readonly scope: NamespaceScope;
+  /** Watch Warning events for reasons in the tree (default true). */
+  readonly warningEvents?: boolean;
+  /** Watch nodes for GPU capacity (default true). */
+  readonly nodes?: boolean;
+  readonly timers?: Timers;
+  /** Coalescing window across kinds (ms). */
+  readonly batchMs?: number;
+  /** Re-run discovery this often when CRDs cannot be watched (ms). */
+  readonly rediscoverMs?: number;
+}
+
+/** Overall state of the live data of one context. */
+export type SourceHealth =
+  | { readonly state: 'connecting' }
+  | { readonly state: 'connected' }
+  | { readonly state: 'reconnecting'; readonly since: number; readonly lastError: K8sError }
+  | { readonly state: 'failed'; readonly error: K8sError }
+  | { readonly state: 'stopped' };
+
+export interface ModelSnapshot {
+  readonly context: string;
+  readonly scope: NamespaceScope;
+  /** Workload kinds being watched (served by the cluster), in the order asked for. */
+  readonly workloadKinds: readonly KindRef[];
+  /** Every watched object by kindKey ('Pod', 'Node', 'Event', 'PyTorchJob.kubeflow.org', ...) then uid. */
+  readonly objects: ReadonlyMap<string, ReadonlyMap<string, KubeObject>>;
+  /** Per kindKey: the watch state (forbidden kinds show here). */
+  readonly health: ReadonlyMap<string, WatchHealth>;
+  /** Sentences for the UI about what is not shown and why. */
+  readonly notes: readonly string[];
+}
+
+export interface ModelChange {
+  readonly kind: KindRef;
+  readonly changes: ChangeSet<KubeObject>;
+}
+
+interface KindWatch {
+  readonly kind: KindRef;
+  readonly handles: ({ cache: WatchCache } & Disposable)[];
+  readonly subs: DisposableStore;
+}
+
+export class ClusterModelSource implements Disposable {
+  private readonly _store = new DisposableStore();
+  private readonly _watches = new Map<string, KindWatch>();
+  private readonly _onDidChange = new Emitter<readonly ModelChange[]>();
+  private readonly _onDidChangeHealth = new Emitter<SourceHealth>();
+  private readonly _onDidChangeKinds = new Emitter<readonly KindRef[]>();
+  private readonly _timers: Timers;
+  private _pending = new Map<string, { kind: KindRef; sets: ChangeSet<KubeObject>[] }>();
+  private _flushTimer: unknown;
+  private _scope: NamespaceScope;
+  private _workloadKinds: KindRef[] = [];
+  private _discovered?: DiscoveredKinds;
+  private _health: SourceHealth = { state: 'connecting' };
+  private _rediscoverTimer: unknown;
+  private _rediscovering?: Promise<void>;
+  private _rediscoverAgain = false;
+  private _disposed = false;
+  private _crds?: WatchCache;
+
+  /** Batched changes across kinds, after the initial sync (the snapshot holds the initial state). */
+  readonly onDidChange = this._onDidChange.event;
+  readonly onDidChangeHealth = this._onDidChangeHealth.event;
+  /** The set of served workload kinds changed (a CRD was installed or removed). */
+  readonly onDidChangeKinds = this._onDidChangeKinds.event;
+
+  constructor(
+    private readonly _conn: ClusterConnection,
+    private readonly _opts: ModelSourceOptions,
+  ) {
+    this._timers = _opts.timers ?? realTimers;
+    this._scope = _opts.scope;
+    this._store.add(this._onDidChange);
+    this._store.add(this._onDidChangeHealth);
+    this._store.add(this._onDidChangeKinds);
+  }
+
+  get health(): SourceHealth {
+    return this._health;
+  }
+
+  get scope(): NamespaceScope {
+    return this._scope;
+  }
+
+  get workloadKinds(): readonly KindRef[] {
+    return this._workloadKinds;
+  }
+
+  /**
+   * Connects: checks the credentials, resolves the namespace scope, runs discovery and starts every watch,
+   * then waits for the first list of each. Fails (as a value) only when the cluster cannot be used at all.
+   */
+  async start(signal?: AbortSignal): Promise<Result<ModelSnapshot>> {
+    const probe = await this._conn.probe(signal);
+    if (!probe.ok) return this.failed(probe.error);
+    const [scope, disc] = await Promise.all([
+      this._conn.resolveScope(this._opts.scope, signal),
+      this._conn.discover(signal),
+    ]);
+    if (!scope.ok) return this.failed(scope.error);
+    if (!disc.ok) return this.failed(disc.error);
+    if (this._disposed) return fail({ kind: 'cancelled', message: 'The connection was closed.' });
+    this._scope = scope.value;
+    this._discovered = disc.value;
+    this._workloadKinds = disc.value.pick(this._opts.workloadKinds);
+
+    const fixed: KindRef[] = [CORE_KINDS.pod];
+    if (this._opts.nodes !== false) fixed.push(CORE_KINDS.node);
+    if (this._opts.warningEvents !== false) fixed.push(CORE_KINDS.event);
+    for (const k of [...fixed, ...this._workloadKinds]) this.startKind(k);
+    this.watchCrds();
+
+    await Promise.all([...this._watches.values()].flatMap((w) => w.handles.map((h) => h.cache.whenSynced())));
+    this.flushPending(false); // the initial lists are in the snapshot; do not replay them as changes
+    this.recomputeHealth();
+    return ok(this.snapshot());
+  }
+
+  private failed(error: K8sError): Result<ModelSnapshot> {
+    this.setHealth({ state: 'failed', error });
+    return fail(error);
+  }
+
+  private namespacesFor(kind: KindRef): (string | undefined)[] {
+    if (!kind.namespaced || this._scope.kind === 'all') return [undefined];
+    return [...this._scope.namespaces];
+  }
+
+  private startKind(kind: KindRef): void {
+    const key = kindKey(kind);
+    if (this._watches.has(key)) return;
+    const subs = new DisposableStore();
+    const handles = this.namespacesFor(kind).map((namespace) =>
+      this._conn.watch({
+        kind,
+        namespace,
+        fieldSelector: kind === CORE_KINDS.event ? 'type=Warning' : undefined,
+      }),
+    );
+    for (const h of handles) {
+      subs.add(h.cache.onDidChange((c) => this.enqueue(kind, c)));
+      subs.add(h.cache.onDidChangeHealth(() => this.recomputeHealth()));
+    }
+    this._watches.set(key, { kind, handles, subs });
+  }
+
+  private stopKind(key: string): void {
+    const w = this._watches.get(key);
+    if (!w) return;
+    this._watches.delete(key);
+    w.subs.dispose();
+    for (const h of w.handles) h.dispose();
+  }
+
+  /** CRDs installed or removed later: re-run discovery when the CRD list changes. */
+  private watchCrds(): void {
+    const h = this._conn.watch({ kind: CORE_KINDS.crd });
+    this._store.add(h);
+    this._crds = h.cache;
+    let initial = true;
+    this._store.add(
+      h.cache.onDidChange(() => {
+        if (initial) return;
+        this.scheduleRediscover(300);
+      }),
+    );
+    void h.cache.whenSynced().then((err) => {
+      initial = false;
+      if (err?.kind === 'forbidden' || h.cache.health.state === 'forbidden') {
+        // Cannot watch CRDs: a lightweight discovery every few minutes instead.
+        this.scheduleRediscover(this._opts.rediscoverMs ?? 5 * 60_000, true);
+      }
+    });
+  }
+
+  private scheduleRediscover(ms: number, repeat = false): void {
+    if (this._disposed) return;
+    if (this._rediscoverTimer !== undefined) this._timers.clearTimeout(this._rediscoverTimer);
+    this._rediscoverTimer = this._timers.setTimeout(() => {
+      this._rediscoverTimer = undefined;
+      void this.rediscover().then(() => {
+        if (repeat) this.scheduleRediscover(ms, true);
+      });
+    }, ms);
+  }
+
+  /** Runs discovery again and starts/stops watches for workload kinds that appeared/disappeared. */
+  async rediscover(): Promise<void> {
+    if (this._rediscovering) {
+      this._rediscoverAgain = true;
+      return this._rediscovering;
+    }
+    this._rediscovering = (async () => {
+      do {
+        this._rediscoverAgain = false;
+        const disc = await this._conn.discover();
+        if (this._disposed || !disc.ok) return;
+        const before = this._discovered?.signature();
+        this._discovered = disc.value;
+        if (before === disc.value.signature()) {
+          // An established CRD can reach discovery a moment later: look once more shortly.
+          if (this.pendingCrdKinds().length > 0) this.scheduleRediscover(1000);
+          continue;
+        }
+        const next = disc.value.pick(this._opts.workloadKinds);
+        const nextKeys = new Set(next.map(kindKey));
+        for (const k of this._workloadKinds) {
+          const key = kindKey(k);
+          if (!nextKeys.has(key)) this.stopKind(key);
+        }
+        for (const k of next) {
+          const cur = this._watches.get(kindKey(k));
+          if (cur && cur.kind.version !== k.version) this.stopKind(kindKey(k));
+          this.startKind(k);
+        }
+        this._workloadKinds = next;
+        this._onDidChangeKinds.fire(next);
+        this.recomputeHealth();
+      } while (this._rediscoverAgain && !this._disposed);
+    })().finally(() => (this._rediscovering = undefined));
+    return this._rediscovering;
+  }
+
+  /** Wanted kinds defined by an established CRD that discovery does not list yet. */
+  private pendingCrdKinds(): WantedKind[] {
+    const crds = this._crds ? [...this._crds.items()] : [];
+    const out: WantedKind[] = [];
+    for (const crd of crds) {
+      const spec = crd.spec as { group?: string; names?: { kind?: string } } | undefined;
+      const group = spec?.group ?? '';
+      const kind = spec?.names?.kind ?? '';
+      const established = (crd.status?.conditions as { type: string; status: string }[] | undefined)?.some(
+        (c) => c.type === 'Established' && c.status === 'True',
+      );
+      if (
+        established &&
+        this._opts.workloadKinds.some((w) => w.group === group && w.kind === kind) &&
+        !this._discovered?.get(group, kind)
+      ) {
+        out.push({ group, kind });
+      }
+    }
+    return out;
+  }
+
+  private enqueue(kind: KindRef, c: ChangeSet<KubeObject>): void {
+    const key = kindKey(kind);
+    let p = this._pending.get(key);
+    if (!p) {
+      p = { kind, sets: [] };
+      this._pending.set(key, p);
+    }
+    p.sets.push(c);
+    if (this._flushTimer === undefined) {
+      this._flushTimer = this._timers.setTimeout(() => {
+        this._flushTimer = undefined;
+        this.flushPending(true);
+      }, this._opts.batchMs ?? 30);
+    }
+  }
+
+  private flushPending(emit: boolean): void {
+    if (this._flushTimer !== undefined) {
+      this._timers.clearTimeout(this._flushTimer);
+      this._flushTimer = undefined;
+    }
+    const pending = this._pending;
+    this._pending = new Map();
+    if (!emit || this._disposed) return;
+    const out: ModelChange[] = [];
+    for (const { kind, sets } of pending.values()) {
+      const merged = sets.length === 1 ? sets[0]! : mergeChangeSets(sets);
+      if (!isEmptyChangeSet(merged)) out.push({ kind, changes: merged });
+    }
+    if (out.length) this._onDidChange.fire(out);
+  }
+
+  private setHealth(h: SourceHealth): void {
+    const prev = this._health;
+    if (prev.state === h.state && h.state !== 'reconnecting' && h.state !== 'failed') return;
+    this._health = h;
+    this._onDidChangeHealth.fire(h);
+  }
+
+  private recomputeHealth(): void {
+    if (this._disposed) return;
+    let reconnecting: { since: number; lastError: K8sError } | undefined;
+    let connecting = false;
+    for (const w of this._watches.values()) {
+      for (const h of w.handles) {
+        const s = h.cache.health;
+        if (s.state === 'reconnecting' && (!reconnecting || s.since < reconnecting.since)) {
+          reconnecting = { since: s.since, lastError: s.lastError };
+        }
+        if (s.state === 'connecting') connecting = true;
+      }
+    }
+    if (reconnecting) this.setHealth({ state: 'reconnecting', ...reconnecting });
+    else if (connecting) this.setHealth({ state: 'connecting' });
+    else this.setHealth({ state: 'connected' });
+  }
+
+  /** The current state of everything watched. Maps are fresh copies. */
+  snapshot(): ModelSnapshot {
+    const objects = new Map<string, Map<string, KubeObject>>();
+    const health = new Map<string, WatchHealth>();
+    const notes: string[] = [];
+    if (this._scope.kind === 'some' && this._scope.note) notes.push(this._scope.note);
+    for (const [key, w] of this._watches) {
+      const m = new Map<string, KubeObject>();
+      let worst: WatchHealth | undefined;
+      for (const h of w.handles) {
+        for (const o of h.cache.items()) m.set(o.metadata.uid!, o);
+        const s = h.cache.health;
+        if (!worst || rank(s) > rank(worst)) worst = s;
+      }
+      objects.set(key, m);
+      if (worst) health.set(key, worst);
+      if (worst?.state === 'forbidden') notes.push(forbiddenNote(w.kind, this._scope));
+    }
+    return {
+      context: this._conn.context.name,
+      scope: this._scope,
+      workloadKinds: this._workloadKinds,
+      objects,
+      health,
+      notes,
+    };
+  }
+
+  /** Objects of one kind (by kindKey) without copying the whole snapshot. */
+  *objectsOf(key: string): IterableIterator<KubeObject> {
+    const w = this._watches.get(key);
+    if (!w) return;
+    for (const h of w.handles) yield* h.cache.items();
+  }
+
+  dispose(): void {
+    if (this._disposed) return;
+    this._disposed = true;
+    if (this._flushTimer !== undefined) this._timers.clearTimeout(this._flushTimer);
+    if (this._rediscoverTimer !== undefined) this._timers.clearTimeout(this._rediscoverTimer);
+    for (const key of [...this._watches.keys()]) this.stopKind(key);
+    this._health = { state: 'stopped' };
+    this._store.dispose();
+  }
+}
+
+function rank(h: WatchHealth): number {
+  return { connected: 0, stopped: 0, connecting: 1, reconnecting: 2, forbidden: 3 }[h.state];
+}
+
+function forbiddenNote(kind: KindRef, scope: NamespaceScope): string {
+  if (kind.kind === 'Node') return 'Listing nodes is forbidden, so GPU capacity per node is not shown.';
+  const where = !kind.namespaced
+    ? ''
+    : scope.kind === 'all'
+      ? ' across all namespaces'
+      : ' in some namespaces';
+  return `Listing ${kind.plural}${where} is forbidden.`;
+}
+
+/** Merges consecutive change sets of one kind with the same rules as ChangeBatcher. */
+export function mergeChangeSets(sets: readonly ChangeSet<KubeObject>[]): ChangeSet<KubeObject> {
+  const added = new Map<string, KubeObject>();
+  const modified = new Map<string, KubeObject>();
+  const deleted = new Map<string, KubeObject>();
+  for (const s of sets) {
+    for (const [k, v] of s.deleted) {
+      if (added.delete(k)) continue;
+      modified.delete(k);
+      deleted.set(k, v);
+    }
+    for (const [k, v] of s.added) {
+      if (deleted.delete(k)) modified.set(k, v);
+      else added.set(k, v);
+    }
+    for (const [k, v] of s.modified) {
+      if (added.has(k)) added.set(k, v);
+      else modified.set(k, v);
+    }
+  }
+  return { added, modified, deleted };
+}

@@ -1,0 +1,278 @@
+// One context's connection settings: a KubeConfig of its own (pitfall 6: never setCurrentContext on a
+// KubeConfig with live clients) and raw HTTP requests with the options client-node applies (TLS, proxy,
+// auth, exec plugins). Raw requests keep the apiserver's Status message (client-node's Watch drops it)
+// and let the watch cache control timeouts itself.
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as k8s from '@kubernetes/client-node';
+import { ApiStatusError, classifyError, fail, ok, type K8sError, type Result } from './errors';
+import { type CachingExecAuth, EXEC_PROVIDER, TOKEN_FILE_PROVIDER, type ExecConfig } from './execAuth';
+import type { KubeconfigContext, MergedKubeconfig, RawEntry } from './kubeconfig';
+
+export interface ContextConfig {
+  readonly kc: k8s.KubeConfig;
+  readonly context: KubeconfigContext;
+  readonly server: string;
+  readonly exec?: ExecConfig;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** Builds a fresh KubeConfig holding only `contextName`, with its cluster and user. */
+export function buildKubeConfig(
+  cfg: MergedKubeconfig,
+  contextName: string,
+  auth: CachingExecAuth,
+): Result<ContextConfig> {
+  const context = cfg.contexts.find((c) => c.name === contextName);
+  if (!context) {
+    return fail({ kind: 'config', message: `The kubeconfig has no context named "${contextName}".` });
+  }
+  const rawCluster = cfg.clusters.get(context.cluster);
+  const server = str(rawCluster?.server);
+  if (!rawCluster || !server) {
+    return fail({
+      kind: 'config',
+      message: `Context "${context.name}" uses cluster "${context.cluster}", which has no server in the kubeconfig.`,
+    });
+  }
+  const rawUser: RawEntry = cfg.users.get(context.user) ?? {};
+  const exec = rawUser.exec && typeof rawUser.exec === 'object' ? (rawUser.exec as ExecConfig) : undefined;
+  const tokenFile = str(rawUser.tokenFile) ?? str(rawUser['token-file']);
+  let authProvider: unknown = rawUser['auth-provider'] ?? undefined;
+  if (exec) authProvider = { name: EXEC_PROVIDER, config: { gantryExec: exec } };
+  else if (!str(rawUser.token) && tokenFile)
+    authProvider = { name: TOKEN_FILE_PROVIDER, config: { gantryTokenFile: tokenFile } };
+
+  const cluster: k8s.Cluster = {
+    name: context.cluster,
+    server: server.replace(/\/$/, ''),
+    caData: str(rawCluster['certificate-authority-data']),
+    caFile: str(rawCluster['certificate-authority']),
+    skipTLSVerify: rawCluster['insecure-skip-tls-verify'] === true,
+    tlsServerName: str(rawCluster['tls-server-name']),
+    proxyUrl: str(rawCluster['proxy-url']),
+  };
+  const userName = context.user || 'gantry-anonymous';
+  const user: k8s.User = {
+    name: userName,
+    certData: str(rawUser['client-certificate-data']),
+    certFile: str(rawUser['client-certificate']),
+    keyData: str(rawUser['client-key-data']),
+    keyFile: str(rawUser['client-key']),
+    token: str(rawUser.token),
+    username: str(rawUser.username),
+    password: str(rawUser.password),
+    impersonateUser: str(rawUser.as),
+    authProvider,
+  };
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: [cluster],
+    users: [user],
+    contexts: [{ name: context.name, cluster: cluster.name, user: userName, namespace: context.namespace }],
+    currentContext: context.name,
+  });
+  kc.addAuthenticator(auth);
+  return ok({ kc, context, server: cluster.server, exec });
+}
+
+export interface RequestOptions {
+  readonly query?: Record<string, string | number | boolean | undefined>;
+  readonly body?: unknown;
+  readonly contentType?: string;
+  readonly accept?: string;
+  readonly signal?: AbortSignal;
+  /** Whole-request timeout for non-streaming requests (ms). */
+  readonly timeoutMs?: number;
+}
+
+interface Applied {
+  agent: http.Agent;
+  headers: Record<string, string>;
+  until: number;
+}
+
+const APPLIED_TTL_MS = 5 * 60_000;
+
+/** HTTP to one cluster with one context's credentials. */
+export class KubeTransport {
+  private _applied?: Promise<Applied>;
+  private readonly _agents = new Set<http.Agent>();
+  private _disposed = false;
+
+  constructor(
+    readonly config: ContextConfig,
+    private readonly _auth: CachingExecAuth,
+    private readonly _now: () => number = Date.now,
+  ) {}
+
+  get server(): string {
+    return this.config.server;
+  }
+
+  dispose(): void {
+    this._disposed = true;
+    for (const a of this._agents) a.destroy();
+    this._agents.clear();
+  }
+
+  /** Forget cached credentials and connections (after a 401). */
+  invalidate(): void {
+    this._applied = undefined;
+    this._auth.invalidate();
+  }
+
+  private async applied(): Promise<Applied> {
+    const cur = this._applied;
+    if (cur) {
+      const a = await cur.catch(() => undefined);
+      if (a && a.until > this._now()) return a;
+      if (this._applied === cur) this._applied = undefined;
+    }
+    if (!this._applied) {
+      const p = this.apply();
+      this._applied = p;
+      p.catch(() => {
+        if (this._applied === p) this._applied = undefined;
+      });
+    }
+    return this._applied;
+  }
+
+  private async apply(): Promise<Applied> {
+    const opts: https.RequestOptions = {};
+    await this.config.kc.applyToHTTPSOptions(opts);
+    const cluster = this.config.kc.getCurrentCluster();
+    let agent = opts.agent as http.Agent;
+    if (cluster && !cluster.proxyUrl) {
+      // client-node's agent has no keep-alive; requests to one apiserver reuse connections here.
+      agent.destroy();
+      agent = this.server.startsWith('http:')
+        ? new http.Agent({ keepAlive: true })
+        : new https.Agent({
+            keepAlive: true,
+            ca: opts.ca,
+            cert: opts.cert,
+            key: opts.key,
+            pfx: opts.pfx,
+            passphrase: opts.passphrase,
+            servername: opts.servername,
+            ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
+          });
+    }
+    this._agents.add(agent);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.headers ?? {})) {
+      if (typeof v === 'string' || typeof v === 'number') headers[k] = String(v);
+    }
+    if (opts.auth) headers.Authorization = 'Basic ' + Buffer.from(opts.auth).toString('base64');
+    const user = this.config.kc.getCurrentUser()?.name;
+    const exp = user ? this._auth.expiresAt(user) : undefined;
+    return { agent, headers, until: Math.min(this._now() + APPLIED_TTL_MS, exp ?? Infinity) };
+  }
+
+  private url(path: string, query?: RequestOptions['query']): URL {
+    const u = new URL(this.server + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+    return u;
+  }
+
+  /** Starts a request and resolves with the response head (status 200..299) or an error value. */
+  private async open(
+    method: string,
+    path: string,
+    o: RequestOptions,
+    retried = false,
+  ): Promise<Result<http.IncomingMessage>> {
+    if (this._disposed) return fail({ kind: 'cancelled', message: 'The connection was closed.' });
+    let a: Applied;
+    try {
+      a = await this.applied();
+    } catch (e) {
+      return fail(classifyError(e, this.server));
+    }
+    const url = this.url(path, o.query);
+    const body =
+      o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+    const headers: Record<string, string> = { Accept: o.accept ?? 'application/json', ...a.headers };
+    if (body !== undefined) {
+      headers['Content-Type'] = o.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(body));
+    }
+    const mod = url.protocol === 'http:' ? http : https;
+    const res = await new Promise<Result<http.IncomingMessage>>((resolve) => {
+      const req = mod.request(url, { method, headers, agent: a.agent, signal: o.signal }, (r) =>
+        resolve(ok(r)),
+      );
+      req.on('error', (e) => resolve(fail(classifyError(e, this.server))));
+      if (o.timeoutMs) {
+        req.setTimeout(o.timeoutMs, () => {
+          const e = Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' });
+          req.destroy(e);
+        });
+      }
+      req.end(body);
+    });
+    if (!res.ok) return res;
+    const r = res.value;
+    const status = r.statusCode ?? 0;
+    if (status >= 200 && status < 300) return res;
+    const text = await readAll(r).catch(() => '');
+    if (status === 401 && !retried && this.config.exec) {
+      // An exec credential without expirationTimestamp is cached until the server rejects it.
+      this.invalidate();
+      return this.open(method, path, o, true);
+    }
+    if (status === 401) this.invalidate();
+    return fail(statusFromBody(status, text));
+  }
+
+  /** A JSON request. */
+  async request<T>(method: string, path: string, o: RequestOptions = {}): Promise<Result<T>> {
+    const res = await this.open(method, path, { timeoutMs: 30_000, ...o });
+    if (!res.ok) return res;
+    try {
+      const text = await readAll(res.value);
+      return ok((text ? JSON.parse(text) : undefined) as T);
+    } catch (e) {
+      return fail(classifyError(e, this.server));
+    }
+  }
+
+  get<T>(path: string, o: RequestOptions = {}): Promise<Result<T>> {
+    return this.request<T>('GET', path, o);
+  }
+
+  /** A streaming GET (watch, logs): the caller consumes and destroys the response. */
+  stream(path: string, o: RequestOptions = {}): Promise<Result<http.IncomingMessage>> {
+    return this.open('GET', path, o);
+  }
+}
+
+export function readAll(r: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    r.on('data', (c: Buffer) => chunks.push(c));
+    r.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    r.on('error', reject);
+    r.on('aborted', () => reject(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
+  });
+}
+
+function statusFromBody(status: number, text: string): K8sError {
+  let reason: string | undefined;
+  let message: string | undefined;
+  try {
+    const s = JSON.parse(text) as { kind?: string; reason?: string; message?: string };
+    if (s && s.kind === 'Status') {
+      reason = s.reason;
+      message = s.message;
+    }
+  } catch {
+    // not JSON: keep the status only
+  }
+  return classifyError(new ApiStatusError(status, reason, message));
+}

@@ -1,0 +1,450 @@
+// A list+watch cache of one resource in one namespace scope, written against the raw watch protocol
+// instead of client-node's informer (pitfall 8: it stops on errors, has no backoff and no inactivity
+// timeout; pitfall 9: 410 arrives as an ERROR event followed by a clean close).
+// Shape after client-go's Reflector (ListAndWatch: list, watch from the list's resourceVersion,
+// bookmarks, relist on "too old resource version"): read for shape only.
+import type { IncomingMessage } from 'node:http';
+import type { KindRef, KubeObject } from '../core/kube';
+import { Emitter, type Disposable } from '../core/lifecycle';
+import { classifyError, statusError, type K8sError } from './errors';
+import { Backoff, ChangeBatcher, jittered, realTimers, type ChangeSet, type Timers } from './timing';
+import type { KubeTransport } from './transport';
+
+export type WatchHealth =
+  | { readonly state: 'connecting' }
+  | { readonly state: 'connected'; readonly since: number }
+  | {
+      readonly state: 'reconnecting';
+      readonly since: number;
+      readonly lastError: K8sError;
+      readonly attempt: number;
+    }
+  | { readonly state: 'forbidden'; readonly error: K8sError }
+  | { readonly state: 'stopped' };
+
+export interface WatchTarget {
+  readonly kind: Pick<KindRef, 'group' | 'version' | 'plural' | 'namespaced' | 'kind'>;
+  /** undefined: all namespaces (or a cluster-scoped kind). */
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+}
+
+export interface WatchCacheOptions {
+  readonly timers?: Timers;
+  readonly random?: () => number;
+  /** Coalescing window of change sets (ms). */
+  readonly batchMs?: number;
+  /** Abort and reconnect when nothing (event or bookmark) arrived for this long (ms). */
+  readonly inactivityMs?: number;
+  /** Server-side watch timeout before jitter (s); the watch is renewed from the last resourceVersion. */
+  readonly watchTimeoutSeconds?: number;
+  /** Items per list page. */
+  readonly pageSize?: number;
+  readonly backoff?: Backoff;
+  /** Delay before re-checking a forbidden resource (ms). */
+  readonly forbiddenRetryMs?: number;
+}
+
+export function resourcePath(t: WatchTarget): string {
+  const base = t.kind.group ? `/apis/${t.kind.group}/${t.kind.version}` : `/api/${t.kind.version}`;
+  const ns = t.kind.namespaced && t.namespace ? `/namespaces/${encodeURIComponent(t.namespace)}` : '';
+  return `${base}${ns}/${t.kind.plural}`;
+}
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** Drops the parts of an object the sidebar never reads and that dominate its size. */
+export function stripObject(o: KubeObject): KubeObject {
+  const m = o.metadata as KubeObject['metadata'] & { managedFields?: unknown };
+  if (m) {
+    delete m.managedFields;
+    if (m.annotations && LAST_APPLIED in m.annotations) {
+      delete m.annotations[LAST_APPLIED];
+      if (Object.keys(m.annotations).length === 0) delete m.annotations;
+    }
+  }
+  return o;
+}
+
+interface ListPage {
+  metadata?: { resourceVersion?: string; continue?: string };
+  items?: KubeObject[];
+  apiVersion?: string;
+  kind?: string;
+}
+
+interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: KubeObject & { code?: number; reason?: string; message?: string };
+}
+
+class Aborted extends Error {}
+
+export class WatchCache implements Disposable {
+  private readonly _items = new Map<string, KubeObject>();
+  private readonly _onDidChange = new Emitter<ChangeSet<KubeObject>>();
+  private readonly _onDidChangeHealth = new Emitter<WatchHealth>();
+  private readonly _batcher: ChangeBatcher<KubeObject>;
+  private readonly _timers: Timers;
+  private readonly _random: () => number;
+  private readonly _backoff: Backoff;
+  private _health: WatchHealth = { state: 'connecting' };
+  private _rv: string | undefined;
+  private _disposed = false;
+  private _started = false;
+  private _synced = false;
+  private _syncWaiters: ((e: K8sError | undefined) => void)[] = [];
+  private _firstError: K8sError | undefined;
+  private _current?: IncomingMessage;
+  private _sleep?: { timer: unknown; resolve: () => void };
+  private _listAbort?: AbortController;
+  /** Counters for tests and the benchmark. */
+  readonly stats = { lists: 0, watches: 0, events: 0, bookmarks: 0, gone: 0, inactivityAborts: 0 };
+
+  /** Fires batched change sets, keyed by uid. */
+  readonly onDidChange = this._onDidChange.event;
+  readonly onDidChangeHealth = this._onDidChangeHealth.event;
+
+  constructor(
+    private readonly _transport: KubeTransport,
+    readonly target: WatchTarget,
+    private readonly _opts: WatchCacheOptions = {},
+  ) {
+    this._timers = _opts.timers ?? realTimers;
+    this._random = _opts.random ?? Math.random;
+    this._backoff = _opts.backoff ?? new Backoff({ random: this._random });
+    this._batcher = new ChangeBatcher((c) => this._onDidChange.fire(c), _opts.batchMs ?? 50, this._timers);
+  }
+
+  get health(): WatchHealth {
+    return this._health;
+  }
+
+  /** True once the first list has completed. */
+  get synced(): boolean {
+    return this._synced;
+  }
+
+  get size(): number {
+    return this._items.size;
+  }
+
+  items(): IterableIterator<KubeObject> {
+    return this._items.values();
+  }
+
+  get(uid: string): KubeObject | undefined {
+    return this._items.get(uid);
+  }
+
+  /** The resourceVersion the next watch starts from. */
+  get resourceVersion(): string | undefined {
+    return this._rv;
+  }
+
+  start(): this {
+    if (!this._started && !this._disposed) {
+      this._started = true;
+      void this.run();
+    }
+    return this;
+  }
+
+  /** Resolves after the first list (undefined) or with the first error (the cache keeps retrying). */
+  whenSynced(): Promise<K8sError | undefined> {
+    if (this._synced) return Promise.resolve(undefined);
+    if (this._firstError) return Promise.resolve(this._firstError);
+    return new Promise((resolve) => this._syncWaiters.push(resolve));
+  }
+
+  dispose(): void {
+    if (this._disposed) return;
+    this._disposed = true;
+    this._current?.destroy();
+    this._listAbort?.abort();
+    this.wake();
+    this._batcher.dispose();
+    this.setHealth({ state: 'stopped' });
+    this._onDidChange.dispose();
+    this._onDidChangeHealth.dispose();
+    this.settleSync(undefined);
+  }
+
+  private settleSync(e: K8sError | undefined): void {
+    if (!e) this._synced = true;
+    else this._firstError ??= e;
+    for (const w of this._syncWaiters.splice(0)) w(e);
+  }
+
+  private setHealth(h: WatchHealth): void {
+    const prev = this._health;
+    if (prev.state === h.state && h.state !== 'reconnecting') return;
+    this._health = h;
+    this._onDidChangeHealth.fire(h);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this._timers.setTimeout(() => {
+        this._sleep = undefined;
+        resolve();
+      }, ms);
+      this._sleep = { timer, resolve };
+    });
+  }
+
+  private wake(): void {
+    const s = this._sleep;
+    if (s) {
+      this._timers.clearTimeout(s.timer);
+      this._sleep = undefined;
+      s.resolve();
+    }
+  }
+
+  /** Skip the remaining backoff and reconnect now (e.g. the user pressed Retry). */
+  retryNow(): void {
+    this.wake();
+  }
+
+  private async run(): Promise<void> {
+    while (!this._disposed) {
+      let err: K8sError | undefined;
+      try {
+        if (this._rv === undefined) {
+          err = await this.list();
+        }
+        if (!err && !this._disposed) {
+          err = await this.watch();
+        }
+      } catch (e) {
+        if (e instanceof Aborted || this._disposed) return;
+        err = classifyError(e, this._transport.server);
+      }
+      if (this._disposed) return;
+      if (!err) continue; // clean end of a watch (timeoutSeconds): renew at once from the last resourceVersion
+      if (err.kind === 'gone') {
+        // 410: our resourceVersion was compacted away; relist at once (not a connection problem).
+        this._rv = undefined;
+        this.stats.gone++;
+        continue;
+      }
+      this.settleSync(err);
+      if (err.kind === 'forbidden') {
+        this.setHealth({ state: 'forbidden', error: err });
+        await this.sleep(this._opts.forbiddenRetryMs ?? 5 * 60_000);
+        continue;
+      }
+      const prev = this._health;
+      const delay = this._backoff.next();
+      this.setHealth({
+        state: 'reconnecting',
+        since: prev.state === 'reconnecting' ? prev.since : this._timers.now(),
+        lastError: err,
+        attempt: this._backoff.attempt,
+      });
+      await this.sleep(delay);
+    }
+  }
+
+  /** Lists all pages and replaces the state exactly: no duplicates, no ghosts. */
+  private async list(): Promise<K8sError | undefined> {
+    this.stats.lists++;
+    const fresh = new Map<string, KubeObject>();
+    let cont: string | undefined;
+    let rv: string | undefined;
+    const path = resourcePath(this.target);
+    do {
+      this._listAbort = new AbortController();
+      const res = await this._transport.get<ListPage>(path, {
+        query: {
+          limit: this._opts.pageSize ?? 500,
+          continue: cont,
+          labelSelector: this.target.labelSelector,
+          fieldSelector: this.target.fieldSelector,
+        },
+        signal: this._listAbort.signal,
+        timeoutMs: 60_000,
+      });
+      this._listAbort = undefined;
+      if (this._disposed) throw new Aborted();
+      if (!res.ok) {
+        if (res.error.kind === 'gone' && cont) {
+          cont = undefined; // the continue token expired: start the list again
+          fresh.clear();
+          continue;
+        }
+        return res.error;
+      }
+      const page = res.value;
+      const kind = page.kind?.replace(/List$/, '') ?? this.target.kind.kind;
+      for (const item of page.items ?? []) {
+        const uid = item.metadata?.uid;
+        if (!uid) continue;
+        // List items come without apiVersion/kind.
+        item.apiVersion ??= page.apiVersion ?? '';
+        item.kind ??= kind;
+        fresh.set(uid, stripObject(item));
+      }
+      rv = page.metadata?.resourceVersion;
+      cont = page.metadata?.continue || undefined;
+    } while (cont);
+
+    for (const [uid, old] of this._items) {
+      if (!fresh.has(uid)) {
+        this._items.delete(uid);
+        this._batcher.deleted(uid, old);
+      }
+    }
+    for (const [uid, obj] of fresh) {
+      const old = this._items.get(uid);
+      this._items.set(uid, obj);
+      if (!old) this._batcher.added(uid, obj);
+      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion)
+        this._batcher.modified(uid, obj);
+    }
+    this._batcher.flush();
+    this._rv = rv;
+    this._backoff.reset();
+    this.setHealth({ state: 'connected', since: this._timers.now() });
+    this.settleSync(undefined);
+    return undefined;
+  }
+
+  /** Watches from the current resourceVersion until the server ends the watch (undefined) or it fails. */
+  private async watch(): Promise<K8sError | undefined> {
+    this.stats.watches++;
+    const timeoutSeconds = jittered(this._opts.watchTimeoutSeconds ?? 300, 0.5, this._random);
+    const ac = new AbortController();
+    const res = await this._transport.stream(resourcePath(this.target), {
+      query: {
+        watch: 1,
+        resourceVersion: this._rv,
+        allowWatchBookmarks: true,
+        timeoutSeconds,
+        labelSelector: this.target.labelSelector,
+        fieldSelector: this.target.fieldSelector,
+      },
+      signal: ac.signal,
+    });
+    if (this._disposed) {
+      if (res.ok) res.value.destroy();
+      throw new Aborted();
+    }
+    if (!res.ok) return res.error;
+    const stream = res.value;
+    this._current = stream;
+    const inactivityMs = this._opts.inactivityMs ?? 90_000;
+
+    return new Promise<K8sError | undefined>((resolve) => {
+      let buf = '';
+      let result: K8sError | undefined;
+      let done = false;
+      let inactivity: unknown;
+      let gotData = false;
+      const finish = (e: K8sError | undefined) => {
+        if (done) return;
+        done = true;
+        this._timers.clearTimeout(inactivity);
+        this._current = undefined;
+        stream.destroy();
+        ac.abort();
+        resolve(e);
+      };
+      const arm = () => {
+        this._timers.clearTimeout(inactivity);
+        inactivity = this._timers.setTimeout(() => {
+          this.stats.inactivityAborts++;
+          finish({
+            kind: 'unreachable',
+            message: `No data from the cluster for ${Math.round(inactivityMs / 1000)} s; reconnecting.`,
+          });
+        }, inactivityMs);
+      };
+      arm();
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        arm();
+        if (!gotData) {
+          // Data flows again: later failures start from the shortest backoff.
+          gotData = true;
+          this._backoff.reset();
+        }
+        buf += chunk;
+        let nl: number;
+        while (!done && (nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line.trim()) {
+            const r = this.onLine(line);
+            if (r) {
+              result = r;
+              finish(r);
+            }
+          }
+        }
+      });
+      stream.on('end', () => finish(result));
+      stream.on('error', (e) =>
+        finish(this._disposed ? undefined : classifyError(e, this._transport.server)),
+      );
+      stream.on('aborted', () =>
+        finish({
+          kind: 'unreachable',
+          message: 'The watch connection was closed by the cluster; reconnecting.',
+        }),
+      );
+      // The apiserver accepted the watch: the cached state is current again.
+      this.setHealth({ state: 'connected', since: this._timers.now() });
+    });
+  }
+
+  /** Applies one watch line; returns an error to end the watch. */
+  private onLine(line: string): K8sError | undefined {
+    let ev: WatchEvent;
+    try {
+      ev = JSON.parse(line) as WatchEvent;
+    } catch {
+      return undefined;
+    }
+    const obj = ev.object;
+    switch (ev.type) {
+      case 'ADDED':
+      case 'MODIFIED': {
+        this.stats.events++;
+        const uid = obj.metadata?.uid;
+        if (!uid) return undefined;
+        const had = this._items.has(uid);
+        this._items.set(uid, stripObject(obj));
+        if (had) this._batcher.modified(uid, obj);
+        else this._batcher.added(uid, obj);
+        this._rv = obj.metadata.resourceVersion ?? this._rv;
+        return undefined;
+      }
+      case 'DELETED': {
+        this.stats.events++;
+        const uid = obj.metadata?.uid;
+        if (!uid) return undefined;
+        this._items.delete(uid);
+        this._batcher.deleted(uid, stripObject(obj));
+        this._rv = obj.metadata.resourceVersion ?? this._rv;
+        return undefined;
+      }
+      case 'BOOKMARK':
+        this.stats.bookmarks++;
+        this._rv = obj.metadata?.resourceVersion ?? this._rv;
+        return undefined;
+      case 'ERROR': {
+        // A Status object. 410 Gone / Expired: relist (pitfall 9: the stream then closes cleanly).
+        const code = obj.code ?? 0;
+        if (code === 410 || obj.reason === 'Expired' || obj.reason === 'Gone') {
+          return { kind: 'gone', status: 410, reason: obj.reason, message: 'resourceVersion too old' };
+        }
+        return statusError(code || 500, obj.reason, obj.message);
+      }
+      default:
+        return undefined;
+    }
+  }
+}

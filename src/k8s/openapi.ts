@@ -9,7 +9,7 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 
 /** GETs a path of the apiserver and returns the parsed JSON body. Throws on failure. */
 export interface JsonGetter {
@@ -79,7 +79,8 @@ export async function fetchOpenApiV3(getter: JsonGetter, opts: FetchOpenApiOptio
 
   // Only group-version documents hold kinds; `.well-known/...` and version-less group paths do not.
   const wanted = Object.entries(paths).filter(
-    ([gv, e]) => typeof e?.serverRelativeURL === 'string' && (gv === 'api/v1' || /^apis\/[^/]+\/[^/]+$/.test(gv)),
+    ([gv, e]) =>
+      typeof e?.serverRelativeURL === 'string' && (gv === 'api/v1' || /^apis\/[^/]+\/[^/]+$/.test(gv)),
   );
   const docs: Record<string, unknown> = {};
   const keep = new Set<string>(['openapi-v3.json']);
@@ -120,7 +121,10 @@ export async function fetchOpenApiV3(getter: JsonGetter, opts: FetchOpenApiOptio
     return { ok: false, message: `Reading the cluster's schemas was cancelled: ${message(e)}` };
   }
   if (Object.keys(docs).length === 0) {
-    return { ok: false, message: `Cannot read any OpenAPI v3 document of the cluster (${failures[0] ?? 'none listed'}).` };
+    return {
+      ok: false,
+      message: `Cannot read any OpenAPI v3 document of the cluster (${failures[0] ?? 'none listed'}).`,
+    };
   }
   const bundle = path.join(dir, 'openapi-v3.json');
   await writeAtomic(bundle, JSON.stringify(docs));
@@ -144,7 +148,13 @@ export function kubeConfigGetter(kc: k8s.KubeConfig, timeoutMs = 30_000): JsonGe
       return new Promise<unknown>((resolve, reject) => {
         const req = mod.request(
           url,
-          { ...opts, method: 'GET', headers: { ...opts.headers, Accept: 'application/json' }, signal, timeout: timeoutMs },
+          {
+            ...opts,
+            method: 'GET',
+            headers: { ...opts.headers, Accept: 'application/json' },
+            signal,
+            timeout: timeoutMs,
+          },
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));

@@ -36,9 +36,11 @@ interface ResourceList {
 /** What discovery found: every listable and watchable kind, at its group's preferred version. */
 export class DiscoveredKinds {
   private readonly _byKey = new Map<string, KindRef>();
+  private readonly _all: KindRef[];
 
   constructor(kinds: Iterable<KindRef>) {
-    for (const k of kinds) {
+    this._all = [...kinds];
+    for (const k of this._all) {
       const key = kindKey(k);
       if (!this._byKey.has(key)) this._byKey.set(key, k); // first = preferred version
     }
@@ -52,8 +54,14 @@ export class DiscoveredKinds {
     return this._byKey.get(kindKey({ group, kind }));
   }
 
-  all(): KindRef[] {
+  /** One entry per kind, at its preferred version. */
+  preferred(): KindRef[] {
     return [...this._byKey.values()];
+  }
+
+  /** Every served group-version of every kind (for choosing among versions). */
+  allVersions(): readonly KindRef[] {
+    return this._all;
   }
 
   /** The wanted kinds that are served, in the order asked for. */
@@ -68,7 +76,7 @@ export class DiscoveredKinds {
 
   /** A stable description for change detection. */
   signature(): string {
-    return [...this._byKey.values()]
+    return this._all
       .map((k) => `${kindKey(k)}/${k.version}`)
       .sort()
       .join(',');

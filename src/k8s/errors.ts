@@ -166,7 +166,9 @@ export function classifyError(err: unknown, server?: string): K8sError {
           ? 'the connection was refused'
           : code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT'
             ? 'the connection timed out'
-            : 'the connection was closed';
+            : code === 'EHOSTUNREACH' || code === 'ENETUNREACH'
+              ? 'there is no route to the host'
+              : 'the connection was closed';
     return {
       kind: 'unreachable',
       message: `Cannot reach the cluster${where}: ${why} (${code}). Check VPN and network.`,

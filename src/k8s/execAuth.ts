@@ -209,7 +209,20 @@ export class CachingExecAuth {
           f();
         }
       };
-      const child = this._spawn(exec.command, exec.args ?? [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const spawnError = (e: NodeJS.ErrnoException) =>
+        e.code === 'ENOENT'
+          ? new ExecPluginError('execPluginMissing', missingPluginMessage(exec.command, pathEnv, userName))
+          : new ExecPluginError(
+              'execPluginFailed',
+              `The credential plugin ${path.basename(exec.command)} could not start (${e.code ?? 'error'}).`,
+            );
+      let child: ChildProcess;
+      try {
+        child = this._spawn(exec.command, exec.args ?? [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (e) {
+        reject(spawnError(e as NodeJS.ErrnoException));
+        return;
+      }
       const timer = setTimeout(() => {
         child.kill();
         finish(() =>

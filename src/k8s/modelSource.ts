@@ -1,6 +1,7 @@
 // Combines discovery and watch caches into what the core tree model consumes: a snapshot of every
 // watched object by kind, and batched change sets. Picks up CRDs installed later by watching
 // CustomResourceDefinitions (or, when that is forbidden, re-running discovery on a slow timer).
+import { selectDiscovered } from '../core/kinds';
 import { kindKey, type KindRef, type KubeObject } from '../core/kube';
 import { DisposableStore, Emitter, type Disposable } from '../core/lifecycle';
 import { CORE_KINDS, type ClusterConnection, type NamespaceScope } from './connection';
@@ -9,14 +10,12 @@ import { fail, ok, type K8sError, type Result } from './errors';
 import { isEmptyChangeSet, realTimers, type ChangeSet, type Timers } from './timing';
 import type { WatchCache, WatchHealth } from './watchCache';
 
-export interface WantedKind {
-  readonly group: string;
-  readonly kind: string;
-}
-
 export interface ModelSourceOptions {
-  /** Workload kinds to show (e.g. from core/kinds.ts); those the cluster does not serve are skipped. */
-  readonly workloadKinds: readonly WantedKind[];
+  /**
+   * Chooses the workload kinds to watch from everything the cluster serves (all versions). Default: the
+   * ML kinds table (core/kinds.ts selectDiscovered), at the most preferred version the cluster serves.
+   */
+  readonly selectKinds?: (served: readonly KindRef[]) => readonly KindRef[];
   readonly scope: NamespaceScope;
   /** Watch Warning events for reasons in the tree (default true). */
   readonly warningEvents?: boolean;
@@ -125,7 +124,7 @@ export class ClusterModelSource implements Disposable {
     if (this._disposed) return fail({ kind: 'cancelled', message: 'The connection was closed.' });
     this._scope = scope.value;
     this._discovered = disc.value;
-    this._workloadKinds = disc.value.pick(this._opts.workloadKinds);
+    this._workloadKinds = this.select(disc.value);
 
     const fixed: KindRef[] = [CORE_KINDS.pod];
     if (this._opts.nodes !== false) fixed.push(CORE_KINDS.node);
@@ -225,7 +224,7 @@ export class ClusterModelSource implements Disposable {
           if (this.pendingCrdKinds().length > 0) this.scheduleRediscover(1000);
           continue;
         }
-        const next = disc.value.pick(this._opts.workloadKinds);
+        const next = this.select(disc.value);
         const nextKeys = new Set(next.map(kindKey));
         for (const k of this._workloadKinds) {
           const key = kindKey(k);
@@ -244,23 +243,46 @@ export class ClusterModelSource implements Disposable {
     return this._rediscovering;
   }
 
+  private select(d: DiscoveredKinds): KindRef[] {
+    const chosen = (this._opts.selectKinds ?? selectDiscovered)(d.allVersions());
+    // Plain KindRefs (an MlKind carries more fields; the caches need only these).
+    return chosen.map((k) => ({
+      group: k.group,
+      version: k.version,
+      kind: k.kind,
+      plural: k.plural,
+      namespaced: k.namespaced,
+    }));
+  }
+
   /** Wanted kinds defined by an established CRD that discovery does not list yet. */
-  private pendingCrdKinds(): WantedKind[] {
-    const crds = this._crds ? [...this._crds.items()] : [];
-    const out: WantedKind[] = [];
-    for (const crd of crds) {
-      const spec = crd.spec as { group?: string; names?: { kind?: string } } | undefined;
-      const group = spec?.group ?? '';
-      const kind = spec?.names?.kind ?? '';
+  private pendingCrdKinds(): KindRef[] {
+    const out: KindRef[] = [];
+    for (const crd of this._crds ? this._crds.items() : []) {
+      const spec = crd.spec as
+        | {
+            group?: string;
+            scope?: string;
+            names?: { kind?: string; plural?: string };
+            versions?: { name: string; served?: boolean }[];
+          }
+        | undefined;
       const established = (crd.status?.conditions as { type: string; status: string }[] | undefined)?.some(
         (c) => c.type === 'Established' && c.status === 'True',
       );
-      if (
-        established &&
-        this._opts.workloadKinds.some((w) => w.group === group && w.kind === kind) &&
-        !this._discovered?.get(group, kind)
-      ) {
-        out.push({ group, kind });
+      if (!established || !spec?.group || !spec.names?.kind || !spec.names.plural) continue;
+      const probes: KindRef[] = (spec.versions ?? [])
+        .filter((v) => v.served !== false)
+        .map((v) => ({
+          group: spec.group!,
+          version: v.name,
+          kind: spec.names!.kind!,
+          plural: spec.names!.plural!,
+          namespaced: spec.scope !== 'Cluster',
+        }));
+      const chosen = (this._opts.selectKinds ?? selectDiscovered)(probes);
+      for (const k of chosen) {
+        if (!this._discovered?.get(k.group, k.kind)) out.push(k);
       }
     }
     return out;

@@ -1,0 +1,108 @@
+// Test doubles for the k8s layer: a manual clock and a scripted transport.
+import { PassThrough } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import { fail, ok, type K8sError, type Result } from '../../../src/k8s/errors';
+import type { Timers } from '../../../src/k8s/timing';
+import type { KubeTransport, RequestOptions } from '../../../src/k8s/transport';
+
+export class ManualTimers implements Timers {
+  private _now = 1_000_000;
+  private _seq = 0;
+  private readonly _timers = new Map<number, { at: number; fn: () => void }>();
+
+  now(): number {
+    return this._now;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = ++this._seq;
+    this._timers.set(id, { at: this._now + ms, fn });
+    return id;
+  }
+  clearTimeout(h: unknown): void {
+    this._timers.delete(h as number);
+  }
+  get pending(): number {
+    return this._timers.size;
+  }
+  /** Moves the clock, running due timers in order. */
+  advance(ms: number): void {
+    const end = this._now + ms;
+    for (;;) {
+      let next: [number, { at: number; fn: () => void }] | undefined;
+      for (const e of this._timers) if (e[1].at <= end && (!next || e[1].at < next[1].at)) next = e;
+      if (!next) break;
+      this._timers.delete(next[0]);
+      this._now = next[1].at;
+      next[1].fn();
+    }
+    this._now = end;
+  }
+}
+
+export const tick = async (n = 5): Promise<void> => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
+
+export interface Call {
+  path: string;
+  query: RequestOptions['query'];
+}
+
+/** A watch stream the test writes events into. */
+export class FakeWatch {
+  readonly body = new PassThrough();
+  constructor(readonly call: Call) {}
+  send(type: string, object: unknown): void {
+    this.body.write(JSON.stringify({ type, object }) + '\n');
+  }
+  end(): void {
+    this.body.end();
+  }
+  fail(code = 'ECONNRESET'): void {
+    this.body.destroy(Object.assign(new Error('socket hang up'), { code }));
+  }
+}
+
+/** Scripted answers for lists; watches become FakeWatch objects the test drives. */
+export class FakeTransport {
+  readonly server = 'https://fake:6443';
+  readonly lists: Call[] = [];
+  readonly watches: FakeWatch[] = [];
+  listAnswer: (call: Call) => Result<unknown> = () => ok({ metadata: { resourceVersion: '1' }, items: [] });
+  watchAnswer: (call: Call) => K8sError | undefined = () => undefined;
+
+  async get<T>(path: string, o: RequestOptions = {}): Promise<Result<T>> {
+    const call = { path, query: o.query };
+    this.lists.push(call);
+    return this.listAnswer(call) as Result<T>;
+  }
+
+  async stream(path: string, o: RequestOptions = {}): Promise<Result<IncomingMessage>> {
+    const call = { path, query: o.query };
+    const err = this.watchAnswer(call);
+    if (err) return fail(err);
+    const w = new FakeWatch(call);
+    this.watches.push(w);
+    return ok(w.body as unknown as IncomingMessage);
+  }
+
+  asTransport(): KubeTransport {
+    return this as unknown as KubeTransport;
+  }
+}
+
+export function pod(name: string, uid: string, rv: string, phase = 'Running'): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: 'ns',
+      uid,
+      resourceVersion: rv,
+      managedFields: [{ manager: 'kubectl' }],
+      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"big":true}' },
+    },
+    status: { phase },
+  };
+}

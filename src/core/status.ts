@@ -86,7 +86,7 @@ function ts(s: string | undefined): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
-/** kubectl's short duration (k8s.io/apimachinery/pkg/util/duration.HumanDuration): 5s, 3m, 2h5m, 4d. */
+/** kubectl's short duration (k8s.io/apimachinery/pkg/util/duration.HumanDuration): 5s, 3m, 125m, 3h5m, 4d. */
 export function formatAge(from: string | number | Date | undefined, now: number | Date = Date.now()): string {
   if (from === undefined) return '<unknown>';
   const f = typeof from === 'string' ? Date.parse(from) : typeof from === 'number' ? from : from.getTime();

@@ -1,0 +1,709 @@
+// End-to-end harness: the packaged .vsix in real VS Code (code-server) driven through Debian's chromium.
+// One `Workbench` = one isolated code-server (own HOME, user-data, extensions dirs) + one browser, torn down by
+// close(). Scenarios use the helpers below instead of raw selectors, so a VS Code DOM change is fixed here once.
+// See test/e2e/README.md.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+
+export const repoRoot = resolve(import.meta.dirname, '..', '..');
+export const outputRoot = join(repoRoot, '.test-output', 'e2e');
+const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+  name: string;
+  publisher: string;
+  version: string;
+};
+/** The extension id as VS Code knows it, e.g. `gantry-dev.gantry`. */
+export const extensionId = `${manifest.publisher}.${manifest.name}`;
+
+/** code-server version: scripts/e2e/setup.sh is the one place that names it. */
+export function codeServerVersion(): string {
+  const m = /^CS_VERSION=(\S+)/m.exec(readFileSync(join(repoRoot, 'scripts', 'e2e', 'setup.sh'), 'utf8'));
+  if (!m) throw new Error('scripts/e2e/setup.sh does not set CS_VERSION');
+  return m[1];
+}
+
+/** entry.js of the code-server that setup.sh installed (or GANTRY_CODE_SERVER_DIR). */
+export function codeServerEntry(): string {
+  const dir =
+    process.env.GANTRY_CODE_SERVER_DIR ??
+    join(
+      process.env.GANTRY_CACHE ?? join(homedir(), '.cache', 'gantry'),
+      `code-server-${codeServerVersion()}`,
+    );
+  const entry = join(dir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+  if (!existsSync(entry)) {
+    throw new Error(`code-server is not installed at ${dir}. Run: npm run setup:e2e`);
+  }
+  return entry;
+}
+
+export const chromiumPath = process.env.GANTRY_CHROMIUM ?? '/usr/bin/chromium';
+
+export interface LaunchOptions {
+  /** Names the output folder (.test-output/e2e/<name>/) for screenshots and logs. */
+  name: string;
+  /** The .vsix to install; default gantry-<version>.vsix in the repo root (`npm run package`). */
+  vsix?: string;
+  /** Files to create in the opened workspace folder, relative path -> content. */
+  files?: Record<string, string>;
+  /**
+   * Environment of code-server and so of the extension host. HOME is a fresh empty dir and KUBECONFIG is unset
+   * unless given here; `undefined` removes a variable. E.g. { KUBECONFIG: cluster.kubeconfig }.
+   */
+  env?: Record<string, string | undefined>;
+  /** User settings merged over the quiet defaults below. */
+  settings?: Record<string, unknown>;
+  /** Browser viewport. */
+  viewport?: { width: number; height: number };
+}
+
+export interface TreeItem {
+  label: string;
+  description: string;
+  /** 1 for top-level items. */
+  level: number;
+  /** undefined for leaves. */
+  expanded: boolean | undefined;
+}
+
+// Quiet, deterministic workbench: no welcome page or walkthroughs, no telemetry, no update or gallery checks.
+const baseSettings: Record<string, unknown> = {
+  'workbench.startupEditor': 'none',
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'workbench.reduceMotion': 'on',
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoUpdate': false,
+  'extensions.autoCheckUpdates': false,
+  'extensions.ignoreRecommendations': true,
+  'security.workspace.trust.enabled': false,
+  'git.enabled': false,
+  'git.autoRepositoryDetection': false,
+};
+
+const codeServerFlags = [
+  '--auth',
+  'none',
+  '--bind-addr',
+  '127.0.0.1:0',
+  '--disable-telemetry',
+  '--disable-update-check',
+  '--disable-workspace-trust',
+  '--disable-getting-started-override',
+];
+
+const chromiumFlags = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--lang=en-US',
+];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Polls `probe` until it returns a value other than undefined/false, or throws after `timeout` ms. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeout = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** Starts code-server with the .vsix installed, opens the workspace in chromium, waits for the workbench. */
+export async function launch(options: LaunchOptions): Promise<Workbench> {
+  const wb = new Workbench(options);
+  try {
+    await wb.start();
+  } catch (e) {
+    await wb.close({ failed: true, reason: 'launch' });
+    throw e;
+  }
+  return wb;
+}
+
+export class Workbench {
+  readonly name: string;
+  /** Temp root holding every dir below; removed on close unless GANTRY_E2E_KEEP=1. */
+  readonly root: string;
+  readonly dirs: {
+    home: string;
+    userData: string;
+    extensions: string;
+    workspace: string;
+    browser: string;
+  };
+  /** Where screenshots and collected logs of this scenario go. */
+  readonly outputDir: string;
+  /** Console errors and uncaught exceptions of the page. */
+  readonly pageErrors: string[] = [];
+  url = '';
+  private _page: Page | undefined;
+  private _browser: BrowserContext | undefined;
+  private _server: ChildProcess | undefined;
+  private _serverOutput = '';
+  private readonly _env: NodeJS.ProcessEnv;
+  private _closed = false;
+
+  constructor(private readonly options: LaunchOptions) {
+    this.name = options.name;
+    this.root = mkdtempSync(join(tmpdir(), `gantry-e2e-${options.name}-`));
+    this.dirs = {
+      home: join(this.root, 'home'),
+      userData: join(this.root, 'user-data'),
+      extensions: join(this.root, 'extensions'),
+      workspace: join(this.root, 'workspace'),
+      browser: join(this.root, 'browser'),
+    };
+    for (const d of Object.values(this.dirs)) mkdirSync(d, { recursive: true });
+    this.outputDir = join(outputRoot, options.name);
+    rmSync(this.outputDir, { recursive: true, force: true });
+    mkdirSync(this.outputDir, { recursive: true });
+
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    // A VS Code terminal's variables would route code-server's CLI to that VS Code instead.
+    for (const k of Object.keys(env)) if (k.startsWith('VSCODE_')) delete env[k];
+    delete env.KUBECONFIG;
+    Object.assign(env, {
+      HOME: this.dirs.home,
+      XDG_CONFIG_HOME: join(this.dirs.home, '.config'),
+      XDG_DATA_HOME: join(this.dirs.home, '.local', 'share'),
+      XDG_CACHE_HOME: join(this.dirs.home, '.cache'),
+    });
+    for (const [k, v] of Object.entries(options.env ?? {})) {
+      if (v === undefined) delete env[k];
+      else env[k] = v;
+    }
+    this._env = env;
+  }
+
+  get page(): Page {
+    if (!this._page) throw new Error('the workbench is not started');
+    return this._page;
+  }
+
+  /** Everything code-server printed (its own log, not the extension host's). */
+  get serverOutput(): string {
+    return this._serverOutput;
+  }
+
+  get vsixPath(): string {
+    return this.options.vsix ?? join(repoRoot, `${manifest.name}-${manifest.version}.vsix`);
+  }
+
+  /** Runs code-server's CLI (e.g. --install-extension, --list-extensions) against this workbench's dirs. */
+  cli(...args: string[]): string {
+    const r = spawnSync(
+      process.execPath,
+      [
+        codeServerEntry(),
+        '--extensions-dir',
+        this.dirs.extensions,
+        '--user-data-dir',
+        this.dirs.userData,
+        ...args,
+      ],
+      { env: this._env, encoding: 'utf8', timeout: 120_000 },
+    );
+    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+    if (r.status !== 0)
+      throw new Error(`code-server ${args.join(' ')} exited ${r.status ?? r.signal}:\n${out}`);
+    return out;
+  }
+
+  /** Output of installing the .vsix (kept for assertions). */
+  installOutput = '';
+
+  async start(): Promise<void> {
+    if (!existsSync(this.vsixPath)) throw new Error(`${this.vsixPath} does not exist. Run: npm run package`);
+    if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} does not exist. Run: npm run setup:e2e`);
+    for (const [rel, content] of Object.entries(this.options.files ?? {})) {
+      const p = join(this.dirs.workspace, rel);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, content);
+    }
+    const userDir = join(this.dirs.userData, 'User');
+    mkdirSync(userDir, { recursive: true });
+    writeFileSync(
+      join(userDir, 'settings.json'),
+      JSON.stringify({ ...baseSettings, ...this.options.settings }, null, 2),
+    );
+    // code-server writes a config with a random password to ~/.config on first run; flags win over it anyway.
+    const config = join(this.root, 'code-server.yaml');
+    writeFileSync(config, 'auth: none\ncert: false\n');
+
+    this.installOutput = this.cli('--install-extension', this.vsixPath);
+
+    const server = spawn(
+      process.execPath,
+      [
+        codeServerEntry(),
+        '--config',
+        config,
+        ...codeServerFlags,
+        '--extensions-dir',
+        this.dirs.extensions,
+        '--user-data-dir',
+        this.dirs.userData,
+      ],
+      // Own process group, so close() can end code-server with its extension host, pty and watcher children.
+      { env: this._env, cwd: this.dirs.workspace, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this._server = server;
+    const port = await new Promise<number>((resolvePort, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`code-server did not report its port in 60 s:\n${this._serverOutput}`)),
+        60_000,
+      );
+      const take = (chunk: Buffer) => {
+        this._serverOutput += chunk.toString();
+        const m = /HTTP server listening on https?:\/\/[^:]+:(\d+)/.exec(this._serverOutput);
+        if (m) {
+          clearTimeout(timer);
+          resolvePort(Number(m[1]));
+        }
+      };
+      server.stdout?.on('data', take);
+      server.stderr?.on('data', take);
+      server.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`code-server exited (${code ?? signal}) before listening:\n${this._serverOutput}`));
+      });
+    });
+
+    // Browse to localhost, not 127.0.0.1: VS Code web treats localhost as a secure context.
+    this.url = `http://localhost:${port}/?folder=${encodeURIComponent(this.dirs.workspace)}`;
+    this._browser = await chromium.launchPersistentContext(this.dirs.browser, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: chromiumFlags,
+      viewport: this.options.viewport ?? { width: 1400, height: 900 },
+      locale: 'en-US',
+    });
+    // Nothing leaves the machine: the workbench would otherwise try the extension gallery, CDNs, telemetry.
+    await this._browser.route(
+      (u) =>
+        !['localhost', '127.0.0.1'].includes(u.hostname) && u.protocol !== 'data:' && u.protocol !== 'blob:',
+      (route) => route.abort('internetdisconnected'),
+    );
+    const page = this._browser.pages()[0] ?? (await this._browser.newPage());
+    this._page = page;
+    page.on('console', (m) => {
+      if (m.type() === 'error') this.pageErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => this.pageErrors.push(String(e)));
+    await page.goto(this.url);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    // The activity bar is drawn once the extension host has registered contributed containers.
+    await page.locator('.activitybar').waitFor({ timeout: 60_000 });
+  }
+
+  // ---- logs -------------------------------------------------------------------------------------------------
+
+  /** The session log folders under <user-data>/logs/<timestamp>/, newest last. */
+  private logSessions(): string[] {
+    const logs = join(this.dirs.userData, 'logs');
+    if (!existsSync(logs)) return [];
+    return readdirSync(logs)
+      .sort()
+      .map((d) => join(logs, d));
+  }
+
+  private readLogs(pick: (session: string) => string[]): string {
+    const parts: string[] = [];
+    for (const s of this.logSessions()) {
+      for (const f of pick(s)) if (existsSync(f)) parts.push(readFileSync(f, 'utf8'));
+    }
+    return parts.join('\n');
+  }
+
+  private exthostDirs(session: string): string[] {
+    return readdirSync(session)
+      .filter((d) => /^exthost\d+$/.test(d))
+      .map((d) => join(session, d));
+  }
+
+  /** The extension host log (activation, extension errors): `exthostN/remoteexthost.log` in code-server. */
+  extHostLog(): string {
+    return this.readLogs((s) =>
+      this.exthostDirs(s).flatMap((d) => [join(d, 'remoteexthost.log'), join(d, 'exthost.log')]),
+    );
+  }
+
+  /** Gantry's output channel (a LogOutputChannel is file-backed: exthostN/<extension id>/<channel>.log). */
+  gantryLog(): string {
+    return this.readLogs((s) =>
+      this.exthostDirs(s).flatMap((d) => {
+        const dir = join(d, extensionId);
+        return existsSync(dir)
+          ? readdirSync(dir)
+              .filter((f) => f.endsWith('.log'))
+              .map((f) => join(dir, f))
+          : [];
+      }),
+    );
+  }
+
+  /** code-server's server-side log (extension host launches, gallery errors). */
+  remoteAgentLog(): string {
+    return this.readLogs((s) => [join(s, 'remoteagent.log')]);
+  }
+
+  /** Waits until `log()` matches `pattern` (log files are flushed with a delay), returns the match. */
+  async waitForLog(log: () => string, pattern: RegExp, timeout = 30_000): Promise<RegExpExecArray> {
+    return waitFor(`log line ${pattern}`, () => pattern.exec(log()) ?? undefined, timeout);
+  }
+
+  /** Lines of the extension host log at level error that mention `needle` (default: the extension id). */
+  extHostErrors(needle = extensionId): string[] {
+    const blocks = this.extHostLog().split(/\n(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \[)/);
+    return blocks.filter(
+      (b) => /^\S+ \S+ \[error\]/.test(b) && b.toLowerCase().includes(needle.toLowerCase()),
+    );
+  }
+
+  // ---- screenshots and failure capture ------------------------------------------------------------------------
+
+  /** Saves a full-window PNG into .test-output/e2e/<name>/ and returns its path. */
+  async screenshot(label: string): Promise<string> {
+    // Park the mouse so no hover tooltip covers the picture.
+    await this.page.mouse.move(this.page.viewportSize()?.width ?? 0, 0);
+    await this.page
+      .locator('.workbench-hover-container, .monaco-hover:not(.hidden)')
+      .first()
+      .waitFor({ state: 'hidden', timeout: 3_000 })
+      .catch(() => undefined);
+    const path = join(this.outputDir, `${label.replace(/[^\w.-]+/g, '_')}.png`);
+    await this.page.screenshot({ path });
+    return path;
+  }
+
+  /** Runs `body`; if it throws, saves a screenshot and the logs named after `label` first. */
+  async guard<T>(label: string, body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (e) {
+      await this.captureFailure(label);
+      throw e;
+    }
+  }
+
+  private async captureFailure(label: string): Promise<void> {
+    try {
+      if (this._page) await this.screenshot(`FAILED-${label}`);
+    } catch {
+      // A dead page cannot be photographed; the logs below still help.
+    }
+    this.saveLogs();
+  }
+
+  /** Copies the user-data logs and code-server's output into the output folder. */
+  saveLogs(): void {
+    try {
+      const logs = join(this.dirs.userData, 'logs');
+      if (existsSync(logs)) cpSync(logs, join(this.outputDir, 'logs'), { recursive: true });
+      writeFileSync(join(this.outputDir, 'code-server.out'), this._serverOutput);
+      writeFileSync(join(this.outputDir, 'page-errors.txt'), this.pageErrors.join('\n'));
+    } catch {
+      // Best effort: never hide the test's own failure behind a copy error.
+    }
+  }
+
+  // ---- workbench helpers --------------------------------------------------------------------------------------
+
+  /** The activity-bar entry of a view container, by its title (e.g. "Gantry"). */
+  activityBarItem(title: string): Locator {
+    return this.page.locator(`.activitybar .action-item a[aria-label^="${title}"]`).first();
+  }
+
+  /** Opens a view container from the activity bar (no-op when it is already showing). */
+  async openContainer(title: string): Promise<Locator> {
+    const sidebar = this.page.locator('.part.sidebar');
+    const header = sidebar.locator('.composite.title h2', {
+      hasText: new RegExp(`^${escapeRegExp(title)}$`, 'i'),
+    });
+    if (!(await header.isVisible())) {
+      await this.activityBarItem(title).click();
+      await header.waitFor();
+    }
+    return sidebar;
+  }
+
+  /** Opens the Gantry container. */
+  openGantry(): Promise<Locator> {
+    return this.openContainer('Gantry');
+  }
+
+  /** A view (pane) by its title as shown in its header, e.g. "ML Workloads". */
+  view(title: string): Locator {
+    return this.page.locator('.pane').filter({
+      has: this.page.locator('.pane-header h3.title', {
+        hasText: new RegExp(`^${escapeRegExp(title)}$`, 'i'),
+      }),
+    });
+  }
+
+  /** Expands a collapsed view and returns it. */
+  async expandView(title: string): Promise<Locator> {
+    const view = this.view(title);
+    await view.waitFor();
+    const header = view.locator('.pane-header');
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    await view.locator('.pane-body').waitFor();
+    return view;
+  }
+
+  /** The text a view shows: its welcome content when it shows one, else its tree rows. */
+  async viewText(title: string): Promise<string> {
+    const view = await this.expandView(title);
+    const welcome = view.locator('.welcome-view-content');
+    if (await welcome.isVisible()) return welcome.innerText();
+    return view.locator('.pane-body').innerText();
+  }
+
+  /** Waits until `text` is visible in the view (welcome text or a tree row) and returns the view's text. */
+  async waitForViewText(title: string, text: string | RegExp, timeout = 30_000): Promise<string> {
+    return waitFor(
+      `"${text}" in view ${title}`,
+      async () => {
+        const t = await this.viewText(title).catch(() => '');
+        return (typeof text === 'string' ? t.includes(text) : text.test(t)) ? t : undefined;
+      },
+      timeout,
+    );
+  }
+
+  /** The rendered rows of a view's tree (only rows scrolled into view are in the DOM). */
+  async treeItems(title: string): Promise<TreeItem[]> {
+    const view = await this.expandView(title);
+    return view.locator('.monaco-list-row').evaluateAll((rows) =>
+      rows.map((r) => {
+        const expanded = r.getAttribute('aria-expanded');
+        return {
+          label: r.querySelector('.label-name')?.textContent?.trim() ?? '',
+          description: r.querySelector('.label-description')?.textContent?.trim() ?? '',
+          level: Number(r.getAttribute('aria-level') ?? '1'),
+          expanded: expanded == null ? undefined : expanded === 'true',
+        };
+      }),
+    );
+  }
+
+  /** One tree row by its exact label. */
+  treeItem(viewTitle: string, label: string): Locator {
+    return this.view(viewTitle)
+      .locator('.monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) })
+      .first();
+  }
+
+  /** Clicks a tree row (selects it; expands or collapses a parent). */
+  async clickTreeItem(viewTitle: string, label: string): Promise<void> {
+    await this.expandView(viewTitle);
+    await this.treeItem(viewTitle, label).click();
+  }
+
+  /** Hovers a tree row and returns the text of the tooltip it shows. */
+  async hoverTreeItem(viewTitle: string, label: string): Promise<string> {
+    await this.expandView(viewTitle);
+    const row = this.treeItem(viewTitle, label);
+    await this.page.mouse.move(0, 0);
+    await row.locator('.monaco-icon-label').hover();
+    const hover = this.page.locator('.workbench-hover, .monaco-hover:not(.hidden)').last();
+    await hover.waitFor({ timeout: 10_000 });
+    return hover.innerText();
+  }
+
+  /** Right-clicks a tree row and returns the context menu's entries. */
+  async treeItemMenu(viewTitle: string, label: string): Promise<string[]> {
+    await this.expandView(viewTitle);
+    await this.treeItem(viewTitle, label).click({ button: 'right' });
+    const menu = this.page.locator('.context-view .monaco-menu');
+    await menu.waitFor();
+    return menu.locator('.action-label').allInnerTexts();
+  }
+
+  /** Clicks an entry of the open context menu. */
+  async chooseMenuItem(text: string): Promise<void> {
+    await this.page
+      .locator('.context-view .monaco-menu .action-label', { hasText: new RegExp(`^${escapeRegExp(text)}$`) })
+      .click();
+  }
+
+  /** Opens the quick input (F1) with `value` typed in: ">Title" for commands, a path for files. */
+  private async quickInput(value: string): Promise<Locator> {
+    const widget = this.page.locator('.quick-input-widget');
+    if (!(await widget.isVisible())) {
+      await this.page.locator('.monaco-workbench').focus();
+      await this.page.keyboard.press('F1');
+      await widget.waitFor();
+    }
+    const input = widget.locator('.quick-input-box input');
+    await input.fill(value);
+    return widget;
+  }
+
+  /** Runs a command through the command palette by its title as listed there, e.g. "Gantry: Show Log". */
+  async runCommand(title: string): Promise<void> {
+    const widget = await this.quickInput(`>${title}`);
+    const row = widget
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) })
+      .first();
+    await row.waitFor({ timeout: 15_000 });
+    await row.click();
+    await widget.waitFor({ state: 'hidden' });
+  }
+
+  /** Opens a workspace file in an editor through Quick Open and waits for its tab. */
+  async openFile(relPath: string): Promise<Locator> {
+    const widget = await this.quickInput(relPath);
+    const name = basename(relPath);
+    const row = widget
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(name)}$`) }) })
+      .first();
+    await row.waitFor({ timeout: 15_000 });
+    await row.click();
+    const tab = this.page.locator('.tabs-container .tab.active', { hasText: name });
+    await tab.waitFor();
+    return this.activeEditor();
+  }
+
+  /** The active editor (its text is in `.view-lines`; only visible lines are rendered). */
+  activeEditor(): Locator {
+    return this.page.locator('.editor-group-container.active .monaco-editor').first();
+  }
+
+  /** Visible text of the active editor, lines joined with \n. */
+  async activeEditorText(): Promise<string> {
+    const lines = await this.activeEditor()
+      .locator('.view-lines .view-line')
+      .evaluateAll((els) =>
+        els
+          .map((e) => ({
+            top: Number(/top:\s*([\d.]+)px/.exec(e.getAttribute('style') ?? '')?.[1] ?? 0),
+            text: e.textContent ?? '',
+          }))
+          .sort((a, b) => a.top - b.top)
+          .map((l) => l.text.replace(/\u00a0/g, ' ')),
+      );
+    return lines.join('\n');
+  }
+
+  /** Entries of the Problems panel (opens it), as their accessible labels. */
+  async problems(): Promise<string[]> {
+    await this.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+    const panel = this.page.locator('.markers-panel');
+    await panel.waitFor();
+    return panel
+      .locator('.monaco-list-row')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? r.textContent ?? ''));
+  }
+
+  /** Visible text of the Output panel (after e.g. "Gantry: Show Log"); editors render spaces as U+00A0. */
+  async outputPanelText(): Promise<string> {
+    const editor = this.page.locator('.part.panel .output-view .monaco-editor .view-lines');
+    await editor.waitFor();
+    return (await editor.innerText()).replace(/\u00a0/g, ' ');
+  }
+
+  /** Waits until the Output panel shows text matching `pattern`, returns the panel's text. */
+  async waitForOutput(pattern: RegExp, timeout = 30_000): Promise<string> {
+    return waitFor(
+      `${pattern} in the Output panel`,
+      async () => {
+        const t = await this.outputPanelText().catch(() => '');
+        return pattern.test(t) ? t : undefined;
+      },
+      timeout,
+    );
+  }
+
+  /** Texts of the notification toasts currently shown. */
+  async notifications(): Promise<string[]> {
+    return this.page.locator('.notifications-toasts .notification-toast').allInnerTexts();
+  }
+
+  /**
+   * Waits until `text` is visible anywhere in the workbench (or inside `within`). Not for editor content: editors
+   * render spaces as U+00A0, use activeEditorText() / waitForOutput() there.
+   */
+  async waitForText(
+    text: string | RegExp,
+    options: { within?: Locator; timeout?: number } = {},
+  ): Promise<Locator> {
+    const scope = options.within ?? this.page.locator('body');
+    const loc = scope.getByText(text).first();
+    await loc.waitFor({ timeout: options.timeout ?? 30_000 });
+    return loc;
+  }
+
+  // ---- teardown ------------------------------------------------------------------------------------------------
+
+  /** Closes the browser, ends code-server's whole process group, removes the temp dirs. Safe to call twice. */
+  async close(opts: { failed?: boolean; reason?: string } = {}): Promise<void> {
+    if (this._closed) return;
+    this._closed = true;
+    if (opts.failed) await this.captureFailure(opts.reason ?? 'close');
+    else this.saveLogs();
+    try {
+      await this._browser?.close();
+    } catch {
+      // The browser may already be gone; the process-group kill below still runs.
+    }
+    await stopGroup(this._server);
+    if (process.env.GANTRY_E2E_KEEP !== '1') rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** SIGTERM to the process group, SIGKILL after 5 s. */
+async function stopGroup(child: ChildProcess | undefined): Promise<void> {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const pid = child.pid;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // Already gone.
+    }
+  };
+  signal('SIGTERM');
+  const killed = await Promise.race([exited.then(() => true), sleep(5_000).then(() => false)]);
+  if (!killed) {
+    signal('SIGKILL');
+    await exited;
+  }
+  // Children that outlived the leader (extension host, pty host) are in the same group.
+  signal('SIGKILL');
+}

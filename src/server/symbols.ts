@@ -86,12 +86,14 @@ export function documentSymbols(doc: TextDocument): DocumentSymbol[] {
       label = pname ? `PipelineSpec/${pname}` : 'PipelineSpec';
     } else if (contents.has('platforms')) label = 'PlatformSpec';
     else label = `Document ${i + 1}`;
-    const [start, , end] = d.range;
+    // From the first key (not the `---` above it) to the end of the document.
+    const start = contents.range[0];
+    const end = Math.max(d.range[2], contents.range[1]);
     out.push({
       name: label,
       detail: scalarText(contents.get('apiVersion', true)),
       kind: SymbolKind.Module,
-      range: range(start, Math.max(end, contents.range[1])),
+      range: range(start, end),
       selectionRange: range(contents.range[0], contents.range[0]),
       children: children(contents),
     });

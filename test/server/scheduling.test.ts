@@ -1,0 +1,60 @@
+// Validation scheduling: bursts of edits publish only the newest version; huge files are validated in chunks and
+// their diagnostics land on the right lines.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { splitChunks } from '../../src/server/server';
+import { inProcess, type TestClient } from './helpers/lsp';
+
+const configMap = (i: number, dataKey = 'data'): string =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n${dataKey}:\n  k: v\n`;
+
+describe('validation scheduling', () => {
+  let c: TestClient;
+  before(async () => {
+    // Tiny thresholds so a few hundred lines count as a huge file.
+    c = inProcess({ debounceMs: 50, hugeLines: 100, chunkLines: 30 });
+    await c.initialize();
+  });
+  after(async () => c.close());
+
+  test('a burst of changes publishes diagnostics for the newest version only', async () => {
+    const uri = 'file:///w/burst.yaml';
+    await c.open(uri, configMap(0));
+    let last = 0;
+    for (let i = 1; i <= 5; i++)
+      last = await c.changeOnly(uri, [{ text: configMap(i, i === 5 ? 'dat' : 'data') }]);
+    const newest = await c.diagnostics(uri, last);
+    assert.deepEqual(
+      newest.diagnostics.map((d) => d.code),
+      ['unknown-field'],
+    );
+    const versions = c.published(uri).map((p) => p.version);
+    assert.deepEqual(versions, [1, last], 'intermediate versions were never validated');
+  });
+
+  test('a huge multi-document file is validated in chunks with diagnostics on their own lines', async () => {
+    const uri = 'file:///w/huge.yaml';
+    const docs = Array.from({ length: 40 }, (_, i) => configMap(i, i === 7 || i === 33 ? 'dataa' : 'data'));
+    const text = docs.join('---\n');
+    const ds = await c.open(uri, text);
+    // Each document is 6 lines plus its `---` separator.
+    assert.deepEqual(
+      ds.map((d) => [d.code, d.range.start.line]),
+      [
+        ['unknown-field', 7 * 7 + 4],
+        ['unknown-field', 33 * 7 + 4],
+      ],
+    );
+    assert.ok(splitChunks(text, 30).length > 5, 'the file was split');
+  });
+
+  test('splitChunks cuts only at document markers and keeps every line', () => {
+    const text = ['a: 1', 'b: 2', '---', 'c: 3', '--- # x', 'd: |', '  ---', 'e: 5'].join('\n');
+    const chunks = splitChunks(text, 2);
+    assert.deepEqual(
+      chunks.map((ch) => ch.line),
+      [0, 2, 4],
+    );
+    assert.equal(chunks.map((ch) => ch.text).join('\n'), text);
+  });
+});

@@ -38,6 +38,7 @@ export const GantryCode = {
   invalidRestartPolicy: 'GANTRY109',
   gpuTaintNotTolerated: 'GANTRY110',
   unpinnedImage: 'GANTRY111',
+  nprocMismatch: 'GANTRY112',
 } as const;
 export type GantryCode = (typeof GantryCode)[keyof typeof GantryCode];
 

@@ -1,21 +1,341 @@
+// Splits a file into YAML documents, validates each one (syntax, schema, ML rules) and caches the result
+// per document text, so an edit revalidates only the document that changed.
+import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import type { Diagnostic } from 'vscode-languageserver-types';
-import type { SchemaStore } from '../schema/store';
-import type { ClusterFacts, ValidateOptions } from './api';
+import { KFP_PIPELINE_SPEC, KFP_PLATFORM_SPEC, type SchemaNode, type SchemaStore } from '../schema/store';
+import { runLiveRules, runOfflineRules } from '../rules';
+import { type ClusterFacts, type GantryDiagnosticData, SchemaCode, type ValidateOptions } from './api';
+import { diag, get, isMap, keyText, type Node, Positions, Severity, str, type YAMLMap } from './ast';
+import { relaxQuotedScalars } from './relax';
+import { SchemaChecker } from './schemaCheck';
+import { didYouMean, suggest } from './suggest';
 
 export function validateText(text: string, opts: ValidateOptions): Diagnostic[] {
-  return new Validator(opts.store, opts.facts).validate(text);
+  return new Validator(opts.store, opts.facts).validate(text, opts.uri);
+}
+
+/** One `---`-separated piece of the file. Document markers at column 0 always end a document in YAML. */
+export interface Chunk {
+  text: string;
+  startLine: number;
+  startOffset: number;
+}
+
+export function splitChunks(text: string): Chunk[] {
+  const chunks: Chunk[] = [];
+  const re = /^---(?=[ \t\r\n]|$)/gm;
+  let start = 0;
+  let startLine = 0;
+  let line = 0;
+  let scanned = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (m.index === 0) continue;
+    for (let i = scanned; i < m.index; i++) if (text.charCodeAt(i) === 10) line++;
+    scanned = m.index;
+    chunks.push({ text: text.slice(start, m.index), startLine, startOffset: start });
+    start = m.index;
+    startLine = line;
+  }
+  chunks.push({ text: text.slice(start), startLine, startOffset: start });
+  return chunks;
+}
+
+export type DocumentKind = 'kubernetes' | 'kfp-ir' | 'kfp-platform';
+
+/** A parsed document Gantry validates, with what it is. Positions are chunk-relative. */
+export interface ParsedDocument {
+  doc: Document.Parsed;
+  pos: Positions;
+  what: DocumentKind;
+  apiVersion: string;
+  kind: string;
+  schema?: SchemaNode;
+}
+
+const KFP_IR_KEYS = new Set(['pipelineInfo', 'root', 'components', 'deploymentSpec']);
+
+export function classify(
+  root: unknown,
+): { what: DocumentKind; apiVersion: string; kind: string } | undefined {
+  if (!isMap(root)) return undefined;
+  const apiVersion = str(get(root, 'apiVersion'));
+  const kind = str(get(root, 'kind'));
+  if (apiVersion && kind) return { what: 'kubernetes', apiVersion, kind };
+  if (apiVersion !== undefined || kind !== undefined) return undefined;
+  const keys = (root as YAMLMap).items.map((p) => keyText(p.key));
+  if (keys.some((k) => k !== undefined && KFP_IR_KEYS.has(k)))
+    return { what: 'kfp-ir', ...KFP_PIPELINE_SPEC };
+  if (keys.length === 1 && keys[0] === 'platforms' && isMap(get(root, 'platforms')))
+    return { what: 'kfp-platform', ...KFP_PLATFORM_SPEC };
+  return undefined;
+}
+
+interface Entry {
+  docs: ParsedDocument[];
+  offline: Diagnostic[];
+  liveFor?: ClusterFacts;
+  live: Diagnostic[];
+  used: number;
 }
 
 /** Keeps per-document results keyed by the document's text so edits revalidate only what changed. */
 export class Validator {
+  private readonly caches = new Map<string, Map<string, Entry>>();
+  private generation = 0;
+
   constructor(
-    readonly store: SchemaStore,
-    public facts?: ClusterFacts,
+    private store: SchemaStore,
+    private facts?: ClusterFacts,
   ) {}
+
+  /** New cluster facts (or undefined when offline). Live rules rerun on the next validate; the rest is kept. */
   setFacts(facts: ClusterFacts | undefined): void {
     this.facts = facts;
   }
-  validate(_text: string): Diagnostic[] {
-    return [];
+
+  /** New schemas (e.g. a live overlay): drops every cached result. */
+  setStore(store: SchemaStore): void {
+    this.store = store;
+    this.caches.clear();
   }
+
+  /** Drops the cache of a closed document. */
+  forget(uri: string): void {
+    this.caches.delete(uri);
+  }
+
+  validate(text: string, uri = ''): Diagnostic[] {
+    const gen = ++this.generation;
+    let cache = this.caches.get(uri);
+    if (!cache) {
+      cache = new Map();
+      this.caches.set(uri, cache);
+    }
+    const out: Diagnostic[] = [];
+    for (const chunk of splitChunks(text)) {
+      let entry = cache.get(chunk.text);
+      if (!entry) {
+        entry = this.validateChunk(chunk.text);
+        cache.set(chunk.text, entry);
+      }
+      entry.used = gen;
+      if (this.facts) {
+        if (entry.liveFor !== this.facts) {
+          entry.live = [];
+          for (const d of entry.docs) runLiveRules(d, this.facts, entry.live);
+          entry.liveFor = this.facts;
+        }
+      } else if (entry.liveFor) {
+        entry.live = [];
+        entry.liveFor = undefined;
+      }
+      for (const d of entry.offline) out.push(shift(d, chunk.startLine));
+      for (const d of entry.live) out.push(shift(d, chunk.startLine));
+    }
+    for (const [k, e] of cache) if (e.used !== gen) cache.delete(k);
+    return out;
+  }
+
+  /** The documents of `text` Gantry validates, with their schemas (for hover/completion). Chunk-relative. */
+  documents(text: string, uri = ''): { chunk: Chunk; doc: ParsedDocument }[] {
+    const out: { chunk: Chunk; doc: ParsedDocument }[] = [];
+    for (const chunk of splitChunks(text)) {
+      const entry = this.caches.get(uri)?.get(chunk.text) ?? this.validateChunk(chunk.text);
+      for (const doc of entry.docs) out.push({ chunk, doc });
+    }
+    return out;
+  }
+
+  private validateChunk(original: string): Entry {
+    let text = original;
+    let lc = new LineCounter();
+    let parsed = parseAllDocuments(text, { version: '1.1', lineCounter: lc, prettyErrors: false });
+    let list = Array.isArray(parsed) ? parsed : [];
+    let pads: Map<number, number> | undefined;
+    const count = (l: typeof list): number => l.reduce((n, d) => n + d.errors.length, 0);
+    // Each round fixes the scalars the parser stopped at; later ones only show up after that.
+    // The variant with the fewest errors wins (the original unless relaxing helps).
+    let cur = { text, pads, lc, parsed, list };
+    for (let round = 0; round < 20; round++) {
+      const quoteErrors = cur.list.flatMap((d) =>
+        d.errors.filter((e) => e.message.startsWith('Missing closing ')),
+      );
+      if (!quoteErrors.length) break;
+      const relaxed = relaxQuotedScalars(
+        cur.text,
+        quoteErrors.map((e) => e.pos[0]),
+      );
+      if (!relaxed) break;
+      const lc2 = new LineCounter();
+      const p2 = parseAllDocuments(relaxed.text, { version: '1.1', lineCounter: lc2, prettyErrors: false });
+      const merged = new Map(cur.pads);
+      for (const [line, n] of relaxed.pads) merged.set(line, (merged.get(line) ?? 0) + n);
+      cur = { text: relaxed.text, pads: merged, lc: lc2, parsed: p2, list: Array.isArray(p2) ? p2 : [] };
+      if (count(cur.list) < count(list)) ({ text, pads, lc, parsed, list } = cur);
+    }
+    const pos = new Positions(lc, text, pads);
+    const out: Diagnostic[] = [];
+    const docs: ParsedDocument[] = [];
+    for (const doc of list) {
+      let broken = false;
+      for (const e of doc.errors) {
+        const dup = e.code === 'DUPLICATE_KEY';
+        if (!dup) broken = true;
+        if (dup) {
+          const key = duplicateKey(doc, e.pos[0]);
+          const range = key ? pos.nodeRange(key) : pos.range(e.pos[0], e.pos[1]);
+          const name = key ? keyText(key) : undefined;
+          out.push(
+            diag(
+              range,
+              Severity.Error,
+              SchemaCode.duplicateKey,
+              `duplicate key "${name ?? '?'}"; the last value would win`,
+            ),
+          );
+        } else {
+          out.push(
+            diag(pos.range(e.pos[0], e.pos[1]), Severity.Error, SchemaCode.syntax, firstLine(e.message)),
+          );
+        }
+      }
+      for (const w of doc.warnings) {
+        out.push(
+          diag(pos.range(w.pos[0], w.pos[1]), Severity.Warning, SchemaCode.syntax, firstLine(w.message)),
+        );
+      }
+      if (broken) continue;
+      const what = classify(doc.contents);
+      if (!what) continue;
+      const schema = this.store.lookup(what.apiVersion, what.kind);
+      const pd: ParsedDocument = { doc, pos, ...what, schema };
+      docs.push(pd);
+      if (schema) {
+        const checker = new SchemaChecker(pos);
+        checker.check(doc.contents, schema, [], undefined);
+        out.push(...checker.out);
+      } else if (what.what === 'kubernetes') {
+        const d = this.unknownKind(doc.contents as YAMLMap, what.apiVersion, what.kind, pos);
+        if (d) out.push(d);
+      }
+      const rules: Diagnostic[] = [];
+      runOfflineRules(pd, rules);
+      // A rule that explains a problem better replaces the schema diagnostic at the same place.
+      for (const r of rules) {
+        const i = out.findIndex(
+          (d) => typeof d.code === 'string' && !d.code.startsWith('GANTRY') && sameRange(d, r),
+        );
+        if (i >= 0) out.splice(i, 1);
+      }
+      out.push(...rules);
+    }
+    return { docs, offline: out, live: [], used: 0 };
+  }
+
+  private unknownKind(
+    root: YAMLMap,
+    apiVersion: string,
+    kind: string,
+    pos: Positions,
+  ): Diagnostic | undefined {
+    if (kind === 'List') return undefined;
+    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+    const groupOf = (av: string): string => (av.includes('/') ? av.slice(0, av.indexOf('/')) : '');
+    const all = this.store.kinds().filter((k) => k.apiVersion !== KFP_PIPELINE_SPEC.apiVersion);
+    if (!all.some((k) => groupOf(k.apiVersion) === group)) return undefined; // a group Gantry doesn't know
+    const kindNode = get(root, 'kind') as Node;
+    const avNode = get(root, 'apiVersion') as Node;
+    const fixes: {
+      title: string;
+      edits: { range: ReturnType<Positions['nodeRange']>; newText: string }[];
+    }[] = [];
+    // Same kind in another version of the group (or, for the core group, in any group: v1 Deployment).
+    const sameKind = all.filter(
+      (k) =>
+        k.kind === kind && (groupOf(k.apiVersion) === group || group === '') && k.apiVersion !== apiVersion,
+    );
+    let hint = '';
+    if (sameKind.length) {
+      hint = `; ${kind} is served as ${sameKind.map((k) => k.apiVersion).join(', ')}`;
+      for (const k of sameKind)
+        fixes.push({
+          title: `Change apiVersion to ${k.apiVersion}`,
+          edits: [{ range: pos.nodeRange(avNode), newText: k.apiVersion }],
+        });
+    } else {
+      const inVersion = all.filter((k) => k.apiVersion === apiVersion).map((k) => k.kind);
+      const inGroup = all.filter((k) => groupOf(k.apiVersion) === group);
+      const cands = suggest(kind, inVersion.length ? inVersion : inGroup.map((k) => k.kind));
+      if (cands.length) {
+        hint = didYouMean(cands);
+        for (const c of cands) {
+          const target = inVersion.includes(c) ? apiVersion : inGroup.find((k) => k.kind === c)!.apiVersion;
+          const edits = [{ range: pos.nodeRange(kindNode), newText: c }];
+          if (target !== apiVersion) edits.push({ range: pos.nodeRange(avNode), newText: target });
+          fixes.push({ title: `Change kind to ${c}${target !== apiVersion ? ` (${target})` : ''}`, edits });
+        }
+      } else {
+        const versions = [...new Set(inGroup.map((k) => k.apiVersion))].sort();
+        hint = `; Gantry knows ${group || 'the core group'} as ${versions.join(', ')}`;
+      }
+    }
+    return diag(
+      pos.nodeRange(kindNode),
+      Severity.Warning,
+      SchemaCode.unknownKind,
+      `${apiVersion} ${kind} is not a kind Gantry knows${hint}`,
+      fixes,
+    );
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0];
+}
+
+function sameRange(a: Diagnostic, b: Diagnostic): boolean {
+  return (
+    a.range.start.line === b.range.start.line &&
+    a.range.start.character === b.range.start.character &&
+    a.range.end.line === b.range.end.line &&
+    a.range.end.character === b.range.end.character
+  );
+}
+
+/** The repeated key node, found in the AST by its start offset (the parser reports one character). */
+function duplicateKey(doc: Document.Parsed, offset: number): Node | undefined {
+  let found: Node | undefined;
+  const walk = (n: unknown): void => {
+    if (found || !n || typeof n !== 'object') return;
+    const items = (n as { items?: unknown[] }).items;
+    if (!items) return;
+    for (const it of items) {
+      const p = it as { key?: Node; value?: unknown };
+      if (p && typeof p === 'object' && 'key' in p) {
+        if (p.key?.range?.[0] === offset) {
+          found = p.key;
+          return;
+        }
+        walk(p.value);
+      } else walk(it);
+    }
+  };
+  walk(doc.contents);
+  return found;
+}
+
+function shift(d: Diagnostic, lines: number): Diagnostic {
+  if (lines === 0) return { ...d };
+  const r = (x: Diagnostic['range']): Diagnostic['range'] => ({
+    start: { line: x.start.line + lines, character: x.start.character },
+    end: { line: x.end.line + lines, character: x.end.character },
+  });
+  const out: Diagnostic = { ...d, range: r(d.range) };
+  const data = d.data as GantryDiagnosticData | undefined;
+  if (data?.fixes) {
+    out.data = {
+      fixes: data.fixes.map((f) => ({ ...f, edits: f.edits.map((e) => ({ ...e, range: r(e.range) })) })),
+    } satisfies GantryDiagnosticData;
+  }
+  return out;
 }

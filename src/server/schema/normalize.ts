@@ -1,0 +1,103 @@
+// Normalisation of OpenAPI v3 schema nodes (Kubernetes documents and CRDs) to Gantry's SchemaNode form.
+// Shared by the schema generator (scripts/schemas) and live schemas read from a cluster. Pure.
+
+type Node = Record<string, unknown>;
+
+export const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+/** The pattern controller-gen writes for resource.Quantity fields. */
+export const QUANTITY_PATTERN =
+  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
+/** Keys of an OpenAPI node that Gantry keeps (validation + hover). Everything else is dropped. */
+const SCALAR_KEYS = [
+  'type',
+  'description',
+  'format',
+  'pattern',
+  'enum',
+  'nullable',
+  'required',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minLength',
+  'maxLength',
+  'minItems',
+  'maxItems',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-embedded-resource',
+];
+
+const refName = (ref: string): string =>
+  ref.replace(/^#\/components\/schemas\//, '').replace(/^#\/definitions\//, '');
+
+/** Normalises one OpenAPI v3 node (Kubernetes document or CRD). `crd`: structural CRD semantics. */
+export function normalizeNode(n: Node, crd: boolean): Node {
+  const out: Node = {};
+  if (typeof n.$ref === 'string') out.$ref = refName(n.$ref);
+  const allOf = n.allOf as Node[] | undefined;
+  // Kubernetes documents wrap references as `allOf: [{$ref}]` to attach a description/default.
+  if (allOf && allOf.length === 1 && typeof allOf[0].$ref === 'string') out.$ref = refName(allOf[0].$ref);
+  else if (allOf) out.allOf = allOf.map((x) => normalizeNode(x, crd));
+  for (const k of SCALAR_KEYS) if (n[k] !== undefined) out[k] = n[k];
+  if (n.default !== undefined && !isEmptyDefault(n.default)) out.default = n.default;
+  if (n.properties) {
+    const props: Node = {};
+    for (const [k, v] of Object.entries(n.properties as Record<string, Node>))
+      props[k] = normalizeNode(v, crd);
+    out.properties = props;
+  }
+  if (n.items && typeof n.items === 'object' && !Array.isArray(n.items))
+    out.items = normalizeNode(n.items as Node, crd);
+  if (typeof n.additionalProperties === 'boolean') out.additionalProperties = n.additionalProperties;
+  else if (n.additionalProperties)
+    out.additionalProperties = normalizeNode(n.additionalProperties as Node, crd);
+  const intOrString = n['x-kubernetes-int-or-string'] === true;
+  for (const k of ['oneOf', 'anyOf'] as const) {
+    const arr = n[k] as Node[] | undefined;
+    // int-or-string carries its own anyOf [integer, string]: the flag says it all.
+    if (arr && !intOrString) out[k] = arr.map((x) => normalizeNode(x, crd));
+  }
+  if (intOrString && out.pattern === QUANTITY_PATTERN) {
+    out.format = 'quantity';
+    delete out.pattern;
+  }
+  if (crd && out.type === 'object' && !out.properties && out.additionalProperties === undefined) {
+    // Structural schema: an object without properties keeps no fields (the apiserver prunes them,
+    // and strict field validation reports them) unless it preserves unknown fields.
+    if (!out['x-kubernetes-preserve-unknown-fields']) out.additionalProperties = false;
+  }
+  return out;
+}
+
+function isEmptyDefault(v: unknown): boolean {
+  return (
+    v === '' ||
+    (Array.isArray(v) && v.length === 0) ||
+    (typeof v === 'object' && v !== null && Object.keys(v).length === 0)
+  );
+}
+
+/** Kubernetes definitions whose v3 form needs Gantry's reading of the apiserver's behaviour. */
+export function patchK8sDef(name: string, def: Node): Node {
+  if (name === 'io.k8s.apimachinery.pkg.api.resource.Quantity') {
+    // oneOf [string, number] in the document; a quantity string or a plain number is accepted.
+    return { description: def.description, format: 'quantity' };
+  }
+  if (name === 'io.k8s.apimachinery.pkg.util.intstr.IntOrString') {
+    return { description: def.description, 'x-kubernetes-int-or-string': true };
+  }
+  return def;
+}
+
+/** JSON with object keys sorted at every level. */
+export function stableStringify(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
+  const o = v as Node;
+  const keys = Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`).join(',')}}`;
+}

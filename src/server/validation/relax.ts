@@ -1,0 +1,76 @@
+// go-yaml (which Kubernetes and the KFP backend use) and PyYAML (which writes KFP IR files) accept
+// double-quoted scalars whose continuation lines are not indented more than the line that opened them:
+//     command:
+//       - "pip install \
+//       \ kfp"
+// (single-quoted scalars likewise). The YAML 1.2 spec and the `yaml` package reject that ("Missing closing quote"). When that error
+// appears, Gantry indents those continuation lines just enough and parses again; `pads` records the
+// added spaces per line so positions still point into the user's text.
+
+const OPENER =
+  /^([ ]*)(?:-[ ]+)*(?:(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s"'#-][^#]*?):[ ]+)?(?:[!&][^ ]*[ ]+)*(["'])/;
+
+export interface Relaxed {
+  text: string;
+  /** 0-based line -> number of spaces added at its start. */
+  pads: Map<number, number>;
+}
+
+/** Re-indents the quoted scalar that `errorOffset` (a "Missing closing quote" error) points into. */
+export function relaxQuotedScalars(text: string, errorOffsets: number[]): Relaxed | undefined {
+  const lines = text.split('\n');
+  const lineStarts: number[] = [];
+  let o = 0;
+  for (const l of lines) {
+    lineStarts.push(o);
+    o += l.length + 1;
+  }
+  const lineOf = (off: number): number => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= off) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const pads = new Map<number, number>();
+  for (const off of errorOffsets) {
+    const errLine = lineOf(off);
+    for (let l = errLine; l >= 0 && l > errLine - 200; l--) {
+      const m = OPENER.exec(lines[l]);
+      if (!m) continue;
+      const indent = m[1].length;
+      const quote = m[2];
+      // Lex from the opening quote to the closing one.
+      let line = l;
+      let col = m[0].length;
+      let closed = false;
+      while (line < lines.length && !closed) {
+        const s = lines[line];
+        while (col < s.length) {
+          const c = s[col];
+          if (quote === '"' && c === '\\') col += 2;
+          else if (quote === "'" && c === "'" && s[col + 1] === "'") col += 2;
+          else if (c === quote) {
+            closed = true;
+            break;
+          } else col++;
+        }
+        if (closed) break;
+        line++;
+        col = 0;
+        if (line < lines.length) {
+          const lead = /^[ ]*/.exec(lines[line])![0].length;
+          if (lead <= indent && lines[line].trim() !== '') pads.set(line, indent + 1 - lead);
+        }
+      }
+      if (closed && line >= errLine) break;
+      for (let k = l + 1; k <= line; k++) pads.delete(k);
+    }
+  }
+  if (!pads.size) return undefined;
+  const out = lines.map((s, i) => (pads.has(i) ? ' '.repeat(pads.get(i)!) + s : s));
+  return { text: out.join('\n'), pads };
+}

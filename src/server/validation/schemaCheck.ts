@@ -1,0 +1,243 @@
+// Checks one YAML document against a schema the way the apiserver with strict field validation would:
+// unknown fields (except under x-kubernetes-preserve-unknown-fields), types (int-or-string, quantities),
+// enums, required fields, patterns; `null` on a non-nullable field counts as absent.
+import type { Diagnostic } from 'vscode-languageserver-types';
+import { propertySchema, type SchemaNode } from '../schema/store';
+import { SchemaCode } from './api';
+import {
+  diag,
+  isMap,
+  isScalar,
+  isSeq,
+  keyText,
+  type Node,
+  type Pair,
+  pathText,
+  type Positions,
+  Severity,
+} from './ast';
+import { isQuantity } from './quantity';
+import { didYouMean, suggest } from './suggest';
+
+const patternCache = new Map<string, RegExp | null>();
+function regex(p: string): RegExp | null {
+  let r = patternCache.get(p);
+  if (r === undefined) {
+    try {
+      r = new RegExp(p, 'u');
+    } catch {
+      r = null; // RE2 syntax JavaScript does not know: skip rather than guess
+    }
+    patternCache.set(p, r);
+  }
+  return r;
+}
+
+type Path = (string | number)[];
+
+function describe(v: unknown, src: string): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  if (typeof v === 'number') return `${Number.isInteger(v) ? 'integer' : 'number'} ${src || v}`;
+  if (typeof v === 'boolean') return `boolean ${src || v}`;
+  return typeof v;
+}
+
+function expected(s: SchemaNode): string {
+  if (s['x-kubernetes-int-or-string'])
+    return s.format === 'quantity' ? 'quantity (integer or string)' : 'integer or string';
+  if (s.format === 'quantity' && !s.type) return 'quantity (e.g. 500m, 2, 16Gi)';
+  return s.type ?? 'value';
+}
+
+function isObjectSchema(s: SchemaNode): boolean {
+  return s.type === 'object' || (!s.type && (!!s.properties || s.additionalProperties !== undefined));
+}
+
+export class SchemaChecker {
+  readonly out: Diagnostic[] = [];
+  constructor(private readonly pos: Positions) {}
+
+  /** `owner`: the key node whose value is `node` (range for "missing field" diagnostics). */
+  check(node: Node | null | undefined, s: SchemaNode, path: Path, owner: Node | undefined): void {
+    if (s['x-gantry-any']) return;
+    if (node === null || node === undefined) return;
+    if (isScalar(node) && node.value === null) return; // nullable or dropped like the apiserver does
+    if (isMap(node)) {
+      if (!isObjectSchema(s)) {
+        if (s.type || s['x-kubernetes-int-or-string'] || s.format === 'quantity')
+          this.wrongType(node, s, path, 'object');
+        return;
+      }
+      this.checkMap(node, s, path, owner);
+      return;
+    }
+    if (isSeq(node)) {
+      if (s.type !== 'array') {
+        if (s.type || s['x-kubernetes-int-or-string'] || s.format === 'quantity')
+          this.wrongType(node, s, path, 'array');
+        return;
+      }
+      if (s.items) {
+        const items = node.items as (Node | null)[];
+        for (let i = 0; i < items.length; i++) this.check(items[i], s.items, [...path, i], undefined);
+      }
+      if (s.minItems !== undefined && node.items.length < s.minItems)
+        this.report(node, SchemaCode.badFormat, `${pathText(path)}: expected at least ${s.minItems} item(s)`);
+      return;
+    }
+    if (isScalar(node)) this.checkScalar(node, s, path);
+  }
+
+  private checkScalar(node: Node, s: SchemaNode, path: Path): void {
+    const v = (node as { value: unknown }).value;
+    const src = this.pos.source(node);
+    const intOrString = s['x-kubernetes-int-or-string'];
+    if (intOrString) {
+      if (!(typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v))))
+        return this.wrongType(node, s, path, describe(v, src));
+    } else if (s.format === 'quantity' && !s.type) {
+      if (typeof v !== 'string' && typeof v !== 'number')
+        return this.wrongType(node, s, path, describe(v, src));
+    } else if (s.type) {
+      const ok =
+        (s.type === 'string' && typeof v === 'string') ||
+        (s.type === 'integer' && typeof v === 'number' && Number.isInteger(v)) ||
+        (s.type === 'number' && typeof v === 'number') ||
+        (s.type === 'boolean' && typeof v === 'boolean');
+      if (!ok) return this.wrongType(node, s, path, describe(v, src));
+    } else if (s.properties) {
+      return this.wrongType(node, s, path, describe(v, src));
+    }
+    if (s.enum && !s.enum.some((e) => e === v)) {
+      const names = s.enum.filter((e): e is string => typeof e === 'string');
+      const cands = typeof v === 'string' ? suggest(v, names) : [];
+      const list =
+        s.enum.length <= 12 ? `; expected one of ${s.enum.map((e) => JSON.stringify(e)).join(', ')}` : '';
+      this.report(
+        node,
+        SchemaCode.badEnum,
+        `${pathText(path)}: unsupported value ${JSON.stringify(v)}${list}${cands.length ? didYouMean(cands) : ''}`,
+        cands.map((c, i) => ({
+          title: `Change to "${c}"`,
+          edits: [{ range: this.pos.nodeRange(node), newText: c }],
+          isPreferred: i === 0 && cands.length === 1,
+        })),
+      );
+      return;
+    }
+    if (s.format === 'quantity' && !isQuantity(v)) {
+      this.report(
+        node,
+        SchemaCode.badFormat,
+        `${pathText(path)}: ${JSON.stringify(v)} is not a valid quantity (e.g. 500m, 2, 1.5, 16Gi)`,
+      );
+      return;
+    }
+    if (typeof v === 'string') {
+      if (s.pattern) {
+        const r = regex(s.pattern);
+        if (r && !r.test(v))
+          this.report(
+            node,
+            SchemaCode.badFormat,
+            `${pathText(path)}: ${JSON.stringify(v)} does not match ${s.pattern}`,
+          );
+      }
+      if (s.maxLength !== undefined && v.length > s.maxLength)
+        this.report(node, SchemaCode.badFormat, `${pathText(path)}: longer than ${s.maxLength} characters`);
+    }
+    if (typeof v === 'number') {
+      if (s.minimum !== undefined && v < s.minimum)
+        this.report(
+          node,
+          SchemaCode.badFormat,
+          `${pathText(path)}: must be at least ${s.minimum}, got ${src}`,
+        );
+      if (s.maximum !== undefined && v > s.maximum)
+        this.report(
+          node,
+          SchemaCode.badFormat,
+          `${pathText(path)}: must be at most ${s.maximum}, got ${src}`,
+        );
+    }
+  }
+
+  private checkMap(node: Node, s: SchemaNode, path: Path, owner: Node | undefined): void {
+    const map = node as unknown as { items: Pair<Node, Node | null>[] };
+    const preserve = !!s['x-kubernetes-preserve-unknown-fields'];
+    const closed = !preserve && (!!s.properties || s.additionalProperties === false);
+    const addl = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
+    const present = new Set<string>();
+    for (const pair of map.items) {
+      const k = keyText(pair.key);
+      if (k === undefined || k === '<<') continue;
+      const keyNode = pair.key as Node;
+      const prop = propertySchema(s, k);
+      if (prop) {
+        const alias = s['x-gantry-aliases']?.[k];
+        if (pair.value !== null && !(isScalar(pair.value) && pair.value.value === null))
+          present.add(alias ?? k);
+        this.check(pair.value, prop, [...path, k], keyNode);
+      } else if (addl) {
+        if (pair.value !== null) present.add(k);
+        this.check(pair.value, addl, [...path, k], keyNode);
+      } else if (closed) {
+        this.unknownField(keyNode, k, s, path);
+      }
+    }
+    for (const r of s.required ?? []) {
+      if (present.has(r)) continue;
+      const at = owner ?? (map.items[0]?.key as Node | undefined) ?? node;
+      this.report(at, SchemaCode.missingField, `${pathText(path)}: missing required field "${r}"`);
+    }
+    for (const group of s['x-gantry-oneof'] ?? []) {
+      const set = group.filter((g) => present.has(g));
+      if (set.length > 1) {
+        const second = map.items.find((p) => {
+          const k = keyText(p.key);
+          return k !== undefined && (s['x-gantry-aliases']?.[k] ?? k) === set[1];
+        });
+        this.report(
+          (second?.key as Node | undefined) ?? node,
+          SchemaCode.wrongType,
+          `${pathText(path)}: only one of ${set.map((x) => `"${x}"`).join(', ')} may be set`,
+        );
+      }
+    }
+  }
+
+  private unknownField(keyNode: Node, k: string, s: SchemaNode, path: Path): void {
+    const names = Object.keys(s.properties ?? {});
+    for (const sub of s.allOf ?? []) names.push(...Object.keys(sub.properties ?? {}));
+    const cands = suggest(k, names);
+    const range = this.pos.nodeRange(keyNode);
+    this.report(
+      keyNode,
+      SchemaCode.unknownField,
+      `${pathText([...path, k])}: unknown field "${k}"${didYouMean(cands)}`,
+      cands.map((c, i) => ({
+        title: `Rename to "${c}"`,
+        edits: [{ range, newText: c }],
+        isPreferred: i === 0 && cands.length === 1,
+      })),
+    );
+  }
+
+  private wrongType(node: Node, s: SchemaNode, path: Path, got: string): void {
+    this.report(node, SchemaCode.wrongType, `${pathText(path)}: expected ${expected(s)}, got ${got}`);
+  }
+
+  private report(
+    at: Node,
+    code: string,
+    message: string,
+    fixes?: {
+      title: string;
+      edits: { range: ReturnType<Positions['nodeRange']>; newText: string }[];
+      isPreferred?: boolean;
+    }[],
+  ): void {
+    this.out.push(diag(this.pos.nodeRange(at), Severity.Error, code, message, fixes));
+  }
+}

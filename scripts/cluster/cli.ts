@@ -1,0 +1,89 @@
+// npm run cluster:up / cluster:down: a long-lived local cluster for manual use and the demo.
+// up starts it detached and records it in ~/.cache/gantry/run/cluster.json; down stops it by the PIDs there.
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  readState,
+  startClusterState,
+  stateFile,
+  stopClusterState,
+} from '../../test/cluster/harness/cluster';
+import { runStateDir } from '../../test/cluster/harness/paths';
+import { isOurProcess } from '../../test/cluster/harness/procs';
+
+const pointer = join(runStateDir(), 'cluster.json');
+
+function usage(): never {
+  console.error(
+    'usage: cli.ts up [--version 1.36.3] [--no-simulator] [--no-crds] [--no-nodes] | down | status',
+  );
+  process.exit(2);
+}
+
+function running(): boolean {
+  if (!existsSync(pointer)) return false;
+  const s = readState(pointer);
+  const api = s.components['kube-apiserver'];
+  const etcd = s.components.etcd;
+  return !!api && !!etcd && isOurProcess(api.pid, api.bin) && isOurProcess(etcd.pid, etcd.bin);
+}
+
+function printHowTo(): void {
+  const s = readState(pointer);
+  console.log(`kubeconfig: ${s.kubeconfigPath}`);
+  console.log(`server:     ${s.server} (Kubernetes ${s.version})`);
+  console.log(`state:      ${pointer}`);
+  console.log(`logs:       ${join(s.runDir, 'logs')}`);
+  console.log('');
+  console.log(`  export KUBECONFIG=${s.kubeconfigPath}`);
+  console.log(`  export GANTRY_CLUSTER_STATE=${stateFile(s)}`);
+}
+
+async function main(): Promise<void> {
+  const [cmd, ...rest] = process.argv.slice(2);
+  if (cmd === 'up') {
+    if (running()) {
+      console.log('cluster already running');
+      printHowTo();
+      return;
+    }
+    let version: string | undefined;
+    const flag = (f: string): boolean => rest.includes(f);
+    const vi = rest.indexOf('--version');
+    if (vi >= 0) version = rest[vi + 1] ?? usage();
+    const state = await startClusterState({
+      version,
+      nodes: !flag('--no-nodes'),
+      crds: !flag('--no-crds'),
+      simulator: !flag('--no-simulator'),
+      log: (m) => console.error(`[cluster:up] ${m}`),
+    });
+    await mkdir(runStateDir(), { recursive: true });
+    await copyFile(stateFile(state), pointer);
+    printHowTo();
+  } else if (cmd === 'down') {
+    if (!existsSync(pointer)) {
+      console.log(`no cluster recorded in ${pointer}`);
+      return;
+    }
+    const state = readState(pointer);
+    await stopClusterState(state);
+    await rm(pointer, { force: true });
+    console.log(`stopped cluster (${state.server}) and removed ${state.runDir}`);
+  } else if (cmd === 'status') {
+    if (!running()) {
+      console.log('no cluster running');
+      process.exitCode = 1;
+      return;
+    }
+    printHowTo();
+  } else {
+    usage();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error((e as Error).message);
+  process.exit(1);
+});

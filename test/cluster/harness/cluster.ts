@@ -1,0 +1,562 @@
+// Starts and stops a local control plane: etcd, kube-apiserver (RBAC, loopback only), kube-controller-manager,
+// kube-scheduler and kwok (simulated nodes and pods, kubelet API for logs and port-forward), optionally the
+// GPU node fixtures, the ML CRDs and the workload simulator. The whole cluster is described by a JSON state
+// file so that any process (each node:test file, cluster:down) can attach to it.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { kubeconfigYaml, generatePki, type Pki } from './pki';
+import { fixturesDir, kwokStagesFile, repoRoot, requireBinaries, sharedCrdsDir } from './paths';
+import {
+  freePort,
+  httpGet,
+  isOurProcess,
+  startDetached,
+  stopPid,
+  tail,
+  waitReady,
+  type ComponentSpec,
+} from './procs';
+
+export interface ComponentState {
+  pid: number;
+  bin: string;
+  logFile: string;
+}
+
+export interface ClusterState {
+  version: string;
+  server: string;
+  kubeconfigPath: string;
+  runDir: string;
+  kubectl: string;
+  podLogsDir: string;
+  ports: Record<string, number>;
+  components: Record<string, ComponentState>;
+  /** kube-apiserver's command line, to restart it on the same port (stopApiserver/startApiserver). */
+  apiserver: { bin: string; args: string[]; logFile: string; cwd: string };
+  pki: Pki;
+  startedAt: string;
+  timings: Record<string, number>;
+}
+
+export interface StartOptions {
+  version?: string;
+  nodes?: boolean;
+  crds?: boolean;
+  simulator?: boolean;
+  /** Print progress lines (cluster:up, the test runner). */
+  log?: (msg: string) => void;
+}
+
+const STOP_ORDER = [
+  'simulator',
+  'kwok',
+  'kube-scheduler',
+  'kube-controller-manager',
+  'kube-apiserver',
+  'etcd',
+];
+
+export function runKubectl(
+  kubectl: string,
+  kubeconfig: string,
+  args: string[],
+  input?: string,
+  timeoutMs = 120_000,
+): Promise<{ stdout: string; stderr: string; code: number }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      kubectl,
+      ['--kubeconfig', kubeconfig, ...args],
+      { maxBuffer: 256 * 1024 * 1024, timeout: timeoutMs },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0;
+        resolve({ stdout, stderr, code });
+      },
+    );
+    if (input !== undefined) child.stdin?.end(input);
+    else child.stdin?.end();
+  });
+}
+
+async function mustKubectl(
+  state: Pick<ClusterState, 'kubectl' | 'kubeconfigPath'>,
+  args: string[],
+  input?: string,
+): Promise<string> {
+  const r = await runKubectl(state.kubectl, state.kubeconfigPath, args, input);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+function apiserverArgs(p: { etcd: number; apiserver: number }, pki: Pki): string[] {
+  return [
+    `--etcd-servers=http://127.0.0.1:${p.etcd}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${p.apiserver}`,
+    '--advertise-address=127.0.0.1',
+    `--tls-cert-file=${pki.serverCrt}`,
+    `--tls-private-key-file=${pki.serverKey}`,
+    `--client-ca-file=${pki.caCrt}`,
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    `--service-account-key-file=${pki.saPub}`,
+    `--service-account-signing-key-file=${pki.saKey}`,
+    '--service-cluster-ip-range=10.96.0.0/16',
+    '--authorization-mode=RBAC',
+    '--endpoint-reconciler-type=none',
+    '--allow-privileged=true',
+    '--enable-priority-and-fairness=false',
+    // kwok writes InternalIP 127.0.0.1 and Hostname=<node name>; only the IP is reachable.
+    '--kubelet-preferred-address-types=InternalIP',
+    '--profiling=false',
+    '--v=1',
+  ];
+}
+
+function tlsOf(pki: Pki): { ca: Buffer; cert: Buffer; key: Buffer } {
+  return { ca: readFileSync(pki.caCrt), cert: readFileSync(pki.adminCrt), key: readFileSync(pki.adminKey) };
+}
+
+export async function waitApiserverReady(
+  state: ClusterState,
+  pid: number,
+  timeoutMs = 90_000,
+): Promise<void> {
+  const tls = tlsOf(state.pki);
+  await waitReady(
+    'kube-apiserver',
+    pid,
+    state.apiserver.logFile,
+    async () => {
+      const r = await httpGet(`${state.server}/readyz`, tls);
+      return r.status === 200;
+    },
+    timeoutMs,
+  );
+}
+
+export function startApiserverProcess(state: ClusterState): number {
+  const spec: ComponentSpec = { name: 'kube-apiserver', ...state.apiserver };
+  return startDetached(spec);
+}
+
+function kwokConfig(runDir: string, emptyLog: string): Promise<string> {
+  return readFile(kwokStagesFile, 'utf8').then((stages) =>
+    [
+      '# Pods without their own Logs object (see appendLog) serve an empty log instead of an error.',
+      'apiVersion: kwok.x-k8s.io/v1alpha1',
+      'kind: ClusterLogs',
+      'metadata:',
+      '  name: gantry-default-empty',
+      'spec:',
+      '  selector: {}',
+      '  logs:',
+      `  - logsFile: ${JSON.stringify(emptyLog)}`,
+      '    follow: true',
+      '---',
+      `# stages from ${kwokStagesFile} (run dir ${runDir})`,
+      stages,
+    ].join('\n'),
+  );
+}
+
+function kwokCrdFiles(kwokDir: string): string[] {
+  const dir = join(kwokDir, 'crd');
+  const want = ['kwok.x-k8s.io_logs.yaml', 'kwok.x-k8s.io_portforwards.yaml'];
+  const files = want.map((f) => join(dir, f));
+  const missing = files.filter((f) => !existsSync(f));
+  if (missing.length > 0)
+    throw new Error(`kwok CRDs missing (${missing.join(', ')}); re-run npm run cluster:build`);
+  return files;
+}
+
+export function listCrdFiles(): string[] {
+  if (!existsSync(sharedCrdsDir)) {
+    throw new Error(
+      `ML CRDs not found at ${sharedCrdsDir} (expected shared/crds beside the repository; set GANTRY_SHARED_CRDS)`,
+    );
+  }
+  const out: string[] = [];
+  for (const d of readdirSync(sharedCrdsDir).sort()) {
+    const p = join(sharedCrdsDir, d);
+    if (
+      !statSync(p).isDirectory() ||
+      d === 'examples' ||
+      d === 'LICENSES' ||
+      d.startsWith('kubernetes-openapi')
+    )
+      continue;
+    for (const f of readdirSync(p).sort()) if (f.endsWith('.yaml')) out.push(join(p, f));
+  }
+  return out;
+}
+
+async function createNodes(state: ClusterState): Promise<string[]> {
+  const items: unknown[] = [];
+  const names: string[] = [];
+  for (const f of readdirSync(fixturesDir).sort()) {
+    if (!f.endsWith('.yaml')) continue;
+    for (const doc of parseAllDocuments(await readFile(join(fixturesDir, f), 'utf8'))) {
+      const node = doc.toJS() as {
+        metadata: { name: string };
+        status?: { nodeInfo?: Record<string, string> };
+      } | null;
+      if (!node) continue;
+      node.status ??= {};
+      // kubectl validates these as required; a real kubelet fills them from the host.
+      const id = createHash('sha256').update(node.metadata.name).digest('hex');
+      node.status.nodeInfo = {
+        machineID: id.slice(0, 32),
+        systemUUID: `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20, 32)}`,
+        bootID: `${id.slice(32, 40)}-${id.slice(40, 44)}-${id.slice(44, 48)}-${id.slice(48, 52)}-${id.slice(52, 64)}`,
+        kubeProxyVersion: '',
+        ...node.status.nodeInfo,
+        kubeletVersion: state.version,
+      };
+      items.push(node);
+      names.push(node.metadata.name);
+    }
+  }
+  await mustKubectl(state, ['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+  return names;
+}
+
+async function waitFor(
+  what: string,
+  fn: () => Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 250,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      if (await fn()) return;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? `: ${last}` : ''}`);
+}
+
+async function waitNodesReady(state: ClusterState, names: string[]): Promise<void> {
+  await waitFor(
+    `nodes Ready (${names.join(', ')})`,
+    async () => {
+      const out = await mustKubectl(state, [
+        'get',
+        'nodes',
+        '-o',
+        'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+      ]);
+      const ready = new Set(
+        out
+          .split('\n')
+          .filter((l) => l.endsWith('=True'))
+          .map((l) => l.split('=')[0]),
+      );
+      return names.every((n) => ready.has(n));
+    },
+    60_000,
+  );
+}
+
+export async function crdGroups(files: string[]): Promise<string[]> {
+  const groups = new Set<string>();
+  for (const f of files) {
+    const m = /^\s*group:\s*(\S+)\s*$/m.exec(await readFile(f, 'utf8'));
+    if (m) groups.add(m[1].replace(/['"]/g, ''));
+  }
+  return [...groups].sort();
+}
+
+async function installCrds(state: ClusterState): Promise<void> {
+  const files = listCrdFiles();
+  // Server-side apply: the Argo CRDs are larger than the 256 KiB last-applied annotation allows.
+  const args = ['apply', '--server-side', '--force-conflicts', '--field-manager=gantry-test'];
+  for (const f of files) args.push('-f', f);
+  await mustKubectl(state, args);
+  await mustKubectl(state, ['wait', '--for=condition=Established', '--timeout=120s', 'crd', '--all']);
+  const groups = await crdGroups(files);
+  const tls = tlsOf(state.pki);
+  await waitFor(
+    'OpenAPI v3 to list every CRD group',
+    async () => {
+      const r = await httpGet(`${state.server}/openapi/v3`, tls, 10_000);
+      if (r.status !== 200) return false;
+      const paths = Object.keys((JSON.parse(r.body) as { paths: Record<string, unknown> }).paths);
+      return groups.every((g) => paths.some((p) => p.startsWith(`apis/${g}/`)));
+    },
+    60_000,
+    500,
+  );
+}
+
+async function startSimulatorProcess(state: ClusterState): Promise<ComponentState> {
+  const logFile = join(state.runDir, 'logs', 'simulator.log');
+  const main = join(repoRoot, 'test/cluster/simulator/main.ts');
+  const pid = startDetached({
+    name: 'simulator',
+    bin: process.execPath,
+    args: ['--import', 'tsx', main, '--kubeconfig', state.kubeconfigPath],
+    logFile,
+    cwd: repoRoot,
+  });
+  await waitReady(
+    'simulator',
+    pid,
+    logFile,
+    async () => (await readFile(logFile, 'utf8')).includes('simulator ready'),
+    60_000,
+  );
+  return { pid, bin: main, logFile };
+}
+
+export async function startClusterState(opts: StartOptions = {}): Promise<ClusterState> {
+  const log = opts.log ?? (() => {});
+  const t0 = Date.now();
+  const timings: Record<string, number> = {};
+  const mark = (k: string): void => {
+    timings[k] = Date.now() - t0;
+  };
+  const b = requireBinaries(opts.version);
+  const version = `v${b.kubeVersion}`;
+  const runDir = await mkdtemp(join(tmpdir(), 'gantry-cluster-'));
+  const logsDir = join(runDir, 'logs');
+  const podLogsDir = join(runDir, 'pod-logs');
+  await mkdir(logsDir, { recursive: true });
+  await mkdir(podLogsDir, { recursive: true });
+  const emptyLog = join(podLogsDir, 'empty.log');
+  await writeFile(emptyLog, '');
+
+  const [pki, etcdPort, peerPort, apiPort, kcmPort, schedPort, kwokPort] = await Promise.all([
+    generatePki(join(runDir, 'pki')),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const ports = {
+    etcd: etcdPort,
+    etcdPeer: peerPort,
+    apiserver: apiPort,
+    kcm: kcmPort,
+    scheduler: schedPort,
+    kwok: kwokPort,
+  };
+  const server = `https://127.0.0.1:${apiPort}`;
+  const kubeconfigPath = join(runDir, 'admin.kubeconfig');
+  await writeFile(kubeconfigPath, kubeconfigYaml(server, pki), { mode: 0o600 });
+  mark('pki');
+
+  const state: ClusterState = {
+    version,
+    server,
+    kubeconfigPath,
+    runDir,
+    kubectl: b.bins.kubectl,
+    podLogsDir,
+    ports,
+    components: {},
+    apiserver: {
+      bin: b.bins['kube-apiserver'],
+      args: apiserverArgs(ports, pki),
+      logFile: join(logsDir, 'kube-apiserver.log'),
+      cwd: runDir,
+    },
+    pki,
+    startedAt: new Date().toISOString(),
+    timings,
+  };
+
+  const start = (name: string, args: string[], env?: Record<string, string>): ComponentState => {
+    const logFile = join(logsDir, `${name}.log`);
+    const pid = startDetached({ name, bin: b.bins[name], args, logFile, cwd: runDir, env });
+    const c = { pid, bin: b.bins[name], logFile };
+    state.components[name] = c;
+    return c;
+  };
+
+  try {
+    log(`starting etcd ${b.etcdVersion}`);
+    const etcd = start('etcd', [
+      '--name=gantry',
+      `--data-dir=${join(runDir, 'etcd')}`,
+      `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
+      `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
+      `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-cluster=gantry=http://127.0.0.1:${peerPort}`,
+      '--auto-compaction-retention=1',
+      '--unsafe-no-fsync=true',
+      '--log-level=warn',
+    ]);
+    await waitReady('etcd', etcd.pid, etcd.logFile, async () =>
+      (await httpGet(`http://127.0.0.1:${etcdPort}/health`)).body.includes('"true"'),
+    );
+    mark('etcd');
+
+    log(`starting kube-apiserver ${version} on ${server}`);
+    const apiPid = startApiserverProcess(state);
+    state.components['kube-apiserver'] = {
+      pid: apiPid,
+      bin: state.apiserver.bin,
+      logFile: state.apiserver.logFile,
+    };
+    await waitApiserverReady(state, apiPid);
+    mark('apiserver');
+
+    await mustKubectl(state, [
+      'apply',
+      '--server-side',
+      '--field-manager=gantry-test',
+      ...kwokCrdFiles(b.kwokBin.replace(/\/bin$/, '')).flatMap((f) => ['-f', f]),
+    ]);
+    await writeFile(join(runDir, 'kwok.yaml'), await kwokConfig(runDir, emptyLog));
+
+    log('starting kube-controller-manager, kube-scheduler, kwok');
+    const kcm = start('kube-controller-manager', [
+      `--kubeconfig=${kubeconfigPath}`,
+      `--authentication-kubeconfig=${kubeconfigPath}`,
+      `--authorization-kubeconfig=${kubeconfigPath}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${kcmPort}`,
+      '--leader-elect=false',
+      `--service-account-private-key-file=${pki.saKey}`,
+      `--root-ca-file=${pki.caCrt}`,
+      '--use-service-account-credentials=false',
+      '--profiling=false',
+      '--v=1',
+    ]);
+    const sched = start('kube-scheduler', [
+      `--kubeconfig=${kubeconfigPath}`,
+      `--authentication-kubeconfig=${kubeconfigPath}`,
+      `--authorization-kubeconfig=${kubeconfigPath}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${schedPort}`,
+      '--leader-elect=false',
+      '--profiling=false',
+      '--v=1',
+    ]);
+    const kwok = start(
+      'kwok',
+      [
+        `--kubeconfig=${kubeconfigPath}`,
+        `--config=${join(runDir, 'kwok.yaml')}`,
+        '--manage-all-nodes=false',
+        '--manage-nodes-with-label-selector=type=kwok',
+        '--node-ip=127.0.0.1',
+        '--node-name=localhost',
+        `--node-port=${kwokPort}`,
+        `--server-address=127.0.0.1:${kwokPort}`,
+        `--tls-cert-file=${pki.serverCrt}`,
+        `--tls-private-key-file=${pki.serverKey}`,
+        '--cidr=10.244.0.0/16',
+        '--node-lease-duration-seconds=40',
+        // Per-pod Logs / PortForward objects come from the API (appendLog, forwardPodPort). Not set through a
+        // KwokConfiguration document: one in --config leaves the other options unset (playStageParallelism 0).
+        '--enable-crds=Logs,PortForward',
+      ],
+      // kwok also reads ~/.kwok/kwok.yaml; keep a stray one out.
+      { HOME: runDir, KWOK_WORKDIR: join(runDir, 'kwok') },
+    );
+    const insecure = { insecure: true };
+    await Promise.all([
+      waitReady(
+        'kube-controller-manager',
+        kcm.pid,
+        kcm.logFile,
+        async () => (await httpGet(`https://127.0.0.1:${kcmPort}/healthz`, insecure)).status === 200,
+      ),
+      waitReady(
+        'kube-scheduler',
+        sched.pid,
+        sched.logFile,
+        async () => (await httpGet(`https://127.0.0.1:${schedPort}/healthz`, insecure)).status === 200,
+      ),
+      waitReady(
+        'kwok',
+        kwok.pid,
+        kwok.logFile,
+        async () => (await httpGet(`http://127.0.0.1:${kwokPort}/healthz`)).status === 200,
+      ),
+    ]);
+    mark('controllers');
+    await writeState(state);
+
+    if (opts.nodes !== false) {
+      log('creating GPU node pool');
+      const names = await createNodes(state);
+      await waitNodesReady(state, names);
+      mark('nodes');
+    }
+    if (opts.crds !== false) {
+      log('installing ML CRDs');
+      await installCrds(state);
+      mark('crds');
+    }
+    if (opts.simulator !== false) {
+      log('starting workload simulator');
+      state.components.simulator = await startSimulatorProcess(state);
+      mark('simulator');
+    }
+    await writeState(state);
+    log(`cluster ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    return state;
+  } catch (e) {
+    const logs: string[] = [];
+    for (const [name, c] of Object.entries(state.components))
+      logs.push(`--- ${name} (${c.logFile})\n${await tail(c.logFile, 15)}`);
+    await stopClusterState(state, { keepRunDir: true });
+    throw new Error(
+      `${(e as Error).message}\n\nComponent logs (run dir kept: ${runDir}):\n${logs.join('\n')}`,
+      { cause: e },
+    );
+  }
+}
+
+export function stateFile(state: Pick<ClusterState, 'runDir'>): string {
+  return join(state.runDir, 'state.json');
+}
+
+export async function writeState(state: ClusterState, file = stateFile(state)): Promise<void> {
+  await writeFile(file, JSON.stringify(state, null, 2), { mode: 0o600 });
+}
+
+export function readState(file: string): ClusterState {
+  return JSON.parse(readFileSync(file, 'utf8')) as ClusterState;
+}
+
+export async function stopClusterState(
+  state: ClusterState,
+  opts: { keepRunDir?: boolean } = {},
+): Promise<void> {
+  // Re-read: a test process may have restarted the apiserver under a new PID.
+  if (existsSync(stateFile(state))) {
+    try {
+      Object.assign(state.components, readState(stateFile(state)).components);
+    } catch {
+      // keep what we have
+    }
+  }
+  const names = [...STOP_ORDER, ...Object.keys(state.components).filter((n) => !STOP_ORDER.includes(n))];
+  for (const name of names) {
+    const c = state.components[name];
+    if (!c) continue;
+    if (isOurProcess(c.pid, c.bin)) await stopPid(c.pid);
+  }
+  if (!opts.keepRunDir && !process.env.GANTRY_KEEP_CLUSTER)
+    await rm(state.runDir, { recursive: true, force: true });
+}

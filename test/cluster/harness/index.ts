@@ -1,0 +1,335 @@
+// The cluster test harness. Other test suites code against this API (keep the names stable).
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  readState,
+  runKubectl,
+  startApiserverProcess,
+  startClusterState,
+  stateFile,
+  stopClusterState,
+  waitApiserverReady,
+  writeState,
+  type ClusterState,
+  type StartOptions,
+} from './cluster';
+import { isOurProcess, stopPid } from './procs';
+import { Rest, RestError, isConflict, isNotFound } from './rest';
+
+export interface TestCluster {
+  kubeconfigPath: string;
+  server: string;
+  version: string;
+  kubectl(
+    args: string[],
+    opts?: { input?: string },
+  ): Promise<{ stdout: string; stderr: string; code: number }>;
+  /** A new namespace `<prefix>-<random>`; resolves once its `default` ServiceAccount exists. */
+  createNamespace(prefix: string): Promise<string>;
+  /** Appends CRI-format lines to the pod container's log file, which `kubectl logs [-f]` serves through kwok. */
+  appendLog(
+    namespace: string,
+    pod: string,
+    container: string,
+    lines: string[],
+    stream?: 'stdout' | 'stderr',
+  ): Promise<void>;
+  /** Routes the pod's `port` (via apiserver pods/portforward -> kwok) to 127.0.0.1:targetPort. */
+  forwardPodPort(
+    namespace: string,
+    pod: string,
+    port: number,
+    targetPort: number,
+  ): Promise<{ dispose(): Promise<void> }>;
+  stopApiserver(): Promise<void>;
+  startApiserver(): Promise<void>;
+  /** Stops every component and removes the run folder. A no-op on a cluster attached with sharedCluster(). */
+  stop(): Promise<void>;
+}
+
+export type { ClusterState, StartOptions };
+export { readState, stateFile };
+
+const KWOK = '/apis/kwok.x-k8s.io/v1alpha1';
+
+interface LogsObject {
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  spec: { logs: { containers?: string[]; logsFile?: string; follow?: boolean }[] };
+}
+
+interface PortForwardObject {
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  spec: { forwards: { ports?: number[]; target?: { address: string; port: number } }[] };
+}
+
+interface PodLike {
+  metadata: { uid: string };
+  spec: { containers: { name: string }[]; initContainers?: { name: string }[] };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function sanitize(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+export function podLogFile(
+  state: Pick<ClusterState, 'podLogsDir'>,
+  namespace: string,
+  pod: string,
+  container: string,
+): string {
+  return join(state.podLogsDir, `${sanitize(namespace)}_${sanitize(pod)}`, `${sanitize(container)}.log`);
+}
+
+/** One CRI log line: `<RFC3339Nano> <stream> F <text>`. */
+export function criLine(text: string, stream: 'stdout' | 'stderr' = 'stdout', at = new Date()): string {
+  return `${at.toISOString().replace('Z', '000000Z')} ${stream} F ${text}\n`;
+}
+
+class Cluster implements TestCluster {
+  private restP: Promise<Rest> | undefined;
+
+  constructor(
+    private readonly state: ClusterState,
+    private readonly owned: boolean,
+  ) {}
+
+  get kubeconfigPath(): string {
+    return this.state.kubeconfigPath;
+  }
+  get server(): string {
+    return this.state.server;
+  }
+  get version(): string {
+    return this.state.version;
+  }
+
+  private rest(): Promise<Rest> {
+    this.restP ??= Rest.fromKubeconfig(this.state.kubeconfigPath);
+    return this.restP;
+  }
+
+  kubectl(
+    args: string[],
+    opts?: { input?: string },
+  ): Promise<{ stdout: string; stderr: string; code: number }> {
+    return runKubectl(this.state.kubectl, this.state.kubeconfigPath, args, opts?.input);
+  }
+
+  async createNamespace(prefix: string): Promise<string> {
+    const rest = await this.rest();
+    const base = prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .slice(0, 50)
+      .replace(/-+$/, '');
+    const name = `${base}-${randomBytes(3).toString('hex')}`;
+    await rest.post('/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name, labels: { 'gantry.dev/test': 'true' } },
+    });
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (await rest.find(`/api/v1/namespaces/${name}/serviceaccounts/default`)) return name;
+      await sleep(100);
+    }
+    throw new Error(
+      `namespace ${name}: default ServiceAccount not created within 30s (is kube-controller-manager running?)`,
+    );
+  }
+
+  async appendLog(
+    namespace: string,
+    pod: string,
+    container: string,
+    lines: string[],
+    stream: 'stdout' | 'stderr' = 'stdout',
+  ): Promise<void> {
+    const file = podLogFile(this.state, namespace, pod, container);
+    const fresh = !existsSync(file);
+    await mkdir(join(file, '..'), { recursive: true });
+    if (fresh) await writeFile(file, '', { flag: 'a' });
+    const now = new Date();
+    await appendFile(file, lines.map((l) => criLine(l, stream, now)).join(''));
+    if (fresh) await this.registerLogs(namespace, pod, container);
+  }
+
+  /** Points kwok at this pod's files with a namespaced `Logs` object (owned by the pod, so GC removes it). */
+  private async registerLogs(namespace: string, pod: string, container: string): Promise<void> {
+    const rest = await this.rest();
+    const path = `${KWOK}/namespaces/${namespace}/logs/${pod}`;
+    const p = await rest.find<PodLike>(`/api/v1/namespaces/${namespace}/pods/${pod}`);
+    const containers = new Set([
+      container,
+      ...(p?.spec.containers.map((c) => c.name) ?? []),
+      ...(p?.spec.initContainers?.map((c) => c.name) ?? []),
+    ]);
+    for (const c of containers) {
+      const f = podLogFile(this.state, namespace, pod, c);
+      await mkdir(join(f, '..'), { recursive: true });
+      await writeFile(f, '', { flag: 'a' });
+    }
+    for (let attempt = 0; ; attempt++) {
+      const existing = await rest.find<LogsObject>(path);
+      const logs = existing?.spec.logs ?? [];
+      for (const c of containers) {
+        if (!logs.some((l) => l.containers?.includes(c)))
+          logs.push({ containers: [c], logsFile: podLogFile(this.state, namespace, pod, c), follow: true });
+      }
+      const body = {
+        apiVersion: 'kwok.x-k8s.io/v1alpha1',
+        kind: 'Logs',
+        metadata: {
+          name: pod,
+          namespace,
+          ...(existing ? { resourceVersion: existing.metadata.resourceVersion } : {}),
+          ...(p
+            ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: pod, uid: p.metadata.uid }] }
+            : {}),
+        },
+        spec: { logs },
+      };
+      try {
+        if (existing) await rest.put(path, body);
+        else await rest.post(`${KWOK}/namespaces/${namespace}/logs`, body);
+        break;
+      } catch (e) {
+        if (!isConflict(e) || attempt > 5) throw e;
+      }
+    }
+    // kwok learns about the Logs object through a watch: wait until it serves this file, not the default.
+    if (!p) return;
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      try {
+        const text = await rest.raw(
+          'GET',
+          `/api/v1/namespaces/${namespace}/pods/${pod}/log?container=${encodeURIComponent(container)}&limitBytes=1`,
+        );
+        if (text.length > 0) return;
+      } catch (e) {
+        if (!(e instanceof RestError)) throw e;
+      }
+      await sleep(100);
+    }
+    throw new Error(`kwok did not start serving ${namespace}/${pod}/${container} logs within 15s`);
+  }
+
+  async forwardPodPort(
+    namespace: string,
+    pod: string,
+    port: number,
+    targetPort: number,
+  ): Promise<{ dispose(): Promise<void> }> {
+    const rest = await this.rest();
+    const path = `${KWOK}/namespaces/${namespace}/portforwards/${pod}`;
+    const update = async (
+      mutate: (f: PortForwardObject['spec']['forwards']) => PortForwardObject['spec']['forwards'],
+    ): Promise<void> => {
+      for (let attempt = 0; ; attempt++) {
+        const existing = await rest.find<PortForwardObject>(path);
+        const forwards = mutate(existing?.spec.forwards ?? []);
+        try {
+          if (forwards.length === 0) {
+            if (existing) await rest.delete(path);
+          } else if (existing) {
+            await rest.put(path, { ...existing, spec: { forwards } });
+          } else {
+            const p = await rest.find<PodLike>(`/api/v1/namespaces/${namespace}/pods/${pod}`);
+            await rest.post(`${KWOK}/namespaces/${namespace}/portforwards`, {
+              apiVersion: 'kwok.x-k8s.io/v1alpha1',
+              kind: 'PortForward',
+              metadata: {
+                name: pod,
+                namespace,
+                ...(p
+                  ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: pod, uid: p.metadata.uid }] }
+                  : {}),
+              },
+              spec: { forwards },
+            });
+          }
+          return;
+        } catch (e) {
+          if ((!isConflict(e) && !isNotFound(e)) || attempt > 5) throw e;
+        }
+      }
+    };
+    await update((f) => [
+      ...f.filter((x) => !x.ports?.includes(port)),
+      { ports: [port], target: { address: '127.0.0.1', port: targetPort } },
+    ]);
+    // kwok reads PortForward objects through an informer; give it a moment to see the change.
+    await sleep(500);
+    let disposed = false;
+    return {
+      dispose: async () => {
+        if (disposed) return;
+        disposed = true;
+        await update((f) => f.filter((x) => !x.ports?.includes(port)));
+      },
+    };
+  }
+
+  private refreshState(): void {
+    const file = stateFile(this.state);
+    if (existsSync(file)) Object.assign(this.state.components, readState(file).components);
+  }
+
+  async stopApiserver(): Promise<void> {
+    this.refreshState();
+    const c = this.state.components['kube-apiserver'];
+    if (c && isOurProcess(c.pid, c.bin)) await stopPid(c.pid);
+  }
+
+  async startApiserver(): Promise<void> {
+    this.refreshState();
+    const c = this.state.components['kube-apiserver'];
+    if (c && isOurProcess(c.pid, c.bin)) return;
+    const pid = startApiserverProcess(this.state);
+    this.state.components['kube-apiserver'] = {
+      pid,
+      bin: this.state.apiserver.bin,
+      logFile: this.state.apiserver.logFile,
+    };
+    await writeState(this.state);
+    await waitApiserverReady(this.state, pid);
+  }
+
+  async stop(): Promise<void> {
+    if (this.restP) (await this.restP).close();
+    this.restP = undefined;
+    if (this.owned) await stopClusterState(this.state);
+  }
+}
+
+export async function startCluster(opts?: StartOptions): Promise<TestCluster> {
+  const state = await startClusterState(opts);
+  return new Cluster(state, true);
+}
+
+/** Attach to the cluster a runner started (scripts/test-cluster.ts, npm run cluster:up). */
+export async function sharedCluster(): Promise<TestCluster> {
+  const file = process.env.GANTRY_CLUSTER_STATE;
+  if (!file) {
+    throw new Error(
+      'GANTRY_CLUSTER_STATE is not set: cluster tests need the shared cluster. Run them with `npm run test:cluster`, ' +
+        'or start one with `npm run cluster:up` and export the GANTRY_CLUSTER_STATE it prints.',
+    );
+  }
+  if (!existsSync(file)) throw new Error(`GANTRY_CLUSTER_STATE=${file} does not exist (cluster stopped?)`);
+  const state = readState(file);
+  const api = state.components['kube-apiserver'];
+  if (!api || !isOurProcess(api.pid, api.bin))
+    throw new Error(`the cluster in ${file} is not running (kube-apiserver pid ${api?.pid ?? '?'} is gone)`);
+  return new Cluster(state, false);
+}
+
+/** Attach with ownership (cluster:down). */
+export function attachOwned(file: string): TestCluster {
+  return new Cluster(readState(file), true);
+}

@@ -1,0 +1,58 @@
+// Where the cluster binaries live. scripts/cluster/paths.sh is the single source of the version pins and
+// cache layout; this asks it (honouring KUBE_VERSION / ETCD_VERSION / KWOK_VERSION) instead of duplicating them.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const fixturesDir = join(repoRoot, 'test/fixtures/nodes');
+export const kwokStagesFile = join(repoRoot, 'test/cluster/kwok/stages.yaml');
+/** CI keeps a copy of shared/ beside the clone, at the same relative place as on dev machines. */
+export const sharedCrdsDir = process.env.GANTRY_SHARED_CRDS ?? resolve(repoRoot, '../shared/crds');
+
+export interface BinPaths {
+  cache: string;
+  kubeVersion: string;
+  etcdVersion: string;
+  kwokVersion: string;
+  k8sBin: string;
+  etcdBin: string;
+  kwokBin: string;
+}
+
+export function binPaths(version?: string): BinPaths {
+  const env = { ...process.env };
+  if (version) env.KUBE_VERSION = version;
+  const out = execFileSync('bash', [join(repoRoot, 'scripts/cluster/paths.sh'), '--json'], {
+    env,
+    encoding: 'utf8',
+  });
+  return JSON.parse(out) as BinPaths;
+}
+
+/** The binaries of one version, or an error that says how to build them. */
+export function requireBinaries(version?: string): BinPaths & { bins: Record<string, string> } {
+  const p = binPaths(version);
+  const bins: Record<string, string> = {
+    etcd: join(p.etcdBin, 'etcd'),
+    'kube-apiserver': join(p.k8sBin, 'kube-apiserver'),
+    'kube-controller-manager': join(p.k8sBin, 'kube-controller-manager'),
+    'kube-scheduler': join(p.k8sBin, 'kube-scheduler'),
+    kubectl: join(p.k8sBin, 'kubectl'),
+    kwok: join(p.kwokBin, 'kwok'),
+  };
+  const missing = Object.entries(bins).filter(([, f]) => !existsSync(f));
+  if (missing.length > 0) {
+    throw new Error(
+      `cluster binaries missing: ${missing.map(([n, f]) => `${n} (${f})`).join(', ')}.\n` +
+        `Build them with: ${p.kubeVersion === binPaths().kubeVersion ? '' : `KUBE_VERSION=${p.kubeVersion} `}npm run cluster:build`,
+    );
+  }
+  return { ...p, bins };
+}
+
+export function runStateDir(): string {
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'gantry', 'run');
+}

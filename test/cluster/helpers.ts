@@ -1,0 +1,71 @@
+// Small helpers shared by the cluster tests.
+import { Rest } from './harness/rest';
+import type { TestCluster } from './harness/index';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  intervalMs = 200,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(
+    `timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`,
+  );
+}
+
+export function rest(cluster: TestCluster): Promise<Rest> {
+  return Rest.fromKubeconfig(cluster.kubeconfigPath);
+}
+
+export async function apply(cluster: TestCluster, ns: string, manifest: unknown): Promise<void> {
+  const r = await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: JSON.stringify(manifest) });
+  if (r.code !== 0) throw new Error(`kubectl apply failed: ${r.stderr}`);
+}
+
+export function gpuPod(
+  name: string,
+  opts: {
+    gpus?: number;
+    resource?: string;
+    product?: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+    owner?: unknown;
+  } = {},
+): Json {
+  const resource = opts.resource ?? 'nvidia.com/gpu';
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, annotations: opts.annotations, labels: opts.labels },
+    spec: {
+      restartPolicy: 'Never',
+      ...(opts.product ? { nodeSelector: { 'nvidia.com/gpu.product': opts.product } } : {}),
+      tolerations: [
+        { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+        { key: 'amd.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+      ],
+      containers: [
+        {
+          name: 'main',
+          image: 'nvcr.io/nvidia/pytorch:24.05-py3',
+          ...(opts.gpus ? { resources: { limits: { [resource]: String(opts.gpus) } } } : {}),
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,182 @@
+// The workload simulator: plays the ML operators that do not run in the test cluster (Training Operator v1,
+// Trainer v2, JobSet, KubeRay, Notebook controller, KServe). It is test-only: product code in src/ must never
+// import it. Level-triggered: any watch event schedules one pass that lists every kind and reconciles each object
+// (plus a resync every few seconds), so a missed event or a restarted apiserver only delays it.
+import * as k8s from '@kubernetes/client-node';
+import { Rest, RestError } from '../harness/rest';
+import { reconcileJobSet, reconcileTrainJob } from './jobset';
+import { reconcileRayCluster, reconcileRayJob } from './ray';
+import { reconcileInferenceService, reconcileNotebook } from './serving';
+import { reconcileTraining, trainingKinds } from './training';
+import { type Ctx, type Obj, type Snapshot, listItems, now } from './util';
+
+interface Kind {
+  path: string;
+  reconcile(ctx: Ctx, o: Obj): Promise<void>;
+}
+
+const KINDS: Kind[] = [
+  ...trainingKinds.map((k) => ({
+    path: `/apis/kubeflow.org/v1/${k.plural}`,
+    reconcile: (c: Ctx, o: Obj) => reconcileTraining(c, k, o),
+  })),
+  { path: '/apis/trainer.kubeflow.org/v1alpha1/trainjobs', reconcile: reconcileTrainJob },
+  { path: '/apis/jobset.x-k8s.io/v1alpha2/jobsets', reconcile: reconcileJobSet },
+  { path: '/apis/ray.io/v1/rayjobs', reconcile: reconcileRayJob },
+  { path: '/apis/ray.io/v1/rayclusters', reconcile: reconcileRayCluster },
+  { path: '/apis/kubeflow.org/v1beta1/notebooks', reconcile: reconcileNotebook },
+  { path: '/apis/serving.kserve.io/v1beta1/inferenceservices', reconcile: reconcileInferenceService },
+];
+
+const WATCHED = [
+  '/api/v1/pods',
+  '/apis/batch/v1/jobs',
+  '/apis/apps/v1/statefulsets',
+  '/apis/apps/v1/deployments',
+  ...KINDS.map((k) => k.path),
+];
+
+export interface Simulator {
+  dispose(): Promise<void>;
+  /** Resolves after one full pass has run (tests may use it to avoid sleeping). */
+  settle(): Promise<void>;
+}
+
+export interface SimulatorOptions {
+  log?: (msg: string) => void;
+  resyncMs?: number;
+}
+
+export async function startSimulator(
+  kubeconfigPath: string,
+  opts: SimulatorOptions = {},
+): Promise<Simulator> {
+  const log = opts.log ?? ((m: string) => console.error(`[simulator] ${m}`));
+  const rest = await Rest.fromKubeconfig(kubeconfigPath);
+  const watch = new k8s.Watch(rest.kc);
+  let stopped = false;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+  const aborts = new Map<string, AbortController>();
+  const pending = new Map<string, { name: string; at: number }[]>();
+  let passWaiters: (() => void)[] = [];
+
+  const event: Ctx['event'] = async (obj, type, reason, message, component) => {
+    const ns = obj.metadata.namespace ?? 'default';
+    const t = now();
+    try {
+      await rest.post(`/api/v1/namespaces/${ns}/events`, {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { generateName: `${obj.metadata.name}.`, namespace: ns },
+        involvedObject: {
+          apiVersion: obj.apiVersion,
+          kind: obj.kind,
+          name: obj.metadata.name,
+          namespace: ns,
+          uid: obj.metadata.uid,
+        },
+        reason,
+        message,
+        type,
+        source: { component },
+        reportingComponent: component,
+        reportingInstance: `${component}-simulated`,
+        firstTimestamp: t,
+        lastTimestamp: t,
+        count: 1,
+      });
+    } catch (e) {
+      log(`event ${reason} on ${ns}/${obj.metadata.name}: ${(e as Error).message}`);
+    }
+  };
+
+  async function pass(): Promise<void> {
+    const must = async (p: string): Promise<Obj[]> => (await listItems({ rest }, p)) ?? [];
+    const snap: Snapshot = {
+      pods: await must('/api/v1/pods'),
+      jobs: await must('/apis/batch/v1/jobs'),
+      statefulSets: await must('/apis/apps/v1/statefulsets'),
+      deployments: await must('/apis/apps/v1/deployments'),
+    };
+    const ctx: Ctx = { rest, snap, log, event, pending };
+    for (const kind of KINDS) {
+      const items = await listItems(ctx, kind.path);
+      for (const o of items ?? []) {
+        try {
+          await kind.reconcile(ctx, o);
+        } catch (e) {
+          const what = `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`;
+          if (e instanceof RestError && e.status === 409) continue; // stale read; the next pass retries
+          log(`${what}: ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+
+  function schedule(delayMs = 100): void {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      running = pass()
+        .catch((e: unknown) => log(`pass failed: ${(e as Error).message}`))
+        .finally(() => {
+          running = undefined;
+          const w = passWaiters;
+          passWaiters = [];
+          for (const f of w) f();
+          if (again) {
+            again = false;
+            schedule();
+          }
+        });
+    }, delayMs);
+  }
+
+  async function startWatch(path: string): Promise<void> {
+    if (stopped) return;
+    try {
+      const ac = await watch.watch(
+        path,
+        { allowWatchBookmarks: true },
+        () => schedule(),
+        (err: unknown) => {
+          aborts.delete(path);
+          if (!stopped) setTimeout(() => void startWatch(path), err ? 5000 : 500);
+        },
+      );
+      aborts.set(path, ac);
+    } catch {
+      // CRD missing or apiserver down: retry later.
+      if (!stopped) setTimeout(() => void startWatch(path), 5000);
+    }
+  }
+
+  await Promise.all(WATCHED.map((p) => startWatch(p)));
+  const resync = setInterval(() => schedule(0), opts.resyncMs ?? 3000);
+  schedule(0);
+  log('simulator ready');
+
+  return {
+    settle: () =>
+      new Promise<void>((resolve) => {
+        passWaiters.push(resolve);
+        schedule(0);
+      }),
+    dispose: async () => {
+      stopped = true;
+      clearInterval(resync);
+      if (timer) clearTimeout(timer);
+      for (const ac of aborts.values()) ac.abort();
+      aborts.clear();
+      await running;
+      rest.close();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+// CLI: node --import tsx test/cluster/simulator/main.ts --kubeconfig FILE
+// Runs the workload simulator until SIGINT/SIGTERM.
+import { startSimulator } from './index';
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const i = args.indexOf('--kubeconfig');
+  const kubeconfig = i >= 0 ? args[i + 1] : process.env.KUBECONFIG;
+  if (!kubeconfig) {
+    console.error('usage: main.ts --kubeconfig FILE');
+    process.exit(2);
+  }
+  const sim = await startSimulator(kubeconfig, {
+    log: (m) => console.log(`${new Date().toISOString()} ${m}`),
+  });
+  const stop = (): void => {
+    void sim.dispose().finally(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((e: unknown) => {
+  console.error((e as Error).message);
+  process.exit(1);
+});

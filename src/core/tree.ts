@@ -221,6 +221,13 @@ export class WorkloadTreeModel {
         .sort((a, b) => this._kindOrder(a) - this._kindOrder(b) || (objKey(a.obj) < objKey(b.obj) ? -1 : 1))
         .map((e) => this._workloadNode(e, id));
     }
+    const hash = id.lastIndexOf('#');
+    if (hash > 0) {
+      const e = this._entries.get(id.slice(0, hash));
+      const role = id.slice(hash + 1);
+      const g = e && this._roleGroups(e).find((x) => x.role === role);
+      return g ? g.pods.map((p) => this._podNode(p, id, e.id)) : [];
+    }
     if (id.startsWith('w:')) {
       const e = this._entries.get(id);
       if (!e) return [];
@@ -240,13 +247,6 @@ export class WorkloadTreeModel {
       }
       return (groups[0]?.pods ?? []).map((p) => this._podNode(p, e.id, e.id));
     }
-    const hash = id.lastIndexOf('#');
-    if (hash > 0) {
-      const e = this._entries.get(id.slice(0, hash));
-      const role = id.slice(hash + 1);
-      const g = e && this._roleGroups(e).find((x) => x.role === role);
-      return g ? g.pods.map((p) => this._podNode(p, id, e.id)) : [];
-    }
     return [];
   }
 
@@ -254,6 +254,8 @@ export class WorkloadTreeModel {
   node(id: string): WorkloadTreeNode | undefined {
     if (id === ROOT) return undefined;
     if (id.startsWith('g:')) return this._groupNodes().find((g) => g.id === id);
+    const hash = id.lastIndexOf('#');
+    if (hash > 0) return this.children(id.slice(0, hash)).find((n) => n.id === id);
     if (id.startsWith('w:')) {
       const e = this._entries.get(id);
       if (!e || this._isHidden(e)) return undefined;
@@ -265,9 +267,7 @@ export class WorkloadTreeModel {
       const parent = this._podParent(pe);
       return this.children(parent).find((n) => n.id === id);
     }
-    const hash = id.lastIndexOf('#');
-    const wid = id.slice(0, hash);
-    return hash > 0 ? this.children(wid).find((n) => n.id === id) : undefined;
+    return undefined;
   }
 
   /** The summary of a shown workload (for commands and the status bar). */
@@ -450,7 +450,6 @@ export class WorkloadTreeModel {
     const after = this._summary(e);
     if (structural || !sameSummary(before, after)) {
       changed.add(wid);
-      if (!before || before.phase !== after.phase) changed.add(this._groupIdOf(e));
     }
   }
 

@@ -596,7 +596,9 @@ export class Workbench {
     await row.click();
     const tab = this.page.locator('.tabs-container .tab.active', { hasText: name });
     await tab.waitFor();
-    return this.activeEditor();
+    const editor = this.activeEditor();
+    await editor.locator('.view-lines .view-line').first().waitFor();
+    return editor;
   }
 
   /** The active editor (its text is in `.view-lines`; only visible lines are rendered). */
@@ -618,6 +620,18 @@ export class Workbench {
           .map((l) => l.text.replace(/\u00a0/g, ' ')),
       );
     return lines.join('\n');
+  }
+
+  /** Waits until the active editor's visible text matches `pattern` (editors render lazily), returns it. */
+  async waitForEditorText(pattern: RegExp, timeout = 30_000): Promise<string> {
+    return waitFor(
+      `${pattern} in the active editor`,
+      async () => {
+        const t = await this.activeEditorText().catch(() => '');
+        return pattern.test(t) ? t : undefined;
+      },
+      timeout,
+    );
   }
 
   /** Entries of the Problems panel (opens it), as their accessible labels. */

@@ -14,7 +14,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync }
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { normalizeNode, OBJECT_META, patchK8sDef, stableStringify } from '../../src/server/schema/normalize';
+import { K8S_ENUMS, normalizeNode, OBJECT_META, patchK8sDef, stableStringify } from '../../src/server/schema/normalize';
 import { parseProto, protoDefName, protoToDefs } from './proto';
 
 type Node = Record<string, unknown>;
@@ -63,7 +63,36 @@ function listFiles(dir: string): string[] {
   return out;
 }
 
-function loadCrds(crdsDir: string, kinds: KindEntry[]): void {
+/**
+ * CRDs inline Kubernetes types (Container, PodSpec, Toleration...) without the enums the apiserver's Go
+ * validation enforces. An inlined object whose field names mostly match a Kubernetes type in K8S_ENUMS
+ * gets that type's enums.
+ */
+function addK8sEnums(root: Node, defs: Record<string, Node>): void {
+  const prints = Object.entries(K8S_ENUMS).map(([name, enums]) => ({
+    props: new Set(Object.keys((defs[name]?.properties as Node | undefined) ?? {})),
+    enums,
+  }));
+  const walk = (n: Node): void => {
+    const props = n.properties as Record<string, Node> | undefined;
+    if (props) {
+      const keys = Object.keys(props);
+      for (const p of prints) {
+        if (!Object.keys(p.enums).some((f) => props[f]?.type === 'string' && !props[f].enum)) continue;
+        const common = keys.filter((k) => p.props.has(k)).length;
+        if (common / new Set([...keys, ...p.props]).size < 0.8) continue;
+        for (const [f, values] of Object.entries(p.enums)) {
+          if (props[f]?.type === 'string' && !props[f].enum) props[f] = { ...props[f], enum: values };
+        }
+      }
+      Object.values(props).forEach(walk);
+    }
+    for (const k of ['items', 'additionalProperties'] as const) if (n[k] && typeof n[k] === 'object') walk(n[k] as Node);
+  };
+  walk(root);
+}
+
+function loadCrds(crdsDir: string, kinds: KindEntry[], defs: Record<string, Node>): void {
   for (const file of listFiles(crdsDir)) {
     if (!/\.ya?ml$/.test(file) || relative(crdsDir, file).startsWith('examples')) continue;
     for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
@@ -77,6 +106,7 @@ function loadCrds(crdsDir: string, kinds: KindEntry[]): void {
       for (const v of spec.versions) {
         if (!v.served || !v.schema?.openAPIV3Schema) continue;
         const root = normalizeNode(v.schema.openAPIV3Schema, true);
+        addK8sEnums(root, defs);
         const props = root.properties as Record<string, Node> | undefined;
         // CRD schemas say only `metadata: {type: object}`; the apiserver validates it as ObjectMeta.
         if (props?.metadata && !props.metadata.properties) {
@@ -231,7 +261,7 @@ export function generateSchemas(crdsDir: string): Record<string, string> {
   const defs: Record<string, Node> = {};
   const kinds: KindEntry[] = [];
   loadK8s(crdsDir, defs, kinds);
-  loadCrds(crdsDir, kinds);
+  loadCrds(crdsDir, kinds, defs);
   loadKfp(crdsDir, defs, kinds);
   kinds.sort((a, b) => a.apiVersion.localeCompare(b.apiVersion) || a.kind.localeCompare(b.kind));
   for (let i = 1; i < kinds.length; i++) {

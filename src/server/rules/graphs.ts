@@ -1,5 +1,5 @@
 // GANTRY107 (Argo steps/DAG references and cycles) and GANTRY108 (KFP IR task references and cycles).
-import type { Diagnostic } from 'vscode-languageserver-types';
+import type { Diagnostic, Range } from 'vscode-languageserver-types';
 import { GantryCode } from '../validation/api';
 import {
   diag,
@@ -36,11 +36,13 @@ function report(
   );
 }
 
+interface Edge {
+  name: string;
+  range: Range;
+}
+
 /** Finds dependency cycles; reports each once, at the edge that closes it. */
-function cycles(
-  deps: Map<string, { name: string; node: Node }[]>,
-  onCycle: (cycle: string[], at: Node) => void,
-): void {
+function cycles(deps: Map<string, Edge[]>, onCycle: (cycle: string[], at: Range) => void): void {
   const state = new Map<string, 1 | 2>();
   const stack: string[] = [];
   const visit = (n: string): void => {
@@ -49,7 +51,7 @@ function cycles(
     for (const d of deps.get(n) ?? []) {
       if (!deps.has(d.name)) continue;
       const s = state.get(d.name);
-      if (s === 1) onCycle([...stack.slice(stack.indexOf(d.name)), d.name], d.node);
+      if (s === 1) onCycle([...stack.slice(stack.indexOf(d.name)), d.name], d.range);
       else if (s === undefined) visit(d.name);
     }
     stack.pop();
@@ -120,12 +122,12 @@ export function argoRules(root: Node, kind: string, pos: Positions, out: Diagnos
     });
     const tasks = seqItems(getPath(t, ['dag', 'tasks']));
     const taskNames = new Set(tasks.map((x) => str(get(x, 'name'))).filter((x): x is string => !!x));
-    const deps = new Map<string, { name: string; node: Node }[]>();
+    const deps = new Map<string, Edge[]>();
     tasks.forEach((task, i) => {
       const p: Path = [...tPath, 'dag', 'tasks', i];
       checkCall(task, p);
       const own = str(get(task, 'name'));
-      const edges: { name: string; node: Node }[] = [];
+      const edges: Edge[] = [];
       seqItems(get(task, 'dependencies')).forEach((d, di) => {
         const dn = str(d);
         if (!dn) return;
@@ -138,7 +140,7 @@ export function argoRules(root: Node, kind: string, pos: Positions, out: Diagnos
             `${pathText([...p, 'dependencies', di])}: no task named "${dn}" in this DAG`,
             suggest(dn, taskNames),
           );
-        edges.push({ name: dn, node: d });
+        edges.push({ name: dn, range: pos.nodeRange(d) });
       });
       const dependsNode = get(task, 'depends');
       const expr = str(dependsNode);
@@ -146,9 +148,9 @@ export function argoRules(root: Node, kind: string, pos: Positions, out: Diagnos
         const src = pos.source(dependsNode);
         const base = dependsNode.range![0] + Math.max(0, src.indexOf(expr.slice(0, 1)));
         for (const { name, index } of dependsNames(expr)) {
+          const start = base + index;
+          const range = pos.range(start, start + name.length);
           if (!taskNames.has(name)) {
-            const start = base + index;
-            const range = pos.range(start, start + name.length);
             const cands = suggest(name, taskNames);
             out.push(
               diag(
@@ -160,7 +162,7 @@ export function argoRules(root: Node, kind: string, pos: Positions, out: Diagnos
               ),
             );
           }
-          edges.push({ name, node: dependsNode });
+          edges.push({ name, range });
         }
       }
       if (own) deps.set(own, edges);
@@ -168,7 +170,7 @@ export function argoRules(root: Node, kind: string, pos: Positions, out: Diagnos
     cycles(deps, (cycle, at) =>
       out.push(
         diag(
-          pos.nodeRange(at),
+          at,
           Severity.Error,
           code,
           `${pathText([...tPath, 'dag', 'tasks'])}: tasks form a cycle: ${cycle.join(' → ')}`,
@@ -218,17 +220,17 @@ export function kfpRules(root: Node, pos: Positions, out: Diagnostic[]): void {
   for (const { dag, path } of dags) {
     const tasks = mapEntries(field(dag, 'tasks'));
     const taskNames = new Set(tasks.map(([k]) => k));
-    const deps = new Map<string, { name: string; node: Node }[]>();
-    const checkTask = (at: Node | undefined, p: Path, edges?: { name: string; node: Node }[]): void => {
+    const deps = new Map<string, Edge[]>();
+    const checkTask = (at: Node | undefined, p: Path, edges?: Edge[]): void => {
       const t = str(at);
       if (!at || !t) return;
       if (!taskNames.has(t))
         report(out, pos, code, at, `${pathText(p)}: no task "${t}" in this DAG`, suggest(t, taskNames));
-      edges?.push({ name: t, node: at });
+      edges?.push({ name: t, range: pos.nodeRange(at) });
     };
     for (const [tname, task] of tasks) {
       const tp: Path = [...path, 'tasks', tname];
-      const edges: { name: string; node: Node }[] = [];
+      const edges: Edge[] = [];
       const ref = field(field(task, 'componentRef'), 'name');
       const r = str(ref);
       if (ref && r && !componentNames.has(r))
@@ -295,7 +297,7 @@ export function kfpRules(root: Node, pos: Positions, out: Diagnostic[]): void {
     cycles(deps, (cycle, at) =>
       out.push(
         diag(
-          pos.nodeRange(at),
+          at,
           Severity.Error,
           code,
           `${pathText([...path, 'tasks'])}: tasks form a cycle: ${cycle.join(' → ')}`,

@@ -6,6 +6,7 @@ import {
   get,
   getPath,
   isMap,
+  isSeq,
   mapEntries,
   type Node,
   pathText,
@@ -131,8 +132,7 @@ function setLimitFix(
   const lineStart = (offset: number): number => pos.text.lastIndexOf('\n', offset - 1) + 1;
   if (isMap(limits) && !(limits as YAMLMap).flow && limits.items.length) {
     const first = limits.items[0].key as Node;
-    const last = limits.items[limits.items.length - 1];
-    const end = ((last.value as Node | null) ?? (last.key as Node)).range![1];
+    const end = contentEnd(limits);
     const indent = ' '.repeat(first.range![0] - lineStart(first.range![0]));
     const at = pos.range(end, end).start;
     return {
@@ -145,20 +145,32 @@ function setLimitFix(
   const requestsPair = mapEntries(resources).find(([k]) => k === 'requests')![2];
   const reqKey = requestsPair.key as Node;
   const reqMap = requestsPair.value as Node;
+  if (!isMap(reqMap) || (reqMap as YAMLMap).flow || !reqMap.items.length) return undefined;
   const indent = ' '.repeat(reqKey.range![0] - lineStart(reqKey.range![0]));
-  const inner =
-    isMap(reqMap) && reqMap.items.length
-      ? ' '.repeat(
-          (reqMap.items[0].key as Node).range![0] - lineStart((reqMap.items[0].key as Node).range![0]),
-        )
-      : indent + '  ';
-  const end = reqMap.range![1];
+  const firstReq = reqMap.items[0].key as Node;
+  const inner = ' '.repeat(firstReq.range![0] - lineStart(firstReq.range![0]));
+  const end = contentEnd(reqMap);
   const at = pos.range(end, end).start;
   return {
     title,
     edits: [{ range: { start: at, end: at }, newText: `\n${indent}limits:\n${inner}${keySrc}: ${value}` }],
     isPreferred: true,
   };
+}
+
+/** Offset just after the last character of a node's content (block collections end after a newline). */
+function contentEnd(n: Node): number {
+  if (isMap(n) || isSeq(n)) {
+    const items = n.items as unknown[];
+    const last = items[items.length - 1] as { key?: Node; value?: Node | null } | Node | undefined;
+    if (!last) return n.range![1];
+    if (isMap(n)) {
+      const p = last as { key?: Node; value?: Node | null };
+      return contentEnd((p.value ?? p.key) as Node);
+    }
+    return contentEnd(last as Node);
+  }
+  return n.range![1];
 }
 
 type NodeFact = ClusterFacts['nodes'][number];

@@ -80,7 +80,51 @@ function isEmptyDefault(v: unknown): boolean {
 }
 
 /** Kubernetes definitions whose v3 form needs Gantry's reading of the apiserver's behaviour. */
+/**
+ * Enums the apiserver enforces in Go validation for built-in kinds. The 1.30 OpenAPI v3 documents only
+ * mention them in descriptions ("One of Always, OnFailure, Never"), so they are restated here.
+ */
+export const K8S_ENUMS: Record<string, Record<string, string[]>> = {
+  'io.k8s.api.core.v1.Container': {
+    imagePullPolicy: ['Always', 'Never', 'IfNotPresent'],
+    terminationMessagePolicy: ['File', 'FallbackToLogsOnError'],
+  },
+  'io.k8s.api.core.v1.PodSpec': {
+    restartPolicy: ['Always', 'OnFailure', 'Never'],
+    dnsPolicy: ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'],
+    preemptionPolicy: ['PreemptLowerPriority', 'Never'],
+  },
+  'io.k8s.api.core.v1.Toleration': {
+    operator: ['Exists', 'Equal'],
+    effect: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'],
+  },
+  'io.k8s.api.core.v1.NodeSelectorRequirement': {
+    operator: ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'],
+  },
+  'io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement': {
+    operator: ['In', 'NotIn', 'Exists', 'DoesNotExist'],
+  },
+  'io.k8s.api.core.v1.ContainerPort': { protocol: ['TCP', 'UDP', 'SCTP'] },
+  'io.k8s.api.core.v1.ServicePort': { protocol: ['TCP', 'UDP', 'SCTP'] },
+  'io.k8s.api.core.v1.ServiceSpec': {
+    type: ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'],
+    sessionAffinity: ['ClientIP', 'None'],
+  },
+  'io.k8s.api.batch.v1.JobSpec': { completionMode: ['NonIndexed', 'Indexed'] },
+  'io.k8s.api.batch.v1.CronJobSpec': { concurrencyPolicy: ['Allow', 'Forbid', 'Replace'] },
+  'io.k8s.api.batch.v1.PodFailurePolicyRule': { action: ['FailJob', 'FailIndex', 'Ignore', 'Count'] },
+  'io.k8s.api.apps.v1.DeploymentStrategy': { type: ['Recreate', 'RollingUpdate'] },
+  'io.k8s.api.apps.v1.StatefulSetSpec': { podManagementPolicy: ['OrderedReady', 'Parallel'] },
+};
+
 export function patchK8sDef(name: string, def: Node): Node {
+  const enums = K8S_ENUMS[name];
+  if (enums && def.properties) {
+    const props = { ...(def.properties as Record<string, Node>) };
+    for (const [field, values] of Object.entries(enums))
+      if (props[field]) props[field] = { ...props[field], enum: values };
+    return { ...def, properties: props };
+  }
   if (name === 'io.k8s.apimachinery.pkg.api.resource.Quantity') {
     // oneOf [string, number] in the document; a quantity string or a plain number is accepted.
     return { description: def.description, format: 'quantity' };

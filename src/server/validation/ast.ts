@@ -37,7 +37,7 @@ export class Positions {
   range(start: number, end: number): Range {
     return { start: this.at(start), end: this.at(Math.max(start, end)) };
   }
-  nodeRange(n: Node | Pair['key'] | null | undefined): Range {
+  nodeRange(n: Node | null | undefined): Range {
     const r = (n as Node | null | undefined)?.range;
     if (!r) return this.range(0, 0);
     return this.range(r[0], r[1]);

@@ -695,8 +695,8 @@ function requestedGpus(d: MlKindDef, w: KubeObject, pods: readonly KubeObject[])
     else acc.set(k, model ? { resource, count, model } : { resource, count });
   };
   if (d.family === 'kueueLocalQueue' || d.family === 'kueueClusterQueue') {
-    // flavorsUsage: [{name, resources: [{name, total}]}]
-    for (const f of w.status?.flavorsUsage ?? []) {
+    // flavorsUsage: [{name, resources: [{name, total}]}]; LocalQueue v1beta1 calls it flavorUsage
+    for (const f of w.status?.flavorsUsage ?? w.status?.flavorUsage ?? []) {
       for (const r of f?.resources ?? [])
         if (isGpuResource(r?.name ?? '')) add(r.name, parseQuantity(r.total));
     }

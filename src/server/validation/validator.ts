@@ -82,6 +82,8 @@ interface Entry {
 export class Validator {
   private readonly caches = new Map<string, Map<string, Entry>>();
   private generation = 0;
+  /** Counters for tests and measurements. */
+  readonly stats = { chunksValidated: 0 };
 
   constructor(
     private store: SchemaStore,
@@ -147,6 +149,7 @@ export class Validator {
   }
 
   private validateChunk(original: string): Entry {
+    this.stats.chunksValidated++;
     let text = original;
     let lc = new LineCounter();
     let parsed = parseAllDocuments(text, { version: '1.1', lineCounter: lc, prettyErrors: false });

@@ -93,11 +93,11 @@ export const POD_INDEX = 'apps.kubernetes.io/pod-index';
 
 // --- The table --------------------------------------------------------------------------------------------
 
-function training(kind: string, plural: string, field: string): MlKindDef {
+function training(kind: string, plural: string, field: string, versions = ['v1']): MlKindDef {
   return {
     kind,
     group: 'kubeflow.org',
-    versions: ['v1'],
+    versions,
     plural,
     displayName: kind,
     category: 'training',
@@ -137,7 +137,9 @@ export const ML_KINDS: readonly MlKindDef[] = [
   // kubeflow/trainer release-1.9 pkg/apis/kubeflow.org/v1/*_types.go (json tags of the *ReplicaSpecs fields)
   training('PyTorchJob', 'pytorchjobs', 'pytorchReplicaSpecs'),
   training('TFJob', 'tfjobs', 'tfReplicaSpecs'),
-  training('MPIJob', 'mpijobs', 'mpiReplicaSpecs'),
+  // kubeflow/mpi-operator v2beta1 (pkg/apis/kubeflow/v2beta1/constants.go, types.go) keeps the same labels,
+  // conditions, runPolicy.suspend and mpiReplicaSpecs; a cluster has one MPIJob CRD or the other.
+  training('MPIJob', 'mpijobs', 'mpiReplicaSpecs', ['v2beta1', 'v1']),
   training('XGBoostJob', 'xgboostjobs', 'xgbReplicaSpecs'),
   training('PaddleJob', 'paddlejobs', 'paddleReplicaSpecs'),
   training('JAXJob', 'jaxjobs', 'jaxReplicaSpecs'),

@@ -322,12 +322,15 @@ interface PodIssue {
 function worstPodIssue(
   pods: readonly KubeObject[],
   events: readonly KubeObject[] | undefined,
+  includeEnded: boolean,
 ): PodIssue | undefined {
   let best: PodIssue | undefined;
   const consider = (i: PodIssue) => {
     if (!best || i.severity > best.severity) best = i;
   };
   for (const pod of pods) {
+    // Ended pods of a healthy long-running workload (an earlier CronJob run, a replaced replica) explain nothing now.
+    if (!includeEnded && isPodTerminal(pod)) continue;
     const label = podRole(pod).label;
     const statuses: any[] = [
       ...(pod.status?.initContainerStatuses ?? []),
@@ -803,7 +806,7 @@ export function summarize(workload: KubeObject, ctx: SummaryContext): WorkloadSu
 
   // Pod evidence explains generic operator reasons ("PyTorchJobFailed") and pending jobs.
   if (d.hasPods && out.phase !== 'Succeeded' && out.phase !== 'Suspended' && out.phase !== 'Queued') {
-    const issue = worstPodIssue(pods, ctx.events);
+    const issue = worstPodIssue(pods, ctx.events, out.phase !== 'Ready');
     if (issue) {
       const generic = !out.reason || OPERATOR_GENERIC.test(out.reason) || out.reason === 'No status yet';
       const relevant =

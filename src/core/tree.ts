@@ -162,6 +162,14 @@ function sameSummary(a: WorkloadSummary | undefined, b: WorkloadSummary): boolea
   );
 }
 
+/** What of a workload's status the tooltip shows, ignoring timestamps operators bump on every reconcile. */
+function conditionSignature(o: KubeObject): string {
+  const conds: any[] = Array.isArray(o.status?.conditions) ? o.status.conditions : [];
+  return conds
+    .map((c) => `${c.type}\u0000${c.status}\u0000${c.reason ?? ''}\u0000${c.message ?? ''}`)
+    .join('\n');
+}
+
 function gpuShort(s: WorkloadSummary): string {
   return s.gpus
     .map(
@@ -183,6 +191,7 @@ export class WorkloadTreeModel {
   readonly grouping: Grouping;
   private readonly _now: () => number;
   private readonly _kinds = new Map<string, MlKind>();
+  private readonly _kindIndex = new Map<string, number>();
   private readonly _entries = new Map<string, Entry>();
   private readonly _byUid = new Map<string, string>();
   private readonly _alias = new Map<string, Set<string>>();
@@ -197,7 +206,10 @@ export class WorkloadTreeModel {
   constructor(snapshot: ClusterSnapshot, options: TreeOptions = {}) {
     this.grouping = options.grouping ?? 'kind';
     this._now = options.now ?? Date.now;
-    for (const k of snapshot.kinds) this._kinds.set(k.key, k);
+    for (const k of snapshot.kinds) {
+      this._kindIndex.set(k.key, this._kinds.size);
+      this._kinds.set(k.key, k);
+    }
     const lists =
       snapshot.workloads instanceof Map
         ? [...snapshot.workloads.values()]
@@ -399,6 +411,7 @@ export class WorkloadTreeModel {
     }
     const ownerChanged = existing && existing.ownerUid !== (this._ownerUid(o) ?? undefined);
     if (existing && !ownerChanged) {
+      const before = existing.obj;
       // modified in place: aliases may have appeared (RayJob status.rayClusterName)
       const oldAliases = existing.aliasKeys.join('\n');
       this._unindexAliases(existing);
@@ -407,7 +420,10 @@ export class WorkloadTreeModel {
       this._indexAliases(existing);
       if (existing.aliasKeys.join('\n') !== oldAliases) this._adoptOrphans(existing, changed);
       const top = this._top(id);
-      this._touchWorkload(top, changed, false);
+      // the tooltip shows the conditions table: a changed condition repaints even when the summary holds
+      const condsChanged = conditionSignature(before) !== conditionSignature(o);
+      this._touchWorkload(top, changed, condsChanged && top === id);
+      if (condsChanged && top !== id) this._touchWorkload(top, changed, false);
       return;
     }
     if (existing) this._removeEntry(existing);
@@ -687,12 +703,7 @@ export class WorkloadTreeModel {
   }
 
   private _kindOrder(e: Entry): number {
-    let i = 0;
-    for (const k of this._kinds.keys()) {
-      if (k === e.kind.key) return i;
-      i++;
-    }
-    return i;
+    return this._kindIndex.get(e.kind.key) ?? this._kindIndex.size;
   }
 
   // ---- node materialization ----

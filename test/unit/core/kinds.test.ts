@@ -80,6 +80,11 @@ describe('selectDiscovered', () => {
       want: ['Notebook kubeflow.org/v1beta1'],
     },
     {
+      name: 'MPIJob from the standalone mpi-operator (v2beta1)',
+      served: [ref('kubeflow.org', 'v2beta1', 'MPIJob', 'mpijobs')],
+      want: ['MPIJob kubeflow.org/v2beta1'],
+    },
+    {
       name: 'a version Gantry does not read is skipped',
       served: [ref('ray.io', 'v1alpha1', 'RayCluster', 'rayclusters')],
       want: [],

@@ -415,6 +415,36 @@ const cases: Case[] = [
     want: { phase: 'Ready', reason: 'last scheduled 10h ago' },
   },
   {
+    name: 'CronJob idle: an OOMKilled pod of an earlier run does not colour it',
+    workload: obj(
+      'batch/v1',
+      'CronJob',
+      'nightly',
+      { schedule: '0 2 * * *', jobTemplate: { spec: {} } },
+      {
+        lastScheduleTime: '2026-11-29T02:00:00Z',
+      },
+    ),
+    ctx: {
+      pods: [
+        pod('nightly-29400000-abcde', {
+          labels: { 'batch.kubernetes.io/job-name': 'nightly-29400000' },
+          node: 'cpu-node-0',
+          phase: 'Failed',
+          containerStatuses: [
+            {
+              name: 'main',
+              ready: false,
+              restartCount: 0,
+              state: { terminated: { exitCode: 137, reason: 'OOMKilled' } },
+            },
+          ],
+        }),
+      ],
+    },
+    want: { phase: 'Ready', reason: 'last scheduled 10h ago' },
+  },
+  {
     name: 'CronJob with an active run',
     workload: obj(
       'batch/v1',

@@ -266,6 +266,36 @@ describe('WorkloadTreeModel: incremental changes', () => {
     ]);
     assert.equal(t.podsOf('w:PyTorchJob.kubeflow.org:ml/llama').length, 3);
   });
+  it('workload status write that only bumps timestamps -> nothing; a condition change -> the workload', () => {
+    const t = small();
+    t.children(kindGroupId('PyTorchJob.kubeflow.org'));
+    const bumped = structuredClone(llama);
+    bumped.status.lastReconcileTime = '2026-11-29T11:59:59Z';
+    bumped.status.conditions[0].lastUpdateTime = '2026-11-29T11:59:59Z';
+    assert.deepEqual(applyChange(t, { type: 'modified', object: bumped }), []);
+    const restarting = structuredClone(llama);
+    restarting.status.conditions.push(
+      cond('Restarting', 'True', 'PyTorchJobRestarting', 'worker-1 restarted'),
+    );
+    assert.deepEqual(applyChange(t, { type: 'modified', object: restarting }), [
+      'w:PyTorchJob.kubeflow.org:ml/llama',
+    ]);
+    assert.equal(t.summary('w:PyTorchJob.kubeflow.org:ml/llama')?.reason, 'Restarting');
+  });
+  it('hidden Kueue Workload admitted -> its job', () => {
+    const queued = structuredClone(llama);
+    queued.spec.runPolicy = { suspend: true };
+    queued.status = { conditions: [cond('Suspended', 'True', 'PyTorchJobSuspended')] };
+    const wl = structuredClone(llamaKueue);
+    wl.status = { conditions: [cond('QuotaReserved', 'False', 'Pending', 'insufficient unused quota')] };
+    const t = buildWorkloadTree(snapshot([queued, wl], []), { now: () => NOW });
+    const id = 'w:PyTorchJob.kubeflow.org:ml/llama';
+    assert.equal(t.summary(id)?.phase, 'Queued');
+    const admitted = structuredClone(wl);
+    admitted.status = { conditions: [cond('QuotaReserved', 'True'), cond('Admitted', 'True')] };
+    assert.deepEqual(applyChange(t, { type: 'modified', object: admitted }), [id]);
+    assert.equal(t.summary(id)?.phase, 'Suspended');
+  });
   it('unrelated pod -> nothing', () => {
     const t = small();
     assert.deepEqual(

@@ -96,6 +96,7 @@ interface Applied {
 }
 
 const APPLIED_TTL_MS = 5 * 60_000;
+const RETRY = fail<http.IncomingMessage>({ kind: 'unreachable', message: 'retry' });
 
 /** HTTP to one cluster with one context's credentials. */
 export class KubeTransport {
@@ -207,7 +208,11 @@ export class KubeTransport {
       const req = mod.request(url, { method, headers, agent: a.agent, signal: o.signal }, (r) =>
         resolve(ok(r)),
       );
-      req.on('error', (e) => resolve(fail(classifyError(e, this.server))));
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        // A kept-alive socket the server closed meanwhile: GETs are safe to send once more.
+        if (e.code === 'ECONNRESET' && method === 'GET' && !retried && req.reusedSocket) resolve(RETRY);
+        else resolve(fail(classifyError(e, this.server)));
+      });
       if (o.timeoutMs) {
         req.setTimeout(o.timeoutMs, () => {
           const e = Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' });
@@ -216,6 +221,7 @@ export class KubeTransport {
       }
       req.end(body);
     });
+    if (res === RETRY) return this.open(method, path, o, true);
     if (!res.ok) return res;
     const r = res.value;
     const status = r.statusCode ?? 0;

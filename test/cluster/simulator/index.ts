@@ -8,7 +8,7 @@ import { reconcileJobSet, reconcileTrainJob } from './jobset';
 import { reconcileRayCluster, reconcileRayJob } from './ray';
 import { reconcileInferenceService, reconcileNotebook } from './serving';
 import { reconcileTraining, trainingKinds } from './training';
-import { type Ctx, type Obj, type Snapshot, listItems, now } from './util';
+import { type Ctx, type Obj, type Snapshot, listItems, namespaceTerminating, now } from './util';
 
 interface Kind {
   path: string;
@@ -109,6 +109,7 @@ export async function startSimulator(
         } catch (e) {
           const what = `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`;
           if (e instanceof RestError && e.status === 409) continue; // stale read; the next pass retries
+          if (namespaceTerminating(e)) continue;
           log(`${what}: ${(e as Error).message}`);
         }
       }

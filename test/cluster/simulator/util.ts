@@ -1,6 +1,6 @@
 // Shared helpers for the workload simulator (test-only code: src/ must never import anything from here).
 import { randomBytes } from 'node:crypto';
-import { type Rest, isConflict, isNotFound } from '../harness/rest';
+import { type Rest, RestError, isConflict, isNotFound } from '../harness/rest';
 
 // The simulator reads and writes arbitrary custom-resource shapes; a precise type per CRD would add nothing here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -108,9 +108,13 @@ export async function createIfMissing(ctx: Ctx, path: string, body: Obj): Promis
     await ctx.rest.post(path, body);
     return true;
   } catch (e) {
-    if (isConflict(e)) return false;
+    if (isConflict(e) || namespaceTerminating(e)) return false;
     throw e;
   }
+}
+
+export function namespaceTerminating(e: unknown): boolean {
+  return e instanceof RestError && e.status === 403 && e.body.includes('NamespaceTerminating');
 }
 
 export async function listItems(ctx: Pick<Ctx, 'rest'>, path: string): Promise<Obj[] | undefined> {

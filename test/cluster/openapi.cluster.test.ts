@@ -1,0 +1,131 @@
+// src/k8s/openapi.ts against the real kube-apiserver: reads /openapi/v3 (built-ins and the installed ML CRDs),
+// caches by hash, notices a newly installed CRD, and the language server validates with what it read.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
+import { fetchOpenApiV3, kubeConfigGetter, type JsonGetter } from '../../src/k8s/openapi';
+import { SchemaStore } from '../../src/server/schema/store';
+import { validateText } from '../../src/server/validation/api';
+import { clusterApplied, clusterChanged, type ClusterAppliedParams } from '../../src/shared/protocol';
+import { inProcess } from '../server/helpers/lsp';
+import { sharedCluster, type TestCluster } from './harness/index';
+import { waitFor } from './helpers';
+
+const GROUP = 'gantry-openapi.example.com';
+const gadgetCrd = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: `gadgets.${GROUP}` },
+  spec: {
+    group: GROUP,
+    scope: 'Namespaced',
+    names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget', listKind: 'GadgetList' },
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            properties: {
+              spec: {
+                type: 'object',
+                required: ['gpus'],
+                properties: {
+                  gpus: { type: 'integer', description: 'GPUs per gadget.' },
+                  mode: { type: 'string', enum: ['fast', 'slow'] },
+                },
+              },
+            },
+          },
+        },
+      },
+    ],
+  },
+};
+
+describe('OpenAPI v3 of the real apiserver for the language server', () => {
+  let cluster: TestCluster;
+  let getter: JsonGetter;
+  let cacheDir: string;
+
+  before(async () => {
+    cluster = await sharedCluster();
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(cluster.kubeconfigPath);
+    getter = kubeConfigGetter(kc);
+    cacheDir = await mkdtemp(path.join(tmpdir(), 'gantry-openapi-cluster-'));
+  });
+  after(async () => {
+    await cluster.kubectl(['delete', 'crd', `gadgets.${GROUP}`, '--ignore-not-found', '--wait=false']);
+    await rm(cacheDir, { recursive: true, force: true });
+    await cluster.stop();
+  });
+
+  it('reads built-ins and installed CRDs, then serves unchanged documents from the cache', async () => {
+    const first = await fetchOpenApiV3(getter, { cacheDir, clusterKey: cluster.server });
+    assert.ok(first.ok, first.ok ? '' : first.message);
+    for (const gv of ['api/v1', 'apis/batch/v1', 'apis/kubeflow.org/v1', 'apis/ray.io/v1']) {
+      assert.ok(gv in first.docs, `${gv} read`);
+    }
+    assert.ok(first.fetched > 5);
+
+    const store = SchemaStore.fromOpenApiV3(first.docs);
+    assert.ok(store.lookup('kubeflow.org/v1', 'PyTorchJob'), 'PyTorchJob from the live documents');
+    const ds = validateText(
+      'apiVersion: kubeflow.org/v1\nkind: PyTorchJob\nmetadata:\n  name: p\nspec:\n  pytorchReplicaSpecs:\n    Master:\n      replcas: 1\n',
+      { store },
+    );
+    assert.ok(
+      ds.some((d) => d.code === 'unknown-field'),
+      JSON.stringify(ds),
+    );
+
+    const second = await fetchOpenApiV3(getter, { cacheDir, clusterKey: cluster.server });
+    assert.ok(second.ok);
+    assert.equal(second.fetched, 0, 'every hash was cached');
+    assert.equal(second.cached, first.fetched);
+  });
+
+  it('picks up a CRD installed later, and the server validates it after clusterChanged', async () => {
+    const r = await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify(gadgetCrd) });
+    assert.equal(r.code, 0, r.stderr);
+    await cluster.kubectl(['wait', '--for=condition=Established', `crd/gadgets.${GROUP}`, '--timeout=60s']);
+    const live = await waitFor('the Gadget group-version in /openapi/v3', async () => {
+      const res = await fetchOpenApiV3(getter, { cacheDir, clusterKey: cluster.server });
+      return res.ok && `apis/${GROUP}/v1` in res.docs ? res : undefined;
+    });
+    assert.ok(live.ok);
+    assert.ok(
+      live.fetched >= 1 && live.fetched <= 2,
+      `only the new documents were downloaded (${live.fetched})`,
+    );
+
+    const c = inProcess();
+    try {
+      await c.initialize();
+      const uri = 'file:///w/gadget.yaml';
+      const text = `apiVersion: ${GROUP}/v1\nkind: Gadget\nmetadata:\n  name: g\nspec:\n  gpus: 2\n  mode: medium\n`;
+      const offline = await c.open(uri, text);
+      assert.ok(!offline.some((d) => d.code === 'bad-enum'), 'the bundle does not know Gadget');
+      const next = c.diagnostics(uri);
+      const applied = c.notification<ClusterAppliedParams>(clusterApplied);
+      await c.conn.sendNotification(clusterChanged, {
+        clusterId: cluster.server,
+        schemas: { file: live.file },
+      });
+      assert.equal((await applied).live, true);
+      const ds = (await next).diagnostics;
+      assert.deepEqual(
+        ds.map((d) => [d.code, d.range.start.line]),
+        [['bad-enum', 6]],
+      );
+    } finally {
+      await c.close();
+    }
+  });
+});

@@ -735,16 +735,19 @@ export class WorkloadTreeModel {
     const g = gpuShort(s);
     if (g) parts.push(g);
     parts.push(age);
-    const label = this.grouping === 'namespace' ? `${e.obj.metadata.name}` : e.obj.metadata.name;
     const desc =
       this.grouping === 'namespace' ? `${e.kind.displayName} · ${parts.join(' · ')}` : parts.join(' · ');
+    const tooltip = () => tooltipMarkdown(e.obj, { ...s, age }, this._eventsOfWorkload(e), now);
     return {
       type: 'workload',
       id: e.id,
       parent,
-      label,
+      label: e.obj.metadata.name,
       description: desc,
-      tooltip: tooltipMarkdown(e.obj, { ...s, age }, this._eventsOfWorkload(e), now),
+      // computed when read (hover), not for every row of a 300-workload group
+      get tooltip(): string {
+        return tooltip();
+      },
       contextValue: `${ContextValue.workload}.${e.kind.category}.${s.phase}`,
       collapsible: e.pods.size ? 'collapsed' : 'none',
       kind: e.kind,

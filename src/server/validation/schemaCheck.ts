@@ -33,7 +33,17 @@ function regex(p: string): RegExp | null {
   return r;
 }
 
-type Path = (string | number)[];
+/** A path as a linked list: cheap to extend per node, turned into text only for a diagnostic. */
+export interface Path {
+  parent?: Path;
+  seg: string | number;
+}
+function segs(p: Path | undefined): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (let q = p; q; q = q.parent) out.push(q.seg);
+  return out.reverse();
+}
+const text = (p: Path | undefined): string => pathText(segs(p));
 
 function describe(v: unknown, src: string): string {
   if (v === null || v === undefined) return 'null';
@@ -59,7 +69,7 @@ export class SchemaChecker {
   constructor(private readonly pos: Positions) {}
 
   /** `owner`: the key node whose value is `node` (range for "missing field" diagnostics). */
-  check(node: Node | null | undefined, s: SchemaNode, path: Path, owner: Node | undefined): void {
+  check(node: Node | null | undefined, s: SchemaNode, path: Path | undefined, owner: Node | undefined): void {
     if (s['x-gantry-any']) return;
     if (node === null || node === undefined) return;
     if (isScalar(node) && node.value === null) return; // nullable or dropped like the apiserver does
@@ -80,16 +90,16 @@ export class SchemaChecker {
       }
       if (s.items) {
         const items = node.items as (Node | null)[];
-        for (let i = 0; i < items.length; i++) this.check(items[i], s.items, [...path, i], undefined);
+        for (let i = 0; i < items.length; i++) this.check(items[i], s.items, { parent: path, seg: i }, undefined);
       }
       if (s.minItems !== undefined && node.items.length < s.minItems)
-        this.report(node, SchemaCode.badFormat, `${pathText(path)}: expected at least ${s.minItems} item(s)`);
+        this.report(node, SchemaCode.badFormat, `${text(path)}: expected at least ${s.minItems} item(s)`);
       return;
     }
     if (isScalar(node)) this.checkScalar(node, s, path);
   }
 
-  private checkScalar(node: Node, s: SchemaNode, path: Path): void {
+  private checkScalar(node: Node, s: SchemaNode, path: Path | undefined): void {
     const v = (node as { value: unknown }).value;
     const src = this.pos.source(node);
     const intOrString = s['x-kubernetes-int-or-string'];
@@ -117,7 +127,7 @@ export class SchemaChecker {
       this.report(
         node,
         SchemaCode.badEnum,
-        `${pathText(path)}: unsupported value ${JSON.stringify(v)}${list}${cands.length ? didYouMean(cands) : ''}`,
+        `${text(path)}: unsupported value ${JSON.stringify(v)}${list}${cands.length ? didYouMean(cands) : ''}`,
         cands.map((c, i) => ({
           title: `Change to "${c}"`,
           edits: [{ range: this.pos.nodeRange(node), newText: c }],
@@ -130,7 +140,7 @@ export class SchemaChecker {
       this.report(
         node,
         SchemaCode.badFormat,
-        `${pathText(path)}: ${JSON.stringify(v)} is not a valid quantity (e.g. 500m, 2, 1.5, 16Gi)`,
+        `${text(path)}: ${JSON.stringify(v)} is not a valid quantity (e.g. 500m, 2, 1.5, 16Gi)`,
       );
       return;
     }
@@ -141,29 +151,29 @@ export class SchemaChecker {
           this.report(
             node,
             SchemaCode.badFormat,
-            `${pathText(path)}: ${JSON.stringify(v)} does not match ${s.pattern}`,
+            `${text(path)}: ${JSON.stringify(v)} does not match ${s.pattern}`,
           );
       }
       if (s.maxLength !== undefined && v.length > s.maxLength)
-        this.report(node, SchemaCode.badFormat, `${pathText(path)}: longer than ${s.maxLength} characters`);
+        this.report(node, SchemaCode.badFormat, `${text(path)}: longer than ${s.maxLength} characters`);
     }
     if (typeof v === 'number') {
       if (s.minimum !== undefined && v < s.minimum)
         this.report(
           node,
           SchemaCode.badFormat,
-          `${pathText(path)}: must be at least ${s.minimum}, got ${src}`,
+          `${text(path)}: must be at least ${s.minimum}, got ${src}`,
         );
       if (s.maximum !== undefined && v > s.maximum)
         this.report(
           node,
           SchemaCode.badFormat,
-          `${pathText(path)}: must be at most ${s.maximum}, got ${src}`,
+          `${text(path)}: must be at most ${s.maximum}, got ${src}`,
         );
     }
   }
 
-  private checkMap(node: Node, s: SchemaNode, path: Path, owner: Node | undefined): void {
+  private checkMap(node: Node, s: SchemaNode, path: Path | undefined, owner: Node | undefined): void {
     const map = node as unknown as { items: Pair<Node, Node | null>[] };
     const preserve = !!s['x-kubernetes-preserve-unknown-fields'];
     const closed = !preserve && (!!s.properties || s.additionalProperties === false);
@@ -178,10 +188,10 @@ export class SchemaChecker {
         const alias = s['x-gantry-aliases']?.[k];
         if (pair.value !== null && !(isScalar(pair.value) && pair.value.value === null))
           present.add(alias ?? k);
-        this.check(pair.value, prop, [...path, k], keyNode);
+        this.check(pair.value, prop, { parent: path, seg: k }, keyNode);
       } else if (addl) {
         if (pair.value !== null) present.add(k);
-        this.check(pair.value, addl, [...path, k], keyNode);
+        this.check(pair.value, addl, { parent: path, seg: k }, keyNode);
       } else if (closed) {
         this.unknownField(keyNode, k, s, path);
       }
@@ -189,7 +199,7 @@ export class SchemaChecker {
     for (const r of s.required ?? []) {
       if (present.has(r)) continue;
       const at = owner ?? (map.items[0]?.key as Node | undefined) ?? node;
-      this.report(at, SchemaCode.missingField, `${pathText(path)}: missing required field "${r}"`);
+      this.report(at, SchemaCode.missingField, `${text(path)}: missing required field "${r}"`);
     }
     for (const group of s['x-gantry-oneof'] ?? []) {
       const set = group.filter((g) => present.has(g));
@@ -201,13 +211,13 @@ export class SchemaChecker {
         this.report(
           (second?.key as Node | undefined) ?? node,
           SchemaCode.wrongType,
-          `${pathText(path)}: only one of ${set.map((x) => `"${x}"`).join(', ')} may be set`,
+          `${text(path)}: only one of ${set.map((x) => `"${x}"`).join(', ')} may be set`,
         );
       }
     }
   }
 
-  private unknownField(keyNode: Node, k: string, s: SchemaNode, path: Path): void {
+  private unknownField(keyNode: Node, k: string, s: SchemaNode, path: Path | undefined): void {
     const names = Object.keys(s.properties ?? {});
     for (const sub of s.allOf ?? []) names.push(...Object.keys(sub.properties ?? {}));
     const cands = suggest(k, names);
@@ -215,7 +225,7 @@ export class SchemaChecker {
     this.report(
       keyNode,
       SchemaCode.unknownField,
-      `${pathText([...path, k])}: unknown field "${k}"${didYouMean(cands)}`,
+      `${text({ parent: path, seg: k })}: unknown field "${k}"${didYouMean(cands)}`,
       cands.map((c, i) => ({
         title: `Rename to "${c}"`,
         edits: [{ range, newText: c }],
@@ -224,8 +234,8 @@ export class SchemaChecker {
     );
   }
 
-  private wrongType(node: Node, s: SchemaNode, path: Path, got: string): void {
-    this.report(node, SchemaCode.wrongType, `${pathText(path)}: expected ${expected(s)}, got ${got}`);
+  private wrongType(node: Node, s: SchemaNode, path: Path | undefined, got: string): void {
+    this.report(node, SchemaCode.wrongType, `${text(path)}: expected ${expected(s)}, got ${got}`);
   }
 
   private report(

@@ -215,7 +215,7 @@ export class Validator {
       docs.push(pd);
       if (schema) {
         const checker = new SchemaChecker(pos);
-        checker.check(doc.contents, schema, [], undefined);
+        checker.check(doc.contents, schema, undefined, undefined);
         out.push(...checker.out);
       } else if (what.what === 'kubernetes') {
         const d = this.unknownKind(doc.contents as YAMLMap, what.apiVersion, what.kind, pos);

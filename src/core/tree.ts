@@ -192,6 +192,7 @@ export class WorkloadTreeModel {
   private readonly _now: () => number;
   private readonly _kinds = new Map<string, MlKind>();
   private readonly _kindIndex = new Map<string, number>();
+  private readonly _kindNames = new Set<string>();
   private readonly _entries = new Map<string, Entry>();
   private readonly _byUid = new Map<string, string>();
   private readonly _alias = new Map<string, Set<string>>();
@@ -209,6 +210,7 @@ export class WorkloadTreeModel {
     for (const k of snapshot.kinds) {
       this._kindIndex.set(k.key, this._kinds.size);
       this._kinds.set(k.key, k);
+      this._kindNames.add(k.kind);
     }
     const lists =
       snapshot.workloads instanceof Map
@@ -337,6 +339,7 @@ export class WorkloadTreeModel {
     const oldTop = before?.top;
     if (change.type === 'deleted') {
       if (before) this._removePod(key);
+      this._events.delete(`Pod|${change.object.metadata.namespace ?? ''}|${change.object.metadata.name}`);
     } else {
       this._upsertPod(change.object);
     }
@@ -391,6 +394,7 @@ export class WorkloadTreeModel {
     const groupsBefore = new Set(this._groups.keys());
     if (change.type === 'deleted') {
       if (!existing) return;
+      this._events.delete(`${existing.kind.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`);
       const wasShown = !this._isHidden(existing);
       const groupBefore = this._groupIdOf(existing);
       const oldTop = this._top(id);
@@ -409,8 +413,10 @@ export class WorkloadTreeModel {
       }
       return;
     }
-    const ownerChanged = existing && existing.ownerUid !== (this._ownerUid(o) ?? undefined);
-    if (existing && !ownerChanged) {
+    // a new uid under the same name is a re-created object whose delete we missed: replace it
+    const replaced =
+      existing && (existing.ownerUid !== (this._ownerUid(o) ?? undefined) || existing.uid !== o.metadata.uid);
+    if (existing && !replaced) {
       const before = existing.obj;
       // modified in place: aliases may have appeared (RayJob status.rayClusterName)
       const oldAliases = existing.aliasKeys.join('\n');
@@ -660,7 +666,7 @@ export class WorkloadTreeModel {
   private _addEvent(e: KubeObject): void {
     if (!isInteresting(e)) return;
     const io = (e as any).involvedObject ?? (e as any).regarding;
-    if (!io) return;
+    if (!io || (io.kind !== 'Pod' && !this._kindNames.has(io.kind))) return;
     const k = `${io.kind}|${io.namespace ?? ''}|${io.name}`;
     let list = this._events.get(k);
     if (!list) this._events.set(k, (list = []));

@@ -296,6 +296,16 @@ describe('WorkloadTreeModel: incremental changes', () => {
     assert.deepEqual(applyChange(t, { type: 'modified', object: admitted }), [id]);
     assert.equal(t.summary(id)?.phase, 'Suspended');
   });
+  it('re-created workload (new uid, missed delete) takes the new pods', () => {
+    const t = small();
+    const again = structuredClone(llama);
+    again.metadata.uid = 'uid-llama-2';
+    for (const p of llamaPods) applyChange(t, { type: 'deleted', object: p });
+    applyChange(t, { type: 'added', object: again });
+    const np = pod('llama-master-0', { labels: tl('llama', 'master', 0), owners: [owner(again)] });
+    assert.deepEqual(applyChange(t, { type: 'added', object: np }), ['w:PyTorchJob.kubeflow.org:ml/llama']);
+    assert.equal(t.podsOf('w:PyTorchJob.kubeflow.org:ml/llama').length, 1);
+  });
   it('unrelated pod -> nothing', () => {
     const t = small();
     assert.deepEqual(

@@ -90,7 +90,8 @@ export class SchemaChecker {
       }
       if (s.items) {
         const items = node.items as (Node | null)[];
-        for (let i = 0; i < items.length; i++) this.check(items[i], s.items, { parent: path, seg: i }, undefined);
+        for (let i = 0; i < items.length; i++)
+          this.check(items[i], s.items, { parent: path, seg: i }, undefined);
       }
       if (s.minItems !== undefined && node.items.length < s.minItems)
         this.report(node, SchemaCode.badFormat, `${text(path)}: expected at least ${s.minItems} item(s)`);
@@ -159,17 +160,9 @@ export class SchemaChecker {
     }
     if (typeof v === 'number') {
       if (s.minimum !== undefined && v < s.minimum)
-        this.report(
-          node,
-          SchemaCode.badFormat,
-          `${text(path)}: must be at least ${s.minimum}, got ${src}`,
-        );
+        this.report(node, SchemaCode.badFormat, `${text(path)}: must be at least ${s.minimum}, got ${src}`);
       if (s.maximum !== undefined && v > s.maximum)
-        this.report(
-          node,
-          SchemaCode.badFormat,
-          `${text(path)}: must be at most ${s.maximum}, got ${src}`,
-        );
+        this.report(node, SchemaCode.badFormat, `${text(path)}: must be at most ${s.maximum}, got ${src}`);
     }
   }
 

@@ -400,6 +400,17 @@ function podsActive(pods: readonly KubeObject[]): { running: number; pending: nu
   return { running, pending };
 }
 
+/**
+ * Running once some pod runs, Pending while the live pods all wait; with no live pods at hand, trust the
+ * controller's count of active child Jobs.
+ */
+function runningOrPending(activeChildren: number, pods: readonly KubeObject[]): Phase {
+  const a = podsActive(pods);
+  if (a.running > 0) return 'Running';
+  if (a.pending > 0) return 'Pending';
+  return activeChildren > 0 ? 'Running' : 'Pending';
+}
+
 /** kubeflow/trainer release-1.9 pkg/apis/kubeflow.org/v1/common_types.go JobConditionType; pkg/util/status.go reasons. */
 function trainingV1(w: KubeObject, pods: readonly KubeObject[]): Base {
   if (isTrue(w, 'Failed')) return fromCondition('Failed', condition(w, 'Failed'));
@@ -451,9 +462,7 @@ function jobSet(w: KubeObject, pods: readonly KubeObject[]): Base {
   const rjs: any[] = w.status?.replicatedJobsStatus ?? [];
   const active = rjs.reduce((a, r) => a + (r?.active ?? 0) + (r?.ready ?? 0), 0);
   const restarts = w.status?.restarts ?? 0;
-  const base: Base = { phase: 'Pending' };
-  if (active > 0 || podsActive(pods).running > 0)
-    base.phase = podsActive(pods).running > 0 || pods.length === 0 ? 'Running' : 'Pending';
+  const base: Base = { phase: runningOrPending(active, pods) };
   if (restarts > 0) base.reason = `restarted ${restarts} time${restarts === 1 ? '' : 's'}`;
   if (isTrue(w, 'StartupPolicyInProgress')) base.reason = 'in-order startup in progress';
   return base;
@@ -466,14 +475,7 @@ function trainJob(w: KubeObject, pods: readonly KubeObject[]): Base {
   if (isTrue(w, 'Suspended') || w.spec?.suspend === true) return { phase: 'Suspended', reason: 'Suspended' };
   const js: any[] = w.status?.jobsStatus ?? [];
   const active = js.reduce((a, j) => a + (j?.active ?? 0), 0);
-  const base: Base = {
-    phase:
-      active > 0 && podsActive(pods).running > 0
-        ? 'Running'
-        : active > 0 && pods.length === 0
-          ? 'Running'
-          : 'Pending',
-  };
+  const base: Base = { phase: runningOrPending(active, pods) };
   const pct = w.status?.trainerStatus?.progressPercentage;
   if (typeof pct === 'number') base.reason = `${pct}% done`;
   return base;

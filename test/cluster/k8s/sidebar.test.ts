@@ -11,6 +11,8 @@ import { buildGpuInventory } from '../../../src/core/gpu';
 import { kindKey, type KindRef, type KubeObject } from '../../../src/core/kube';
 import { ClusterConnection, CORE_KINDS } from '../../../src/k8s/connection';
 import { loadKubeconfig, type MergedKubeconfig } from '../../../src/k8s/kubeconfig';
+import { LiveTrees } from '../../../src/k8s/liveTrees';
+import { workloadId } from '../../../src/core/tree';
 import { ClusterModelSource, type ModelChange, type SourceHealth } from '../../../src/k8s/modelSource';
 import { Backoff } from '../../../src/k8s/timing';
 import { WatchCache, type WatchHealth } from '../../../src/k8s/watchCache';
@@ -133,6 +135,10 @@ test('workloads and pods appear, change and disappear in the model source', asyn
   assert.ok(snap.value.workloadKinds.some((k) => kindKey(k) === 'PyTorchJob.kubeflow.org'));
   assert.equal(snap.value.objects.get('Pod')!.size, 0);
   assert.equal(src.health.state, 'connected');
+  const trees = new LiveTrees(src);
+  open.push(trees);
+  const refreshed: string[] = [];
+  trees.onDidChange((r) => refreshed.push(...r.workloads));
 
   await kubectl(['apply', '-f', '-'], pytorchJob(ns, 'llama'));
   const job = await waitFor('the PyTorchJob in the cache', () =>
@@ -156,6 +162,12 @@ test('workloads and pods appear, change and disappear in the model source', asyn
     changes.some((c) => c.kind.kind === 'Pod' && c.changes.added.has(pod.metadata.uid!)),
   );
 
+  // The core tree model shows the workload with its pod.
+  const wid = workloadId('PyTorchJob.kubeflow.org', job);
+  await waitFor('the pod under its workload in the tree', () =>
+    trees.workloads.podsOf(wid).some((p) => p.metadata.name === 'llama-manual-0'),
+  );
+  assert.ok(refreshed.length > 0);
   await kubectl(['label', 'pod', '-n', ns, 'llama-manual-0', 'gantry.dev/step=2']);
   await waitFor(
     'the label change',
@@ -180,6 +192,7 @@ test('workloads and pods appear, change and disappear in the model source', asyn
   // The snapshot agrees with the incremental stream (the simulator's pods of the job go with it, by GC).
   await waitFor("the job's pods gone", () => src.snapshot().objects.get('Pod')!.size === 0, 30_000);
   assert.equal(src.snapshot().objects.get('PyTorchJob.kubeflow.org')!.size, 0);
+  await waitFor('the workload gone from the tree', () => trees.workloads.node(wid) === undefined);
 });
 
 test('GPU totals from the cached nodes and pods match hand-computed figures', async () => {

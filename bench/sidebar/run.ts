@@ -1,0 +1,511 @@
+// npm run bench:sidebar — the live sidebar at scale, against a real apiserver with kwok nodes and pods.
+// Seeds 500 GPU nodes, 300 workloads (PyTorchJobs and batch Jobs) and 5,000 pods labelled and owned like
+// the operators do, then measures, side by side:
+//   - Gantry (src/k8s watch caches + src/core tree models): connect -> complete tree; pod status patch ->
+//     tree update; cache memory.
+//   - a kubectl-based extension (vscode-kubernetes-tools style): one `kubectl get -o json` per expanded
+//     folder: each kind folder, each workload's pods, the node list and each node's pods.
+// Prints figures only (no assertions). Options: --attach (use $GANTRY_CLUSTER_STATE instead of starting a
+// cluster), --nodes N, --workloads N, --pods N, --samples N (latency samples), --kubectl-workloads N and
+// --kubectl-nodes N (expand only that many folders and scale up; default: all).
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { sharedCluster, startCluster, type TestCluster } from '../../test/cluster/harness/index';
+import { sharedCrdsDir } from '../../test/cluster/harness/paths';
+import { podId } from '../../src/core/tree';
+import type { KubeObject } from '../../src/core/kube';
+import { ClusterConnection } from '../../src/k8s/connection';
+import { loadKubeconfig, type MergedKubeconfig } from '../../src/k8s/kubeconfig';
+import { LiveTrees } from '../../src/k8s/liveTrees';
+import { ClusterModelSource } from '../../src/k8s/modelSource';
+import type { KubeTransport } from '../../src/k8s/transport';
+
+const { values: args } = parseArgs({
+  options: {
+    attach: { type: 'boolean', default: false },
+    nodes: { type: 'string', default: '500' },
+    workloads: { type: 'string', default: '300' },
+    pods: { type: 'string', default: '5000' },
+    namespaces: { type: 'string', default: '10' },
+    samples: { type: 'string', default: '20' },
+    runs: { type: 'string', default: '3' },
+    'kubectl-workloads': { type: 'string' },
+    'kubectl-nodes': { type: 'string' },
+  },
+});
+const N_NODES = Number(args.nodes);
+const N_WORKLOADS = Number(args.workloads);
+const N_PODS = Number(args.pods);
+const N_NS = Number(args.namespaces);
+const SAMPLES = Number(args.samples);
+const RUNS = Number(args.runs);
+const GPUS_PER_NODE = 8;
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const log = (m: string) => console.error(`[bench] ${m}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ms = (x: number) => `${x.toFixed(0)} ms`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+
+async function pool<T>(items: T[], concurrency: number, fn: (t: T) => Promise<void>): Promise<void> {
+  const q = [...items];
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let t = q.shift(); t !== undefined; t = q.shift()) await fn(t);
+    }),
+  );
+}
+
+async function must<T>(
+  p: Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>,
+): Promise<T> {
+  const r = await p;
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+function connect(cfg: MergedKubeconfig): ClusterConnection {
+  const c = ClusterConnection.create(cfg, cfg.currentContext!);
+  if (!c.ok) throw new Error(c.error.message);
+  return c.value;
+}
+
+// --- seeding -------------------------------------------------------------------------------------------------
+
+interface Seeded {
+  namespaces: string[];
+  workloads: { kind: 'PyTorchJob' | 'Job'; ns: string; name: string; uid: string }[];
+  pods: { ns: string; name: string }[];
+}
+
+function nodeManifest(i: number) {
+  const name = `bench-gpu-${String(i).padStart(4, '0')}`;
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      labels: {
+        type: 'kwok',
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'gantry.dev/pool': 'bench',
+        'nvidia.com/gpu.present': 'true',
+        'nvidia.com/gpu.product': i % 5 === 0 ? 'NVIDIA-A100-SXM4-80GB' : 'NVIDIA-H100-80GB-HBM3',
+        'nvidia.com/gpu.count': String(GPUS_PER_NODE),
+        'nvidia.com/gpu.memory': '81559',
+      },
+      annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+    },
+    spec: { taints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }] },
+    status: {
+      capacity: { cpu: '224', memory: '2Ti', pods: '110', 'nvidia.com/gpu': String(GPUS_PER_NODE) },
+      allocatable: { cpu: '220', memory: '2Ti', pods: '110', 'nvidia.com/gpu': String(GPUS_PER_NODE) },
+    },
+  };
+}
+
+async function seed(cluster: TestCluster, t: KubeTransport): Promise<Seeded> {
+  const post = (path: string, body: unknown) => must(t.request<KubeObject>('POST', path, { body }));
+  const t0 = performance.now();
+  // PyTorchJob CRD (the shared cluster already has it).
+  const crd = join(sharedCrdsDir, 'kubeflow-training-operator-v1', 'kubeflow.org_pytorchjobs.yaml');
+  await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', crd]);
+  await cluster.kubectl([
+    'wait',
+    '--for=condition=Established',
+    'crd/pytorchjobs.kubeflow.org',
+    '--timeout=60s',
+  ]);
+
+  log(`creating ${N_NODES} GPU nodes`);
+  await pool(
+    Array.from({ length: N_NODES }, (_, i) => i),
+    16,
+    async (i) => void (await post('/api/v1/nodes', nodeManifest(i))),
+  );
+  const namespaces = Array.from({ length: N_NS }, (_, i) => `bench-team-${i}`);
+  for (const ns of namespaces)
+    await post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+
+  log(`creating ${N_WORKLOADS} workloads`);
+  const workloads: Seeded['workloads'] = [];
+  await pool(
+    Array.from({ length: N_WORKLOADS }, (_, i) => i),
+    16,
+    async (i) => {
+      const ns = namespaces[i % namespaces.length]!;
+      const isJob = i % 3 === 2;
+      const name = isJob ? `prep-${i}` : `train-${i}`;
+      const obj = isJob
+        ? await post(`/apis/batch/v1/namespaces/${ns}/jobs`, {
+            apiVersion: 'batch/v1',
+            kind: 'Job',
+            metadata: { name, namespace: ns },
+            // Suspended: the Job controller creates no pods; the bench creates them, owned by the Job.
+            spec: {
+              suspend: true,
+              template: {
+                spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'prep:1' }] },
+              },
+            },
+          })
+        : await post(`/apis/kubeflow.org/v1/namespaces/${ns}/pytorchjobs`, {
+            apiVersion: 'kubeflow.org/v1',
+            kind: 'PyTorchJob',
+            metadata: { name, namespace: ns },
+            spec: {
+              pytorchReplicaSpecs: {
+                Master: {
+                  replicas: 1,
+                  template: { spec: { containers: [{ name: 'pytorch', image: 'trainer:1' }] } },
+                },
+                Worker: {
+                  replicas: 15,
+                  template: { spec: { containers: [{ name: 'pytorch', image: 'trainer:1' }] } },
+                },
+              },
+            },
+          });
+      workloads.push({ kind: isJob ? 'Job' : 'PyTorchJob', ns, name, uid: obj.metadata.uid! });
+    },
+  );
+  workloads.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+
+  log(`creating ${N_PODS} pods`);
+  const pods: Seeded['pods'] = [];
+  await pool(
+    Array.from({ length: N_PODS }, (_, i) => i),
+    24,
+    async (i) => {
+      const w = workloads[i % workloads.length]!;
+      const idx = Math.floor(i / workloads.length);
+      const node = `bench-gpu-${String(i % N_NODES).padStart(4, '0')}`;
+      const gpu = Math.floor(i / N_NODES) < GPUS_PER_NODE ? 1 : 0;
+      const isJob = w.kind === 'Job';
+      const name = isJob
+        ? `${w.name}-${idx}`
+        : `${w.name}-${idx === 0 ? 'master' : 'worker'}-${idx === 0 ? 0 : idx - 1}`;
+      const labels: Record<string, string> = isJob
+        ? { 'batch.kubernetes.io/job-name': w.name, 'job-name': w.name }
+        : {
+            'training.kubeflow.org/job-name': w.name,
+            'training.kubeflow.org/operator-name': 'pytorchjob-controller',
+            'training.kubeflow.org/replica-type': idx === 0 ? 'master' : 'worker',
+            'training.kubeflow.org/replica-index': String(idx === 0 ? 0 : idx - 1),
+          };
+      await post(`/api/v1/namespaces/${w.ns}/pods`, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name,
+          namespace: w.ns,
+          labels,
+          // Job pods: keep kwok's job-complete stage from finishing them during the bench.
+          annotations: { 'sim.gantry.dev/duration': '24h' },
+          ownerReferences: [
+            {
+              apiVersion: isJob ? 'batch/v1' : 'kubeflow.org/v1',
+              kind: w.kind,
+              name: w.name,
+              uid: w.uid,
+              controller: true,
+              blockOwnerDeletion: true,
+            },
+          ],
+        },
+        spec: {
+          nodeName: node,
+          tolerations: [{ operator: 'Exists' }],
+          containers: [
+            {
+              name: isJob ? 'main' : 'pytorch',
+              image: 'trainer:1',
+              resources: gpu ? { limits: { 'nvidia.com/gpu': '1' } } : { requests: { cpu: '1' } },
+            },
+          ],
+        },
+      });
+      pods.push({ ns: w.ns, name });
+    },
+  );
+  log(`seeded in ${ms(performance.now() - t0)}; waiting for kwok to run the pods`);
+  for (let i = 0; ; i++) {
+    const list = await must(
+      t.get<{ items: KubeObject[] }>('/api/v1/pods', {
+        query: { fieldSelector: 'status.phase=Running' },
+        timeoutMs: 120_000,
+      }),
+    );
+    if (list.items.length >= N_PODS) break;
+    if (i % 10 === 0) log(`${list.items.length}/${N_PODS} pods Running`);
+    await sleep(2000);
+  }
+  log(`all pods Running after ${ms(performance.now() - t0)}`);
+  return { namespaces, workloads, pods };
+}
+
+// --- Gantry ----------------------------------------------------------------------------------------------------
+
+interface OurFigures {
+  completeMs: number[];
+  firstListMs: number[];
+  heapCacheBytes: number;
+  heapTreesBytes: number;
+  objects: number;
+  updateMs: number[];
+}
+
+async function measureOurs(cfg: MergedKubeconfig, seeded: Seeded, t: KubeTransport): Promise<OurFigures> {
+  const completeMs: number[] = [];
+  const firstListMs: number[] = [];
+  let heapCacheBytes = 0;
+  let heapTreesBytes = 0;
+  let objects = 0;
+  for (let run = 0; run < RUNS; run++) {
+    gc?.();
+    gc?.();
+    const heap0 = process.memoryUsage().heapUsed;
+    const t0 = performance.now();
+    const conn = connect(cfg);
+    const src = new ClusterModelSource(conn, { scope: { kind: 'all' } });
+    const snap = await src.start();
+    if (!snap.ok) throw new Error(snap.error.message);
+    const t1 = performance.now();
+    const trees = new LiveTrees(src);
+    // "Complete": every workload with its pods and every GPU node summarised.
+    const top = trees.workloads.children();
+    let shownWorkloads = 0;
+    for (const g of top) shownWorkloads += trees.workloads.children(g.id).length;
+    const pools = trees.gpus.pools();
+    const t2 = performance.now();
+    completeMs.push(t2 - t0);
+    firstListMs.push(t1 - t0);
+    if (run === 0) {
+      const size = trees.workloads.size;
+      log(
+        `model: ${shownWorkloads} workloads shown, ${size.pods} pods, ${pools.reduce((s, p) => s + p.nodes, 0)} GPU nodes, ` +
+          pools.map((p) => `${p.model}: ${p.allocated}/${p.total}`).join('; '),
+      );
+    }
+    if (run === RUNS - 1) {
+      objects = [...snap.value.objects.values()].reduce((s, m) => s + m.size, 0);
+      gc?.();
+      gc?.();
+      const heapCache = process.memoryUsage().heapUsed;
+      heapTreesBytes = heapCache - heap0;
+      trees.dispose();
+      gc?.();
+      gc?.();
+      heapCacheBytes = process.memoryUsage().heapUsed - heap0;
+      // Latency: patch a pod's status, time until the tree model reports the pod's node changed.
+      const trees2 = new LiveTrees(src);
+      const updateMs: number[] = [];
+      for (let i = 0; i < SAMPLES; i++) {
+        const p = seeded.pods[(i * 997) % seeded.pods.length]!;
+        const id = podId({ apiVersion: 'v1', kind: 'Pod', metadata: { name: p.name, namespace: p.ns } });
+        const seen = new Promise<number>((resolve) => {
+          const sub = trees2.onDidChange((r) => {
+            if (r.workloads.includes(id) || r.workloads.includes('')) {
+              sub.dispose();
+              resolve(performance.now());
+            }
+          });
+        });
+        const start = performance.now();
+        await must(
+          t.request('PATCH', `/api/v1/namespaces/${p.ns}/pods/${p.name}/status`, {
+            contentType: 'application/merge-patch+json',
+            body: { status: { phase: 'Failed', reason: 'Evicted', message: `bench sample ${i}` } },
+          }),
+        );
+        const end = await Promise.race([seen, sleep(10_000).then(() => NaN)]);
+        updateMs.push(end - start);
+        await sleep(100);
+      }
+      trees2.dispose();
+      src.dispose();
+      conn.dispose();
+      return { completeMs, firstListMs, heapCacheBytes, heapTreesBytes, objects, updateMs };
+    }
+    trees.dispose();
+    src.dispose();
+    conn.dispose();
+    await sleep(500);
+  }
+  throw new Error('unreachable');
+}
+
+// --- kubectl-based extension ---------------------------------------------------------------------------------
+
+function kubectlJson(
+  bin: string,
+  kubeconfig: string,
+  args: string[],
+): Promise<{ ms: number; bytes: number }> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    execFile(
+      bin,
+      ['--kubeconfig', kubeconfig, ...args, '-o', 'json'],
+      { maxBuffer: 1 << 30 },
+      (err, stdout) => {
+        if (err) return reject(err);
+        JSON.parse(stdout); // the extension parses what it gets
+        resolve({ ms: performance.now() - t0, bytes: stdout.length });
+      },
+    );
+  });
+}
+
+interface KubectlFigures {
+  completeMs: number;
+  calls: number;
+  sampled: boolean;
+  refreshPodsMs: number[];
+  kindFolderMs: number;
+  bytes: number;
+}
+
+async function measureKubectl(cluster: TestCluster, seeded: Seeded): Promise<KubectlFigures> {
+  const state = JSON.parse(readFileSync(process.env.GANTRY_BENCH_STATE!, 'utf8')) as { kubectl: string };
+  const bin = state.kubectl;
+  const kc = cluster.kubeconfigPath;
+  let total = 0;
+  let bytes = 0;
+  const run = async (a: string[]) => {
+    const r = await kubectlJson(bin, kc, a);
+    bytes += r.bytes;
+    return r.ms;
+  };
+  // Kind folders (vscode-kubernetes-tools: one get per expanded resource folder).
+  const kindStart = performance.now();
+  total += await run(['get', 'pytorchjobs.kubeflow.org', '--all-namespaces']);
+  total += await run(['get', 'jobs.batch', '--all-namespaces']);
+  const kindFolderMs = performance.now() - kindStart;
+  // Each workload's pods.
+  const wlN = Math.min(seeded.workloads.length, Number(args['kubectl-workloads'] ?? seeded.workloads.length));
+  let wlMs = 0;
+  const refreshPodsMs: number[] = [];
+  for (const w of seeded.workloads.slice(0, wlN)) {
+    const sel =
+      w.kind === 'Job'
+        ? `batch.kubernetes.io/job-name=${w.name}`
+        : `training.kubeflow.org/job-name=${w.name}`;
+    const d = await run(['get', 'pods', '-n', w.ns, '-l', sel]);
+    wlMs += d;
+    refreshPodsMs.push(d);
+  }
+  total += (wlMs * seeded.workloads.length) / wlN;
+  // The node folder, then each node's pods.
+  total += await run(['get', 'nodes']);
+  const nodes = Array.from({ length: N_NODES }, (_, i) => `bench-gpu-${String(i).padStart(4, '0')}`);
+  const nN = Math.min(nodes.length, Number(args['kubectl-nodes'] ?? nodes.length));
+  let nodeMs = 0;
+  for (const n of nodes.slice(0, nN))
+    nodeMs += await run(['get', 'pods', '--all-namespaces', '--field-selector', `spec.nodeName=${n}`]);
+  total += (nodeMs * nodes.length) / nN;
+  return {
+    completeMs: total,
+    calls: 2 + seeded.workloads.length + 1 + nodes.length,
+    sampled: wlN < seeded.workloads.length || nN < nodes.length,
+    refreshPodsMs,
+    kindFolderMs,
+    bytes,
+  };
+}
+
+// --- main ---------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  if (!gc) log('run with --expose-gc for memory figures (npm run bench:sidebar does)');
+  let cluster: TestCluster;
+  if (args.attach) {
+    cluster = await sharedCluster();
+    process.env.GANTRY_BENCH_STATE = process.env.GANTRY_CLUSTER_STATE;
+  } else {
+    const t0 = performance.now();
+    cluster = await startCluster({ nodes: false, crds: false, simulator: false, log });
+    process.env.GANTRY_BENCH_STATE = join(cluster.kubeconfigPath, '..', 'state.json');
+    log(`cluster started in ${ms(performance.now() - t0)}`);
+  }
+  try {
+    const loaded = loadKubeconfig({ explicitPath: cluster.kubeconfigPath });
+    if (loaded.kind !== 'ok') throw new Error('no kubeconfig');
+    const admin = connect(loaded);
+    const seeded = await seed(cluster, admin.transport);
+    await sleep(2000);
+    log('measuring Gantry');
+    const ours = await measureOurs(loaded, seeded, admin.transport);
+    log('measuring the kubectl approach');
+    const kube = await measureKubectl(cluster, seeded);
+    admin.dispose();
+
+    const row = (name: string, a: string, b: string, ratio = '') =>
+      console.log(`${name.padEnd(44)} ${a.padStart(16)} ${b.padStart(18)} ${ratio.padStart(8)}`);
+    console.log(
+      `\nSidebar benchmark: ${N_NODES} GPU nodes, ${seeded.workloads.length} workloads, ${seeded.pods.length} pods (${N_NS} namespaces), kube ${cluster.version}`,
+    );
+    row('', 'Gantry (watch)', 'kubectl per folder', 'ratio');
+    const oursComplete = median(ours.completeMs);
+    row(
+      'connect -> complete tree (median of runs)',
+      ms(oursComplete),
+      `${ms(kube.completeMs)}${kube.sampled ? '*' : ''}`,
+      `${(kube.completeMs / oursComplete).toFixed(1)}x`,
+    );
+    row(
+      '  of which lists (all kinds, first sync)',
+      ms(median(ours.firstListMs)),
+      ms(kube.kindFolderMs) + ' (2 kinds)',
+    );
+    row('  requests / processes', 'lists+watches', `${kube.calls} kubectl runs`);
+    const upd = ours.updateMs.filter((x) => Number.isFinite(x));
+    row(
+      'pod status patch -> tree update (median)',
+      ms(median(upd)),
+      `${ms(median(kube.refreshPodsMs))} + manual refresh`,
+      `${(median(kube.refreshPodsMs) / median(upd)).toFixed(1)}x`,
+    );
+    row(
+      '  p95 / max',
+      `${ms(pct(upd, 0.95))} / ${ms(Math.max(...upd))}`,
+      `${ms(pct(kube.refreshPodsMs, 0.95))}`,
+    );
+    if (upd.length < ours.updateMs.length)
+      row('  updates not seen within 10 s', String(ours.updateMs.length - upd.length), '');
+    if (gc) {
+      row('heap: caches (all objects)', `${(ours.heapCacheBytes / 1048576).toFixed(1)} MiB`, 'no cache');
+      row('heap: caches + both tree models', `${(ours.heapTreesBytes / 1048576).toFixed(1)} MiB`, '');
+      row(
+        'bytes per cached object',
+        `${Math.round(ours.heapCacheBytes / ours.objects)} B`,
+        `(${ours.objects} objects)`,
+      );
+    }
+    row('JSON transferred for a full expansion', '', `${(kube.bytes / 1048576).toFixed(1)} MiB`);
+    console.log(
+      `runs: complete ${ours.completeMs.map(ms).join(', ')}; updates ${upd.map((x) => x.toFixed(0)).join(' ')}`,
+    );
+    if (kube.sampled)
+      console.log(
+        '* kubectl total extrapolated from the folders expanded (--kubectl-workloads / --kubectl-nodes)',
+      );
+    console.log('Targets: complete tree < 2 s; update < 200 ms; >= 5x faster than the kubectl approach.');
+  } finally {
+    await cluster.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

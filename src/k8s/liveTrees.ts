@@ -1,0 +1,121 @@
+// Feeds the core tree models (src/core/tree.ts) from a ClusterModelSource: builds both trees from the
+// snapshot, then applies each batched change set and reports the node ids to refresh.
+import { findKindDef, toMlKind, type MlKind } from '../core/kinds';
+import { kindKey, type KindRef, type KubeObject } from '../core/kube';
+import { Emitter, DisposableStore, type Disposable } from '../core/lifecycle';
+import {
+  buildGpuTree,
+  buildWorkloadTree,
+  ROOT,
+  type ClusterSnapshot,
+  type GpuTreeModel,
+  type TreeOptions,
+  type WatchChange,
+  type WorkloadTreeModel,
+} from '../core/tree';
+import type { ClusterModelSource, ModelChange, ModelSnapshot } from './modelSource';
+
+/** The ML kinds (core/kinds.ts entries) among the watched kinds; kinds outside the table are skipped. */
+export function mlKindsOf(kinds: readonly KindRef[]): MlKind[] {
+  const out: MlKind[] = [];
+  for (const k of kinds) {
+    const def = findKindDef(k.group, k.kind);
+    if (def) out.push(toMlKind(def, k.version));
+  }
+  return out;
+}
+
+/** The tree model's input from a model source snapshot. */
+export function toTreeSnapshot(s: ModelSnapshot): ClusterSnapshot {
+  const kinds = mlKindsOf(s.workloadKinds);
+  const workloads = new Map<string, KubeObject[]>();
+  for (const k of kinds) workloads.set(k.key, [...(s.objects.get(k.key)?.values() ?? [])]);
+  return {
+    kinds,
+    workloads,
+    pods: [...(s.objects.get('Pod')?.values() ?? [])],
+    events: [...(s.objects.get('Event')?.values() ?? [])],
+    nodes: [...(s.objects.get('Node')?.values() ?? [])],
+  };
+}
+
+const ORDER: Record<string, number> = { Node: 0, Pod: 2, Event: 3 };
+
+/**
+ * Watch changes in the order the trees want them: workloads before pods (so a new pod finds its owner),
+ * then events; within a kind added, modified, deleted.
+ */
+export function toWatchChanges(changes: readonly ModelChange[]): WatchChange[] {
+  const sorted = [...changes].sort((a, b) => (ORDER[kindKey(a.kind)] ?? 1) - (ORDER[kindKey(b.kind)] ?? 1));
+  const out: WatchChange[] = [];
+  for (const { changes: c } of sorted) {
+    for (const object of c.added.values()) out.push({ type: 'added', object });
+    for (const object of c.modified.values()) out.push({ type: 'modified', object });
+    for (const object of c.deleted.values()) out.push({ type: 'deleted', object });
+  }
+  return out;
+}
+
+export interface TreeRefresh {
+  /** Node ids of the ML Workloads tree to refresh (ROOT = the whole view). */
+  readonly workloads: readonly string[];
+  /** Node ids of the GPUs tree to refresh. */
+  readonly gpus: readonly string[];
+}
+
+/** Both sidebar trees, kept current from one model source. */
+export class LiveTrees implements Disposable {
+  private readonly _store = new DisposableStore();
+  private readonly _onDidChange = new Emitter<TreeRefresh>();
+  private _workloads: WorkloadTreeModel;
+  private _gpus: GpuTreeModel;
+  /** Fires after a change batch was applied, with the ids to refresh. */
+  readonly onDidChange = this._onDidChange.event;
+
+  /** `source` must have started (its snapshot holds the initial lists). */
+  constructor(
+    private readonly _source: ClusterModelSource,
+    private readonly _options: TreeOptions = {},
+  ) {
+    const snap = toTreeSnapshot(_source.snapshot());
+    this._workloads = buildWorkloadTree(snap, _options);
+    this._gpus = buildGpuTree(snap);
+    this._store.add(this._onDidChange);
+    this._store.add(_source.onDidChange((c) => this.apply(c)));
+    this._store.add(_source.onDidChangeKinds(() => this.rebuild()));
+  }
+
+  get workloads(): WorkloadTreeModel {
+    return this._workloads;
+  }
+
+  get gpus(): GpuTreeModel {
+    return this._gpus;
+  }
+
+  private apply(changes: readonly ModelChange[]): void {
+    const w = new Set<string>();
+    const g = new Set<string>();
+    for (const ch of toWatchChanges(changes)) {
+      const kind = ch.object.kind;
+      if (kind !== 'Node') for (const id of this._workloads.apply(ch)) w.add(id);
+      if (kind === 'Node' || kind === 'Pod') for (const id of this._gpus.apply(ch)) g.add(id);
+    }
+    if (w.size || g.size) this._onDidChange.fire({ workloads: collapse(w), gpus: collapse(g) });
+  }
+
+  /** The set of kinds changed: build the workload tree again and refresh the whole view. */
+  private rebuild(): void {
+    const snap = toTreeSnapshot(this._source.snapshot());
+    this._workloads = buildWorkloadTree(snap, this._options);
+    this._onDidChange.fire({ workloads: [ROOT], gpus: [] });
+  }
+
+  dispose(): void {
+    this._store.dispose();
+  }
+}
+
+function collapse(ids: Set<string>): string[] {
+  return ids.has(ROOT) ? [ROOT] : [...ids];
+}

@@ -22,6 +22,7 @@ export interface SchedulerHost<D extends Versioned> {
 
 interface State {
   timer?: NodeJS.Timeout;
+  immediate?: NodeJS.Immediate;
   /** Bumped by every schedule(); a run compares it to know it has been superseded. */
   generation: number;
 }
@@ -41,20 +42,33 @@ export class ValidationScheduler<D extends Versioned> {
       s = { generation: 0 };
       this._state.set(uri, s);
     }
-    if (s.timer) clearTimeout(s.timer);
+    this._clear(s);
     const generation = ++s.generation;
     const state = s;
-    state.timer = setTimeout(() => {
+    const fire = (): void => {
       state.timer = undefined;
+      state.immediate = undefined;
       // Runs are serialised so two chunked validations don't interleave their CPU use.
       this._queue = this._queue.then(() => this._run(uri, state, generation));
-    }, delayMs);
+    };
+    // setTimeout(0) waits at least 1 ms; an opened document is validated on the next turn instead.
+    if (delayMs <= 0) state.immediate = setImmediate(fire);
+    else state.timer = setTimeout(fire, delayMs);
+  }
+
+  private _clear(s: State): void {
+    if (s.timer) clearTimeout(s.timer);
+    if (s.immediate) clearImmediate(s.immediate);
+    s.timer = undefined;
+    s.immediate = undefined;
   }
 
   forget(uri: string): void {
     const s = this._state.get(uri);
-    if (s?.timer) clearTimeout(s.timer);
-    if (s) s.generation++;
+    if (s) {
+      this._clear(s);
+      s.generation++;
+    }
     this._state.delete(uri);
   }
 

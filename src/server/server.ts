@@ -98,6 +98,20 @@ function shiftDiagnostic(d: Diagnostic, by: number): Diagnostic {
   return out;
 }
 
+const WARM_UP = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: warm-up
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: main
+          image: busybox:1.36
+          resources: {limits: {cpu: 100m}}
+`;
+
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function message(e: unknown): string {
@@ -279,6 +293,18 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
   connection.onDocumentSymbol((p) => withDoc(p.textDocument.uri, [], (doc) => documentSymbols(doc)));
   connection.onCodeAction((p) => withDoc(p.textDocument.uri, [], () => codeActions(p)));
   connection.onShutdown(() => scheduler.dispose());
+
+  // Once initialized, load the bundled index and run the validator once on a small manifest in the background,
+  // so the first document the user opens doesn't pay for loading code paths and the common kinds' schemas.
+  connection.onInitialized(() => {
+    setImmediate(() => {
+      try {
+        new Validator(store()).validate(WARM_UP);
+      } catch (e) {
+        connection.console.error(`Warm-up validation failed: ${message(e)}`);
+      }
+    });
+  });
 
   documents.listen(connection);
   connection.listen();

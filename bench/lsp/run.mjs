@@ -17,7 +17,8 @@ import { StreamMessageReader, StreamMessageWriter, createMessageConnection } fro
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
-const out = path.join(here, '.out');
+// Generated schema, corpus files and results go under the git-ignored .cache/.
+const out = path.join(root, '.cache', 'bench-lsp');
 const args = process.argv.slice(2);
 const runsArg = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : undefined;
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
@@ -322,7 +323,7 @@ for (const f of files) {
     let diags = 0;
     // One warm-up run (schemas of the kinds are loaded lazily on first use), then the measured runs.
     for (let r = 0; r <= runs; r++) {
-      // Virtual paths outside .out/: yaml-language-server's globs skip dot-folders.
+      // Virtual paths outside .cache/: yaml-language-server's globs skip dot-folders.
       const uri = `file:///gantry-bench/run${seq++}/${path.basename(f.name)}`;
       const o = await s.open(uri, f.text);
       const c = await s.change(uri, edited(f.text));
@@ -331,7 +332,6 @@ for (const f of files) {
       open.push(o.ms);
       change.push(c.ms);
       diags = o.diagnostics.length;
-      if (process.env.BENCH_DEBUG) console.log(s.label, JSON.stringify(o.diagnostics).slice(0, 300));
     }
     res[s.label] = { open: median(open), change: median(change), diags };
   }

@@ -1,9 +1,20 @@
-// Two bundles: the extension (loaded by VS Code) and the language server (its own process).
+// Three bundles: the extension entry (small, loaded at activation), its services (the Kubernetes client and
+// the language client, loaded right after activation returns), and the language server (its own process).
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+
+// `import('./services')` in the entry stays a runtime require of dist/services.js instead of being inlined,
+// so activation does not pay for parsing the Kubernetes and LSP client libraries.
+const lazyServices = {
+  name: 'lazy-services',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/services$/ }, (args) =>
+      args.importer.endsWith('ctx.ts') ? { path: './services.js', external: true } : undefined,
+    );
+  },
+};
 
 const common = {
   bundle: true,
@@ -14,15 +25,23 @@ const common = {
   sourcemap: production ? false : 'linked',
   // Optional native helpers of ws/node-fetch; never needed, never shipped.
   external: ['vscode', 'bufferutil', 'utf-8-validate', 'encoding', 'supports-color'],
-  logLevel: 'info',
+  // Dynamic import() becomes require(), which VS Code's module hook for 'vscode' sees.
+  supported: { 'dynamic-import': false },
+  logLevel: 'warning',
   legalComments: 'none',
+  metafile: true,
 };
 
-const entries = [{ in: 'src/extension.ts', out: 'dist/extension.js' }];
-if (existsSync('src/server/main.ts')) entries.push({ in: 'src/server/main.ts', out: 'dist/server.js' });
+const entries = [
+  { in: 'src/extension.ts', out: 'dist/extension.js', plugins: [lazyServices] },
+  { in: 'src/services.ts', out: 'dist/services.js' },
+  { in: 'src/server/main.ts', out: 'dist/server.js' },
+];
 
 const contexts = await Promise.all(
-  entries.map((e) => esbuild.context({ ...common, entryPoints: [e.in], outfile: e.out, metafile: true })),
+  entries.map((e) =>
+    esbuild.context({ ...common, entryPoints: [e.in], outfile: e.out, plugins: e.plugins ?? [] }),
+  ),
 );
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));

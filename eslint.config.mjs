@@ -54,7 +54,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [noClientNode] }] },
   },
   {
-    files: ['src/core/**/*.ts', 'src/server/**/*.ts', 'src/shared/**/*.ts'],
+    files: ['src/core/**/*.ts', 'src/server/**/*.ts', 'src/shared/**/*.ts', 'src/session/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [noVscode, noClientNode] }] },
   },
   {

@@ -9,22 +9,31 @@ execFileSync('npm', ['run', '--silent', 'build:production'], { stdio: 'inherit' 
 
 const probe = `
 const Module = require('node:module');
-const inert = new Proxy(function () {}, { get: (t, p) => (p === 'then' ? undefined : p === Symbol.toPrimitive ? () => '' : inert), apply: () => inert, construct: () => inert });
+const inert = new Proxy(function () {}, { get: (t, p) => (p === 'then' ? undefined : p === Symbol.toPrimitive ? () => '' : inert), set: () => true, apply: () => inert, construct: () => inert });
 const load = Module._load;
-// esbuild's interop copies the module's own keys, so the stand-in is a plain object of inert namespaces.
+// esbuild's interop copies the module's own keys, so the stand-in lists every name @types/vscode exports:
+// classes become empty classes (libraries extend them at load), the rest inert namespaces.
+const dts = require('node:fs').readFileSync(require.resolve('@types/vscode/index.d.ts'), 'utf8');
 const stub = {};
-for (const k of ['window', 'workspace', 'commands', 'languages', 'env', 'extensions', 'Uri', 'EventEmitter', 'TreeItem',
-  'ThemeIcon', 'ThemeColor', 'MarkdownString', 'Disposable', 'StatusBarAlignment', 'TreeItemCollapsibleState', 'Range',
-  'Position', 'ProgressLocation', 'ViewColumn', 'l10n', 'tasks', 'debug', 'authentication']) stub[k] = inert;
-// Settings read their defaults, as on a fresh install.
-stub.workspace = new Proxy({ getConfiguration: () => ({ get: (_k, d) => d }), isTrusted: true }, { get: (t, p) => (p in t ? t[p] : inert) });
+for (const m of dts.matchAll(/^\\s*export (class|namespace|enum|const|function|let) (\\w+)/gm)) {
+  stub[m[2]] = m[1] === 'class' ? class {} : inert;
+}
+stub.EventEmitter = class { event = () => ({ dispose() {} }); fire() {} dispose() {} };
+stub.Disposable = class { constructor(f) { this.f = f; } dispose() {} };
+// Settings read their defaults, and no document is open, as on a fresh window.
+stub.workspace = new Proxy({ getConfiguration: () => ({ get: (_k, d) => d }), isTrusted: true, textDocuments: [] }, { get: (t, p) => (p in t ? t[p] : inert) });
 Module._load = function (r, ...rest) { return r === 'vscode' ? stub : load.call(this, r, ...rest); };
 const t0 = process.hrtime.bigint();
 const ext = require(process.argv[1]);
 const t1 = process.hrtime.bigint();
-ext.activate({ subscriptions: [], extensionUri: inert, extensionPath: '/x', globalStorageUri: inert, workspaceState: inert, globalState: inert });
+const memento = { get: (k, d) => d, update: async () => undefined, keys: () => [] };
+process.env.KUBECONFIG = '/nonexistent/gantry-bench-kubeconfig';
+ext.activate({ subscriptions: [], extensionPath: '/x', asAbsolutePath: (p) => '/x/' + p, globalStorageUri: { fsPath: '/tmp/gantry-bench' }, workspaceState: memento, globalState: memento });
 const t2 = process.hrtime.bigint();
-console.log(JSON.stringify({ require: Number(t1 - t0) / 1e6, activate: Number(t2 - t1) / 1e6 }));
+// What activation defers: the services bundle (Kubernetes client, language client), loaded right after.
+require(require('node:path').join(require('node:path').dirname(process.argv[1]), 'services.js'));
+const t3 = process.hrtime.bigint();
+console.log(JSON.stringify({ require: Number(t1 - t0) / 1e6, activate: Number(t2 - t1) / 1e6, services: Number(t3 - t2) / 1e6 }));
 `;
 const samples = [];
 for (let i = 0; i < runs; i++) {
@@ -49,4 +58,9 @@ const size = (f) => {
 console.log(`runs: ${runs}`);
 console.log(`require dist/extension.js: median ${median(samples.map((s) => s.require)).toFixed(2)} ms`);
 console.log(`activate():                median ${median(samples.map((s) => s.activate)).toFixed(2)} ms`);
-console.log(`dist/extension.js: ${size('dist/extension.js')}, dist/server.js: ${size('dist/server.js')}`);
+console.log(
+  `require dist/services.js (after activation): median ${median(samples.map((s) => s.services)).toFixed(2)} ms`,
+);
+console.log(
+  `dist/extension.js: ${size('dist/extension.js')}, dist/services.js: ${size('dist/services.js')}, dist/server.js: ${size('dist/server.js')}`,
+);

@@ -14,6 +14,16 @@ export class Config {
     return v === '' ? undefined : v;
   }
 
+  /** Namespaces to use when the user may not list namespaces (RBAC). */
+  get namespaces(): string[] {
+    return this._c.get<string[]>('namespaces', []).filter((n) => typeof n === 'string' && n.trim() !== '');
+  }
+
+  /** Context name patterns (`*` wildcards) that need confirmation before anything changes there. */
+  get protectedContexts(): string[] {
+    return this._c.get<string[]>('protectedContexts', []).filter((n) => typeof n === 'string' && n !== '');
+  }
+
   onDidChange(listener: (e: vscode.ConfigurationChangeEvent) => void): vscode.Disposable {
     return vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(SECTION)) listener(e);

@@ -1,14 +1,18 @@
-// Owns what lives as long as the extension: config, log, views, and (later) the cluster session and
-// language client. Everything it creates is disposed through it.
+// Owns what lives as long as the extension: config, log, views and the services (cluster session and
+// language client, loaded lazily from dist/services.js). Everything it creates is disposed through it.
 import * as vscode from 'vscode';
-import { Config } from './config';
 import { registerCommands } from './commands';
-import { kubeconfigPresence } from './kubeconfigPresence';
+import { Config } from './config';
+import { DESCRIBE_SCHEME, DescribeProvider } from './panels/describe';
+import type { Services } from './services';
+import { Sidebar } from './views/sidebar';
 
 export class Ctx implements vscode.Disposable {
   readonly config = new Config();
   readonly log: vscode.LogOutputChannel;
   private readonly _disposables: vscode.Disposable[] = [];
+  private _services?: Promise<Services>;
+  private _disposed = false;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = this.own(vscode.window.createOutputChannel('Gantry', { log: true }));
@@ -21,23 +25,28 @@ export class Ctx implements vscode.Disposable {
 
   start(): void {
     for (const d of registerCommands(this)) this.own(d);
-    this.own(this.config.onDidChange(() => void this.updateKubeconfigState()));
-    void this.updateKubeconfigState();
+    const sidebar = this.own(new Sidebar());
+    this.own(
+      vscode.workspace.registerTextDocumentContentProvider(DESCRIBE_SCHEME, new DescribeProvider(this)),
+    );
+    void this.services().then(
+      (s) => {
+        sidebar.attach(s.session);
+        return s.session.connect();
+      },
+      (e) => this.reportUnexpected('loading Gantry', e),
+    );
   }
 
-  /** Sets `gantry:kubeconfig` so the views' welcome text tells a newcomer what to do. */
-  async updateKubeconfigState(): Promise<void> {
-    const presence = await kubeconfigPresence(this.config.kubeconfig, process.env);
-    this.log.info(
-      presence.found.length
-        ? `kubeconfig: ${presence.found.join(', ')}`
-        : `no kubeconfig found (looked at ${presence.searched.join(', ')})`,
-    );
-    await vscode.commands.executeCommand(
-      'setContext',
-      'gantry:kubeconfig',
-      presence.found.length ? 'present' : 'missing',
-    );
+  /** The cluster session and language client; loaded once, after activation has returned. */
+  services(): Promise<Services> {
+    this._services ??= import('./services').then((m) => {
+      const s = new m.Services({ config: this.config, log: this.log, extension: this.extension });
+      if (this._disposed) s.dispose();
+      else this.own(s);
+      return s;
+    });
+    return this._services;
   }
 
   /** Unexpected failures: full detail to the log, a short message to the user. */
@@ -48,12 +57,17 @@ export class Ctx implements vscode.Disposable {
     });
   }
 
+  async stop(): Promise<void> {
+    if (this._services) await (await this._services).stop();
+  }
+
   dispose(): void {
+    this._disposed = true;
     for (const d of this._disposables.splice(0).reverse()) {
       try {
         d.dispose();
-      } catch {
-        // Disposal continues; nothing useful to report while shutting down.
+      } catch (e) {
+        this.log.error('disposal failed', e instanceof Error ? e : String(e));
       }
     }
   }

@@ -11,6 +11,8 @@ export function activate(context: vscode.ExtensionContext): void {
 }
 
 export async function deactivate(): Promise<void> {
-  ctx?.dispose();
+  const c = ctx;
   ctx = undefined;
+  // The language client stops its server process; the rest is disposed through context.subscriptions.
+  await c?.stop();
 }

@@ -48,3 +48,12 @@ export function kindKey(k: Pick<KindRef, 'group' | 'kind'>): string {
 export function objectKey(o: KubeObject): string {
   return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
 }
+
+export const POD_KIND: KindRef = { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
+export const NODE_KIND: KindRef = {
+  group: '',
+  version: 'v1',
+  kind: 'Node',
+  plural: 'nodes',
+  namespaced: false,
+};

@@ -11,10 +11,29 @@ interface MenuItem {
   command?: string;
 }
 
+// No kubeconfig on this "machine": activation must not reach any real cluster.
+process.env.KUBECONFIG = '/nonexistent/gantry-test-kubeconfig';
+
+function memento() {
+  const m = new Map<string, unknown>();
+  return {
+    get: (k: string, d?: unknown) => (m.has(k) ? m.get(k) : d),
+    update: async (k: string, v: unknown) => void m.set(k, v),
+    keys: () => [...m.keys()],
+  };
+}
+
 async function activateOnce(): Promise<void> {
   const ext = await import('../../src/extension');
   const subscriptions: { dispose(): void }[] = [];
-  ext.activate({ subscriptions, extensionUri: {}, extensionPath: '/x' } as never);
+  ext.activate({
+    subscriptions,
+    extensionPath: '/x',
+    asAbsolutePath: (p: string) => `/x/${p}`,
+    workspaceState: memento(),
+    globalState: memento(),
+    globalStorageUri: { fsPath: '/tmp/gantry-test-storage' },
+  } as never);
 }
 
 test('contributes.commands and the command table agree', async () => {
@@ -24,6 +43,15 @@ test('contributes.commands and the command table agree', async () => {
   assert.ok(registered.size > 0, 'activate() registered no commands');
   assert.deepEqual([...registered].filter((c) => !declared.has(c)).sort(), [], 'registered but not declared');
   assert.deepEqual([...declared].filter((c) => !registered.has(c)).sort(), [], 'declared but not registered');
+});
+
+test('without a kubeconfig the views are told so (their welcome text explains what to do)', async () => {
+  // connect() runs after activate() returns; give it a moment.
+  for (let i = 0; i < 50 && !record.contexts.has('gantry:kubeconfig'); i++)
+    await new Promise((r) => setTimeout(r, 20));
+  assert.equal(record.contexts.get('gantry:kubeconfig'), 'missing');
+  assert.equal(record.contexts.get('gantry:connection'), 'none');
+  assert.deepEqual(record.treeViews.sort(), ['gantry.gpus', 'gantry.workloads']);
 });
 
 test('every menu entry names a declared command', () => {

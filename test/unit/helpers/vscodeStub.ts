@@ -19,6 +19,7 @@ function inert(): unknown {
       if (prop === 'dispose') return () => undefined;
       return proxy;
     },
+    set: () => true,
     apply: () => proxy,
     construct: () => proxy as object,
   });
@@ -29,8 +30,46 @@ export function installVscodeStub(): StubRecord {
   const record: StubRecord = { commands: new Map(), contexts: new Map(), treeViews: [] };
   const disposable = { dispose: () => undefined };
   const base = inert() as Record<string, unknown>;
+  class EventEmitter<T> {
+    private _l = new Set<(e: T) => void>();
+    event = (l: (e: T) => void) => {
+      this._l.add(l);
+      return { dispose: () => this._l.delete(l) };
+    };
+    fire(e: T) {
+      for (const l of this._l) l(e);
+    }
+    dispose() {
+      this._l.clear();
+    }
+  }
+  // Bundlers and tsx copy the module's own keys, so every namespace the extension touches is listed.
+  const inertKeys = [
+    'languages',
+    'env',
+    'extensions',
+    'Uri',
+    'TreeItem',
+    'ThemeIcon',
+    'ThemeColor',
+    'MarkdownString',
+  ];
+  const enums = {
+    StatusBarAlignment: { Left: 1, Right: 2 },
+    TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
+    QuickPickItemKind: { Separator: -1, Default: 0 },
+  };
   const stub = new Proxy(
     {
+      ...Object.fromEntries(inertKeys.map((k) => [k, base])),
+      ...enums,
+      EventEmitter,
+      Disposable: class {
+        constructor(private readonly _fn: () => void) {}
+        dispose() {
+          this._fn();
+        }
+      },
       commands: {
         registerCommand(id: string, fn: (...args: unknown[]) => unknown) {
           if (record.commands.has(id)) throw new Error(`command ${id} registered twice`);
@@ -62,6 +101,8 @@ export function installVscodeStub(): StubRecord {
         {
           getConfiguration: () => ({ get: (_k: string, d: unknown) => d }),
           onDidChangeConfiguration: () => disposable,
+          onDidOpenTextDocument: () => disposable,
+          textDocuments: [],
           isTrusted: true,
         },
         { get: (t, p) => (p in t ? t[p as keyof typeof t] : base) },

@@ -1,0 +1,65 @@
+// Describe: a read-only editor with an object's YAML and its events. The URI names the context, so a
+// document opened before a context switch does not silently show another cluster's object.
+import * as vscode from 'vscode';
+import type { KindRef, KubeObject } from '../core/kube';
+import { formatAge } from '../core/status';
+import type { Ctx } from '../ctx';
+
+export const DESCRIBE_SCHEME = 'gantry-describe';
+
+interface Target {
+  context: string;
+  kind: KindRef;
+  namespace?: string;
+  name: string;
+}
+
+export function describeUri(t: Target): vscode.Uri {
+  const where = t.namespace ? `${t.namespace}/` : '';
+  return vscode.Uri.from({
+    scheme: DESCRIBE_SCHEME,
+    path: `/${t.context}/${t.kind.kind}/${where}${t.name}.yaml`,
+    query: JSON.stringify(t),
+  });
+}
+
+export class DescribeProvider implements vscode.TextDocumentContentProvider {
+  constructor(private readonly _ctx: Ctx) {}
+
+  async provideTextDocumentContent(uri: vscode.Uri, token: vscode.CancellationToken): Promise<string> {
+    let t: Target;
+    try {
+      t = JSON.parse(uri.query) as Target;
+    } catch {
+      return '# This describe link is not valid.';
+    }
+    const session = (await this._ctx.services()).session;
+    const conn = session.connection;
+    if (!conn || session.contextName !== t.context) {
+      return `# ${t.kind.kind} ${t.name}: context ${t.context} is not the current context (${session.contextName ?? 'none'}).\n# Switch back to it to describe this object.`;
+    }
+    const r = await conn.describe(t.kind, t.namespace, t.name);
+    if (token.isCancellationRequested) return '';
+    if (!r.ok) return `# ${t.kind.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name}: ${r.error.message}`;
+    const header = `# ${t.kind.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name} in context ${t.context} (read-only)\n`;
+    return header + r.value.yaml + formatEvents(r.value.events);
+  }
+}
+
+export function formatEvents(events: readonly KubeObject[], now = Date.now()): string {
+  if (!events.length) return '\n# Events: none\n';
+  const rows = events.map((e) => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const ev = e as any;
+    const when =
+      ev.lastTimestamp ??
+      ev.eventTime ??
+      ev.series?.lastObservedTime ??
+      ev.firstTimestamp ??
+      e.metadata.creationTimestamp;
+    const count = ev.count ?? ev.series?.count;
+    const age = when ? formatAge(when, now) : '?';
+    return `#   ${age.padEnd(6)} ${String(ev.type ?? '').padEnd(8)} ${String(ev.reason ?? '').padEnd(20)} ${ev.message ?? ''}${count > 1 ? ` (x${count})` : ''}`;
+  });
+  return `\n# Events (newest last):\n#   AGE    TYPE     REASON               MESSAGE\n${rows.join('\n')}\n`;
+}

@@ -1,0 +1,114 @@
+// The sidebar: both tree views and the status bar item, fed by the cluster session. Owns its disposables.
+import * as vscode from 'vscode';
+import { ROOT, type GpuTreeNode, type WorkloadTreeNode } from '../core/tree';
+import type { ClusterSession } from '../clusterSession';
+import type { ClusterModel } from '../session/clusterModel';
+import { createGpusProvider } from './gpusView';
+import { createWorkloadsProvider } from './workloadsView';
+
+export class Sidebar implements vscode.Disposable {
+  private readonly _disposables: vscode.Disposable[] = [];
+  private _modelSubs: vscode.Disposable[] = [];
+  readonly workloads = createWorkloadsProvider();
+  readonly gpus = createGpusProvider();
+  readonly workloadsView: vscode.TreeView<WorkloadTreeNode>;
+  readonly gpusView: vscode.TreeView<GpuTreeNode>;
+  private readonly _status: vscode.StatusBarItem;
+  private _session: ClusterSession | undefined;
+
+  constructor() {
+    this.workloadsView = vscode.window.createTreeView('gantry.workloads', {
+      treeDataProvider: this.workloads,
+      showCollapseAll: true,
+    });
+    this.gpusView = vscode.window.createTreeView('gantry.gpus', {
+      treeDataProvider: this.gpus,
+      showCollapseAll: true,
+    });
+    this._status = vscode.window.createStatusBarItem('gantry.context', vscode.StatusBarAlignment.Left, 50);
+    this._status.name = 'Gantry: Kubernetes context';
+    this._status.command = 'gantry.selectContext';
+    this._disposables.push(this.workloads, this.gpus, this.workloadsView, this.gpusView, this._status);
+  }
+
+  /** Shows the session's data from now on (called once the services have loaded). */
+  attach(session: ClusterSession): void {
+    this._session = session;
+    this._disposables.push(session.onDidChangeModel((m) => this.attachModel(m)));
+    this._disposables.push(session.onDidChangeState(() => this.render()));
+    this.attachModel(session.model);
+    this.render();
+  }
+
+  private attachModel(model: ClusterModel | undefined): void {
+    for (const d of this._modelSubs.splice(0)) d.dispose();
+    this.workloads.setModel(model?.workloads);
+    this.gpus.setModel(model?.gpus);
+    if (!model) return;
+    this._modelSubs.push(
+      model.onDidChangeWorkloads((ids) => {
+        if (ids.includes(ROOT)) this.workloads.setModel(model.workloads);
+        else this.workloads.refresh(ids);
+        this.renderGpuSummary(model);
+      }),
+      model.onDidChangeGpus((ids) => {
+        if (ids.includes(ROOT)) this.gpus.setModel(model.gpus);
+        else this.gpus.refresh(ids);
+        this.renderGpuSummary(model);
+      }),
+    );
+  }
+
+  private renderGpuSummary(model: ClusterModel): void {
+    const lines = model.gpus?.summaryLines() ?? [];
+    this.gpusView.description = lines.length ? undefined : '';
+    const base = this._session?.message;
+    this.gpusView.message = [base, lines.join(' · ')].filter(Boolean).join('\n') || undefined;
+  }
+
+  private render(): void {
+    if (!this._session) return;
+    const phase = this._session.phase;
+    const kc = this._session.kubeconfig.kind;
+    void vscode.commands.executeCommand(
+      'setContext',
+      'gantry:kubeconfig',
+      kc === 'ok' ? 'present' : 'missing',
+    );
+    void vscode.commands.executeCommand('setContext', 'gantry:connection', phase);
+    void vscode.commands.executeCommand('setContext', 'gantry:grouping', this._session.grouping);
+    const message = this._session.message;
+    this.workloadsView.message = message;
+    if (this._session.model) this.renderGpuSummary(this._session.model);
+    else this.gpusView.message = message;
+
+    const ctx = this._session.contextName;
+    if (!ctx) {
+      this._status.hide();
+      return;
+    }
+    const ns = this._session.namespaceChoice;
+    const nsText = ns.kind === 'all' ? 'all namespaces' : ns.namespaces.join(', ');
+    const icon = {
+      none: '$(cloud)',
+      connecting: '$(sync~spin)',
+      connected: '$(cloud)',
+      reconnecting: '$(warning)',
+      failed: '$(error)',
+    }[phase];
+    this._status.text = `${icon} ${ctx}`;
+    this._status.tooltip = new vscode.MarkdownString(
+      `**Gantry** context \`${ctx}\`${this._session.isProtected() ? ' (protected)' : ''}\n\nNamespaces: ${nsText}\n\n${message ?? phase}\n\nClick to switch context.`,
+    );
+    this._status.backgroundColor =
+      phase === 'failed' || phase === 'reconnecting'
+        ? new vscode.ThemeColor('statusBarItem.warningBackground')
+        : undefined;
+    this._status.show();
+  }
+
+  dispose(): void {
+    for (const d of this._modelSubs.splice(0)) d.dispose();
+    for (const d of this._disposables.splice(0).reverse()) d.dispose();
+  }
+}

@@ -1,0 +1,101 @@
+// Adapts a pure tree model (children by id, changed ids) to a TreeDataProvider. VS Code matches refreshed
+// elements by object identity, so the provider hands out one element object per id and refreshes those.
+import * as vscode from 'vscode';
+import { ROOT } from '../core/tree';
+
+export interface TreeModelLike<N extends { id: string }> {
+  children(id?: string): N[];
+}
+
+export interface TreeNodeBase {
+  id: string;
+  parent: string;
+  label: string;
+  description?: string;
+  tooltip?: string;
+  contextValue: string;
+  collapsible: 'none' | 'collapsed' | 'expanded';
+}
+
+export class ModelTreeProvider<N extends TreeNodeBase>
+  implements vscode.TreeDataProvider<N>, vscode.Disposable
+{
+  private readonly _onDidChange = new vscode.EventEmitter<N | N[] | undefined>();
+  readonly onDidChangeTreeData = this._onDidChange.event;
+  private _elements = new Map<string, N>();
+  private _model: TreeModelLike<N> | undefined;
+
+  constructor(private readonly _decorate: (node: N, item: vscode.TreeItem) => void) {}
+
+  /** A new model (after connect, context switch or rebuild): everything is new. */
+  setModel(model: TreeModelLike<N> | undefined): void {
+    this._model = model;
+    this._elements = new Map();
+    this._onDidChange.fire(undefined);
+  }
+
+  get isEmpty(): boolean {
+    return !this._model || this._model.children(ROOT).length === 0;
+  }
+
+  /** Refreshes the nodes with these ids (ROOT or an unknown parent refreshes the whole tree). */
+  refresh(ids: readonly string[]): void {
+    if (ids.includes(ROOT)) {
+      this._elements = new Map();
+      this._onDidChange.fire(undefined);
+      return;
+    }
+    const known: N[] = [];
+    for (const id of ids) {
+      const el = this._elements.get(id);
+      // Never shown (collapsed parent): nothing to refresh until it is expanded.
+      if (el) known.push(el);
+    }
+    if (known.length) this._onDidChange.fire(known);
+  }
+
+  getChildren(element?: N): N[] {
+    if (!this._model) return [];
+    const fresh = this._model.children(element?.id ?? ROOT);
+    return fresh.map((n) => {
+      const prev = this._elements.get(n.id);
+      if (prev) {
+        // Keep the identity VS Code knows, with the new content.
+        Object.assign(prev, n);
+        return prev;
+      }
+      this._elements.set(n.id, n);
+      return n;
+    });
+  }
+
+  getParent(element: N): N | undefined {
+    return element.parent ? this._elements.get(element.parent) : undefined;
+  }
+
+  getTreeItem(node: N): vscode.TreeItem {
+    const item = new vscode.TreeItem(
+      node.label,
+      node.collapsible === 'none'
+        ? vscode.TreeItemCollapsibleState.None
+        : node.collapsible === 'expanded'
+          ? vscode.TreeItemCollapsibleState.Expanded
+          : vscode.TreeItemCollapsibleState.Collapsed,
+    );
+    item.id = node.id;
+    item.description = node.description;
+    item.contextValue = node.contextValue;
+    if (node.tooltip) {
+      const md = new vscode.MarkdownString(node.tooltip);
+      md.supportHtml = false;
+      md.isTrusted = false;
+      item.tooltip = md;
+    }
+    this._decorate(node, item);
+    return item;
+  }
+
+  dispose(): void {
+    this._onDidChange.dispose();
+  }
+}

@@ -82,6 +82,8 @@ interface Entry {
 export class Validator {
   private readonly caches = new Map<string, Map<string, Entry>>();
   private generation = 0;
+  /** Called with unexpected exceptions from a check (the document's other results are kept). Log them. */
+  onError?: (e: unknown) => void;
   /** Counters for tests and measurements. */
   readonly stats = { chunksValidated: 0 };
 
@@ -124,7 +126,13 @@ export class Validator {
       if (this.facts) {
         if (entry.liveFor !== this.facts) {
           entry.live = [];
-          for (const d of entry.docs) runLiveRules(d, this.facts, entry.live);
+          for (const d of entry.docs) {
+            try {
+              runLiveRules(d, this.facts, entry.live);
+            } catch (e) {
+              this.onError?.(e);
+            }
+          }
           entry.liveFor = this.facts;
         }
       } else if (entry.liveFor) {
@@ -213,24 +221,30 @@ export class Validator {
       const schema = this.store.lookup(what.apiVersion, what.kind);
       const pd: ParsedDocument = { doc, pos, ...what, schema };
       docs.push(pd);
-      if (schema) {
-        const checker = new SchemaChecker(pos);
-        checker.check(doc.contents, schema, undefined, undefined);
-        out.push(...checker.out);
-      } else if (what.what === 'kubernetes') {
-        const d = this.unknownKind(doc.contents as YAMLMap, what.apiVersion, what.kind, pos);
-        if (d) out.push(d);
+      // A bug in one check must not cost the user the other documents' diagnostics.
+      try {
+        const found: Diagnostic[] = [];
+        if (schema) {
+          const checker = new SchemaChecker(pos);
+          checker.check(doc.contents, schema, undefined, undefined);
+          found.push(...checker.out);
+        } else if (what.what === 'kubernetes') {
+          const d = this.unknownKind(doc.contents as YAMLMap, what.apiVersion, what.kind, pos);
+          if (d) found.push(d);
+        }
+        const rules: Diagnostic[] = [];
+        runOfflineRules(pd, rules);
+        // A rule that explains a problem better replaces the schema diagnostic at the same place.
+        for (const r of rules) {
+          const i = found.findIndex(
+            (d) => typeof d.code === 'string' && !d.code.startsWith('GANTRY') && sameRange(d, r),
+          );
+          if (i >= 0) found.splice(i, 1);
+        }
+        out.push(...found, ...rules);
+      } catch (e) {
+        this.onError?.(e);
       }
-      const rules: Diagnostic[] = [];
-      runOfflineRules(pd, rules);
-      // A rule that explains a problem better replaces the schema diagnostic at the same place.
-      for (const r of rules) {
-        const i = out.findIndex(
-          (d) => typeof d.code === 'string' && !d.code.startsWith('GANTRY') && sameRange(d, r),
-        );
-        if (i >= 0) out.splice(i, 1);
-      }
-      out.push(...rules);
     }
     return { docs, offline: out, live: [], used: 0 };
   }

@@ -524,7 +524,8 @@ function rayCluster(w: KubeObject): Base {
   const s = w.status ?? {};
   const headReady = isTrue(w, 'HeadPodReady');
   const ready = (s.readyWorkerReplicas ?? 0) + (headReady ? 1 : 0);
-  const total = (s.desiredWorkerReplicas ?? 0) + 1;
+  // without status yet, total falls back to the spec's replica templates
+  const total = typeof s.desiredWorkerReplicas === 'number' ? s.desiredWorkerReplicas + 1 : undefined;
   if (s.state === 'suspended' || isTrue(w, 'RayClusterSuspended'))
     return { phase: 'Suspended', reason: 'Suspended', ready: 0, total };
   if (isTrue(w, 'RayClusterSuspending')) return { phase: 'Suspended', reason: 'Suspending', ready, total };

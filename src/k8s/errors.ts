@@ -195,9 +195,3 @@ export function classifyError(err: unknown, server?: string): K8sError {
   }
   return { kind: 'server', message: `Request to the cluster${where} failed: ${redact(text)}` };
 }
-
-/** A message with the action that fixes it, for the UI. */
-export function describeForUser(e: K8sError, contextName?: string): string {
-  const ctx = contextName ? ` (context ${contextName})` : '';
-  return `${e.message}${ctx}`;
-}

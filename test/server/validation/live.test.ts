@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Validator } from '../../../src/server/validation/validator';
-import { bundled, fixtureFacts, loc, show, validate } from './helpers';
+import { bundled, example, fixtureFacts, loc, show, validate } from './helpers';
 
 const facts = fixtureFacts([
   { namespace: 'team-a', name: 'gpu-queue' },
@@ -208,4 +208,52 @@ test('pod-level rules cover the pod template table: JobSet, RayCluster workers, 
     const ds = validate(d, facts).filter((x) => x.code === 'GANTRY103');
     assert.equal(ds.length, 1, `${d.split('\n')[1]}: ${show(validate(d, facts))}`);
   }
+});
+
+// ---- Live rules on the upstream examples. ----
+
+test('kueue/sample-pytorchjob.yaml: GANTRY106 when user-queue is missing from the namespace, none when present', () => {
+  const text = example('kueue/sample-pytorchjob.yaml');
+  const without = validate(text, fixtureFacts([{ namespace: 'other', name: 'user-queue' }])).filter(
+    (d) => d.code === 'GANTRY106',
+  );
+  assert.equal(without.length, 1, show(without));
+  const at = loc(text, 'user-queue');
+  assert.deepEqual(without[0].range, { start: at, end: { line: at.line, character: at.character + 10 } });
+  assert.match(String(without[0].message), /namespace default \(it has no LocalQueues\)/);
+  const withQ = validate(text, fixtureFacts([{ namespace: 'default', name: 'user-queue' }]));
+  assert.deepEqual(
+    withQ.filter((d) => d.severity! <= 2),
+    [],
+  );
+});
+
+test('lws/vllm-gpu-lws.yaml: GANTRY110 on both templates (no toleration for the GPU taint)', () => {
+  const text = example('lws/vllm-gpu-lws.yaml');
+  const ds = validate(text, facts).filter((d) => d.code === 'GANTRY110');
+  assert.equal(ds.length, 2, show(ds));
+  const a = loc(text, 'nvidia.com/gpu: "8"', 0);
+  const b = loc(text, 'nvidia.com/gpu: "8"', 1);
+  assert.deepEqual(
+    ds.map((d) => d.range.start),
+    [a, b],
+  );
+  assert.equal(validate(text).filter((d) => d.code === 'GANTRY110').length, 0, 'offline: skipped');
+});
+
+test('lws/vllm-gpu-lws.yaml: GANTRY103 with 16 GPUs per pod, GANTRY104 with an unknown GPU product', () => {
+  const orig = example('lws/vllm-gpu-lws.yaml');
+  const text = orig.replace('nvidia.com/gpu: "8"', 'nvidia.com/gpu: "16"');
+  const ds = validate(text, facts).filter((d) => d.code === 'GANTRY103');
+  assert.equal(ds.length, 1, show(ds));
+  const at = loc(text, '"16"');
+  assert.deepEqual(ds[0].range, { start: at, end: { line: at.line, character: at.character + 4 } });
+  const sel = orig.replace(
+    /( *)containers:/,
+    (_m, ind: string) => `${ind}nodeSelector:\n${ind}  nvidia.com/gpu.product: Tesla-T4\n${ind}containers:`,
+  );
+  const ds4 = validate(sel, facts).filter((d) => d.code === 'GANTRY104');
+  assert.equal(ds4.length, 1, show(ds4));
+  const at4 = loc(sel, 'Tesla-T4');
+  assert.deepEqual(ds4[0].range, { start: at4, end: { line: at4.line, character: at4.character + 8 } });
 });

@@ -5,7 +5,7 @@ import type { KindRef, KubeObject } from '../core/kube';
 import { DisposableStore, type Disposable } from '../core/lifecycle';
 import { discover, type DiscoveredKinds } from './discovery';
 import { fail, ok, type K8sError, type Result } from './errors';
-import { CachingExecAuth, checkExecPlugin, type PathLookupEnv } from './execAuth';
+import { CachingExecAuth, checkExecPlugin, EXEC_BLOCKED_MESSAGE, type PathLookupEnv } from './execAuth';
 import type { KubeconfigContext, MergedKubeconfig } from './kubeconfig';
 import { realTimers, type Timers } from './timing';
 import { buildKubeConfig, KubeTransport } from './transport';
@@ -34,6 +34,8 @@ export interface ConnectionOptions {
   readonly configuredNamespaces?: readonly string[];
   readonly timers?: Timers;
   readonly watch?: WatchCacheOptions;
+  /** False: do not run kubeconfig exec plugins (Restricted Mode with a workspace-provided kubeconfig). */
+  readonly allowExecPlugins?: boolean;
 }
 
 export interface ServerInfo {
@@ -86,7 +88,7 @@ export class ClusterConnection implements Disposable {
     contextName: string,
     opts: ConnectionOptions = {},
   ): Result<ClusterConnection> {
-    const auth = new CachingExecAuth({ env: opts.env });
+    const auth = new CachingExecAuth({ env: opts.env, allowExec: opts.allowExecPlugins });
     const built = buildKubeConfig(cfg, contextName, auth);
     if (!built.ok) return built;
     const transport = new KubeTransport(built.value, auth, (opts.timers ?? realTimers).now);
@@ -104,6 +106,8 @@ export class ClusterConnection implements Disposable {
   /** Checks what can be checked before the first request: the exec credential plugin is on PATH. */
   preflight(): K8sError | undefined {
     const exec = this.transport.config.exec;
+    if (exec && this._opts.allowExecPlugins === false)
+      return { kind: 'execPluginFailed', message: EXEC_BLOCKED_MESSAGE };
     const msg = checkExecPlugin(
       exec,
       { PATH: this._env.PATH, PATHEXT: this._env.PATHEXT } as PathLookupEnv,

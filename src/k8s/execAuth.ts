@@ -108,7 +108,15 @@ export interface ExecAuthOptions {
   readonly now?: () => number;
   /** Kill the plugin after this long (ms); interactive logins are not supported in the extension host. */
   readonly timeoutMs?: number;
+  /**
+   * False: never start exec plugins (Restricted Mode with a workspace-provided kubeconfig, pitfall 23).
+   * Token files and static credentials still work.
+   */
+  readonly allowExec?: boolean;
 }
+
+export const EXEC_BLOCKED_MESSAGE =
+  'This kubeconfig runs a credential plugin, which Gantry does not start in Restricted Mode. Trust the workspace to connect.';
 
 /** Renew this long before the credential's expirationTimestamp. */
 const EXPIRY_MARGIN_MS = 10_000;
@@ -180,6 +188,7 @@ export class CachingExecAuth {
       }
     }
     const exec = config.gantryExec as ExecConfig;
+    if (this._opts.allowExec === false) throw new ExecPluginError('execPluginFailed', EXEC_BLOCKED_MESSAGE);
     return this.runPlugin(user.name, exec);
   }
 

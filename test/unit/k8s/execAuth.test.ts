@@ -227,3 +227,11 @@ test('parseExecCredential reads token, cert and expiry', () => {
   assert.equal(c.expiresAt, Date.parse('2030-01-01T00:00:00Z'));
   assert.throws(() => parseExecCredential('{"status":{}}', 0));
 });
+
+test('with allowExec false no plugin runs (Restricted Mode)', async () => {
+  const d = tmp();
+  const p = plugin(d, 'get-token', `echo '{"status":{"token":"t"}}'`);
+  const auth = new CachingExecAuth({ env: { PATH: '/usr/bin:/bin' }, allowExec: false });
+  await assert.rejects(auth.applyAuthentication(user(p), {}), /Restricted Mode/);
+  assert.equal(runs(d), 0);
+});

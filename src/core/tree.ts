@@ -744,15 +744,20 @@ export class WorkloadTreeModel {
     const desc =
       this.grouping === 'namespace' ? `${e.kind.displayName} · ${parts.join(' · ')}` : parts.join(' · ');
     const tooltip = () => tooltipMarkdown(e.obj, { ...s, age }, this._eventsOfWorkload(e), now);
+    let tip: string | undefined;
     return {
       type: 'workload',
       id: e.id,
       parent,
       label: e.obj.metadata.name,
       description: desc,
-      // computed when read (hover), not for every row of a 300-workload group
+      // Computed when first read, not for every row of a 300-workload group. The setter keeps the node a plain
+      // writable record for callers that copy nodes onto kept elements (Object.assign).
       get tooltip(): string {
-        return tooltip();
+        return (tip ??= tooltip());
+      },
+      set tooltip(v: string) {
+        tip = v;
       },
       contextValue: `${ContextValue.workload}.${e.kind.category}.${s.phase}`,
       collapsible: e.pods.size ? 'collapsed' : 'none',

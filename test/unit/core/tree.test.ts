@@ -175,6 +175,14 @@ describe('WorkloadTreeModel: grouping by kind', () => {
     // Kueue Workload owned by the job feeds its queue
     assert.equal(w.type === 'workload' && w.summary.queue, 'team-a');
   });
+  it('nodes stay plain writable records (a view may Object.assign a fresh node onto the element it kept)', () => {
+    const [first] = t.children(kindGroupId('PyTorchJob.kubeflow.org'));
+    const [again] = t.children(kindGroupId('PyTorchJob.kubeflow.org'));
+    Object.assign(first, again);
+    assert.equal(first.tooltip, again.tooltip);
+    assert.match(first.tooltip!, /PyTorchJob/);
+    assert.deepEqual(JSON.parse(JSON.stringify(first)).label, 'llama');
+  });
   it('pods roll up through Job -> JobSet -> TrainJob and sit under role nodes when roles differ', () => {
     const [trainJob] = t.children(kindGroupId('TrainJob.trainer.kubeflow.org'));
     assert.deepEqual(

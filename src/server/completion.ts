@@ -11,7 +11,7 @@ import {
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { schemaAtPath, type SchemaNode, type SchemaStore } from './schema/store';
-import { shapeOf, typeName, valueChoices } from './schemaInfo';
+import { rootSchema, shapeOf, typeName, valueChoices } from './schemaInfo';
 import { cursorContext, documentType, splitLines, type PathSegment } from './yamlPath';
 
 /** Keys every Kubernetes object starts with, offered while the document has no known kind yet. */
@@ -84,7 +84,7 @@ export function complete(doc: TextDocument, pos: Position, store: SchemaStore): 
   const empty: CompletionList = { isIncomplete: false, items: [] };
   if (ctx.kind === 'none') return empty;
   const type = documentType(lines, ctx.span);
-  const root = type.apiVersion && type.kind ? store.lookup(type.apiVersion, type.kind) : undefined;
+  const root = rootSchema(store, type);
 
   if (ctx.kind === 'value') {
     const path = ctx.path;

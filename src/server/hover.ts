@@ -2,7 +2,7 @@
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { schemaAtPath, type SchemaStore } from './schema/store';
-import { shapeOf, typeName } from './schemaInfo';
+import { rootSchema, shapeOf, typeName } from './schemaInfo';
 import { documentSpanAt, documentType, formatPath, keyAt, splitLines } from './yamlPath';
 
 export function hover(doc: TextDocument, pos: Position, store: SchemaStore): Hover | null {
@@ -10,8 +10,7 @@ export function hover(doc: TextDocument, pos: Position, store: SchemaStore): Hov
   const at = keyAt(lines, pos.line, pos.character);
   if (!at) return null;
   const type = documentType(lines, documentSpanAt(lines, pos.line));
-  if (!type.apiVersion || !type.kind) return null;
-  const root = store.lookup(type.apiVersion, type.kind);
+  const root = rootSchema(store, type);
   if (!root) return null;
   const node = at.path.length ? schemaAtPath(root, at.path) : root;
   if (!node) return null;

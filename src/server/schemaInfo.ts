@@ -1,7 +1,24 @@
 // Reading a SchemaNode for the editor features: the properties a mapping may have, the values a scalar may take,
 // and a one-line type name. Composition keywords (allOf/anyOf/oneOf) are flattened because a person completing a key
 // wants every key any branch allows.
-import type { SchemaNode } from './schema/store';
+import { KFP_PIPELINE_SPEC, KFP_PLATFORM_SPEC, type SchemaNode, type SchemaStore } from './schema/store';
+import type { DocumentType } from './yamlPath';
+
+/** Top-level keys that make a document without apiVersion/kind a compiled KFP pipeline (as the validator reads it). */
+const KFP_IR_KEYS = new Set(['pipelineInfo', 'root', 'components', 'deploymentSpec']);
+
+/** The schema of a whole document: its kind's, or the KFP IR / platform spec for pipeline files. */
+export function rootSchema(store: SchemaStore, type: DocumentType): SchemaNode | undefined {
+  if (type.apiVersion && type.kind) return store.lookup(type.apiVersion, type.kind);
+  if (type.apiVersion || type.kind) return undefined;
+  if (type.topKeys.some((k) => KFP_IR_KEYS.has(k))) {
+    return store.lookup(KFP_PIPELINE_SPEC.apiVersion, KFP_PIPELINE_SPEC.kind);
+  }
+  if (type.topKeys.length === 1 && type.topKeys[0] === 'platforms') {
+    return store.lookup(KFP_PLATFORM_SPEC.apiVersion, KFP_PLATFORM_SPEC.kind);
+  }
+  return undefined;
+}
 
 export interface Shape {
   properties: Map<string, SchemaNode>;

@@ -481,16 +481,21 @@ export function keyAt(
   return { path, start: e.col, end: e.end };
 }
 
+export interface DocumentType {
+  apiVersion?: string;
+  kind?: string;
+  /** Top-level keys (complete only when the document has no apiVersion and kind). */
+  topKeys: string[];
+}
+
 /** `apiVersion` and `kind` of the document spanning `span`, read from its top-level keys. */
-export function documentType(
-  lines: readonly string[],
-  span: DocSpan,
-): { apiVersion?: string; kind?: string } {
-  const out: { apiVersion?: string; kind?: string } = {};
+export function documentType(lines: readonly string[], span: DocSpan): DocumentType {
+  const out: DocumentType = { topKeys: [] };
   for (let l = span.start; l < span.end; l++) {
     const info = parseLine(lines[l] ?? '');
     const e = info.entries[0];
     if (e?.kind !== 'key' || e.col !== 0) continue;
+    out.topKeys.push(e.key);
     if (e.key === 'apiVersion' || e.key === 'kind') out[e.key] = e.value.replace(/^(["'])(.*)\1$/, '$2');
     if (out.apiVersion && out.kind) break;
   }

@@ -178,6 +178,31 @@ spec:
     assert.ok(!labels.includes('PyTorchJob'), 'kinds are filtered by the apiVersion present');
   });
 
+  test('completion inside a flow mapping and in a KFP pipeline document', async () => {
+    const uri = 'file:///w/flow.yaml';
+    await c.open(uri, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, lab\n');
+    const list = await c.request<CompletionList>('textDocument/completion', {
+      textDocument: { uri },
+      position: { line: 2, character: 23 },
+    });
+    const labels = list.items.map((i) => i.label);
+    assert.ok(labels.includes('labels') && labels.includes('namespace'), labels.join(','));
+    assert.ok(!labels.includes('name'), 'keys already in the flow mapping are not offered');
+    const labelsItem = list.items.find((i) => i.label === 'labels')!;
+    assert.deepEqual(labelsItem.textEdit, {
+      range: { start: { line: 2, character: 20 }, end: { line: 2, character: 23 } },
+      newText: 'labels: $0',
+    });
+
+    const kfp = 'file:///w/pipeline.yaml';
+    await c.open(kfp, 'pipelineInfo:\n  name: flip\nschemaVersion: 2.1.0\n');
+    const h = await c.request<Hover | null>('textDocument/hover', {
+      textDocument: { uri: kfp },
+      position: { line: 1, character: 3 },
+    });
+    assert.match((h?.contents as MarkupContent | undefined)?.value ?? '', /pipelineInfo\.name/);
+  });
+
   test('hover shows path, type and the schema description', async () => {
     const uri = 'file:///w/hover.yaml';
     await c.open(uri, pytorchJob('replicas'));

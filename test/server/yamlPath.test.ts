@@ -138,7 +138,11 @@ kind: ConfigMap
   assert.deepEqual(c.path, []);
   assert.deepEqual(c.existing.sort(), ['apiVersion', 'kind']);
   const lines = splitLines(src.replace('§', ''));
-  assert.deepEqual(documentType(lines, documentSpanAt(lines, 4)), { apiVersion: 'v1', kind: 'ConfigMap' });
+  assert.deepEqual(documentType(lines, documentSpanAt(lines, 4)), {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    topKeys: ['apiVersion', 'kind'],
+  });
 });
 
 test('comments, quoted keys and block scalars', () => {

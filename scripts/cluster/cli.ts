@@ -57,6 +57,7 @@ async function main(): Promise<void> {
       nodes: !flag('--no-nodes'),
       crds: !flag('--no-crds'),
       simulator: !flag('--no-simulator'),
+      reapWithOwner: false,
       log: (m) => console.error(`[cluster:up] ${m}`),
     });
     await mkdir(runStateDir(), { recursive: true });

@@ -42,10 +42,14 @@ export interface ClusterState {
   pki: Pki;
   startedAt: string;
   timings: Record<string, number>;
+  /** CRDs this server rejected as shipped, applied without the listed CEL rules (see installCrds). */
+  crdAdjustments?: { name: string; removedRules: string[] }[];
 }
 
 export interface StartOptions {
   version?: string;
+  /** Stop the cluster when this process exits without tearing it down (default: true; cluster:up passes false). */
+  reapWithOwner?: boolean;
   nodes?: boolean;
   crds?: boolean;
   simulator?: boolean;
@@ -280,12 +284,54 @@ export async function crdGroups(files: string[]): Promise<string[]> {
   return [...groups].sort();
 }
 
+/** Removes `x-kubernetes-validations` rules whose text appears in `errorText`; returns the rules removed. */
+function dropRejectedRules(node: unknown, errorText: string, removed: string[]): void {
+  if (Array.isArray(node)) {
+    for (const n of node) dropRejectedRules(n, errorText, removed);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const o = node as Record<string, unknown>;
+  const rules = o['x-kubernetes-validations'];
+  if (Array.isArray(rules)) {
+    const keep = rules.filter((r: { rule?: string }) => !(r.rule && errorText.includes(r.rule)));
+    for (const r of rules) if (!keep.includes(r)) removed.push((r as { rule: string }).rule);
+    if (keep.length > 0) o['x-kubernetes-validations'] = keep;
+    else delete o['x-kubernetes-validations'];
+  }
+  for (const v of Object.values(o)) dropRejectedRules(v, errorText, removed);
+}
+
 async function installCrds(state: ClusterState): Promise<void> {
   const files = listCrdFiles();
   // Server-side apply: the Argo CRDs are larger than the 256 KiB last-applied annotation allows.
-  const args = ['apply', '--server-side', '--force-conflicts', '--field-manager=gantry-test'];
-  for (const f of files) args.push('-f', f);
-  await mustKubectl(state, args);
+  const base = ['apply', '--server-side', '--force-conflicts', '--field-manager=gantry-test'];
+  const r = await runKubectl(state.kubectl, state.kubeconfigPath, [
+    ...base,
+    ...files.flatMap((f) => ['-f', f]),
+  ]);
+  if (r.code !== 0) {
+    // Older servers reject some newer CRDs (1.30 cannot compile CEL rules that read metadata.namespace of an
+    // embedded template, used by JobSet 0.12 and Trainer 2.3). Re-apply those with the rejected rules removed,
+    // and record it: the schema then lacks that one validation on that server.
+    const failed = [
+      ...r.stderr.matchAll(/CustomResourceDefinition\.apiextensions\.k8s\.io "([^"]+)" is invalid/g),
+    ].map((m) => m[1]);
+    if (failed.length === 0) throw new Error(`kubectl apply of the ML CRDs failed: ${r.stderr}`);
+    state.crdAdjustments = [];
+    for (const f of files) {
+      const doc = parseAllDocuments(await readFile(f, 'utf8')).map(
+        (d) => d.toJS() as { metadata?: { name?: string } } | null,
+      )[0];
+      const name = doc?.metadata?.name;
+      if (!doc || !name || !failed.includes(name)) continue;
+      const removed: string[] = [];
+      dropRejectedRules(doc, r.stderr, removed);
+      if (removed.length === 0) throw new Error(`CRD ${name} rejected: ${r.stderr}`);
+      await mustKubectl(state, [...base, '-f', '-'], JSON.stringify(doc));
+      state.crdAdjustments.push({ name, removedRules: [...new Set(removed)] });
+    }
+  }
   await mustKubectl(state, ['wait', '--for=condition=Established', '--timeout=120s', 'crd', '--all']);
   const groups = await crdGroups(files);
   const tls = tlsOf(state.pki);
@@ -495,6 +541,27 @@ export async function startClusterState(opts: StartOptions = {}): Promise<Cluste
     ]);
     mark('controllers');
     await writeState(state);
+    if (opts.reapWithOwner !== false) {
+      const reaperLog = join(logsDir, 'reaper.log');
+      const pid = startDetached({
+        name: 'reaper',
+        bin: process.execPath,
+        args: [
+          '--import',
+          'tsx',
+          join(repoRoot, 'test/cluster/harness/reaper.ts'),
+          stateFile(state),
+          String(process.pid),
+        ],
+        logFile: reaperLog,
+        cwd: repoRoot,
+      });
+      state.components.reaper = {
+        pid,
+        bin: join(repoRoot, 'test/cluster/harness/reaper.ts'),
+        logFile: reaperLog,
+      };
+    }
 
     if (opts.nodes !== false) {
       log('creating GPU node pool');
@@ -505,6 +572,10 @@ export async function startClusterState(opts: StartOptions = {}): Promise<Cluste
     if (opts.crds !== false) {
       log('installing ML CRDs');
       await installCrds(state);
+      for (const a of state.crdAdjustments ?? [])
+        log(
+          `warning: ${a.name} rejected by ${version}; applied without rule(s): ${a.removedRules.join('; ')}`,
+        );
       mark('crds');
     }
     if (opts.simulator !== false) {
@@ -554,7 +625,7 @@ export async function stopClusterState(
   const names = [...STOP_ORDER, ...Object.keys(state.components).filter((n) => !STOP_ORDER.includes(n))];
   for (const name of names) {
     const c = state.components[name];
-    if (!c) continue;
+    if (!c || c.pid === process.pid) continue;
     if (isOurProcess(c.pid, c.bin)) await stopPid(c.pid);
   }
   if (!opts.keepRunDir && !process.env.GANTRY_KEEP_CLUSTER)

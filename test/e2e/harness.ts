@@ -56,6 +56,10 @@ export interface LaunchOptions {
   name: string;
   /** The .vsix to install; default gantry-<version>.vsix in the repo root (`npm run package`). */
   vsix?: string;
+  /** More .vsix files to install next to Gantry (e.g. a fixture from packageExtension()). */
+  extraVsix?: string[];
+  /** Files to create in the temp HOME, relative path -> content (e.g. '.kube/config'). */
+  homeFiles?: Record<string, string>;
   /** Files to create in the opened workspace folder, relative path -> content. */
   files?: Record<string, string>;
   /**
@@ -137,6 +141,26 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
     await sleep(250);
   }
+}
+
+/** Packages the extension folder `dir` (a test fixture) into a .vsix in `outDir` with vsce, returns its path. */
+export function packageExtension(dir: string, outDir: string): string {
+  const out = join(outDir, `${basename(dir)}.vsix`);
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce'),
+      'package',
+      '--no-dependencies',
+      '--allow-missing-repository',
+      '--skip-license',
+      '--out',
+      out,
+    ],
+    { cwd: dir, encoding: 'utf8', timeout: 60_000 },
+  );
+  if (r.status !== 0) throw new Error(`vsce package in ${dir} failed:\n${r.stdout}${r.stderr}`);
+  return out;
 }
 
 /** Starts code-server with the .vsix installed, opens the workspace in chromium, waits for the workbench. */
@@ -246,11 +270,15 @@ export class Workbench {
   async start(): Promise<void> {
     if (!existsSync(this.vsixPath)) throw new Error(`${this.vsixPath} does not exist. Run: npm run package`);
     if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} does not exist. Run: npm run setup:e2e`);
-    for (const [rel, content] of Object.entries(this.options.files ?? {})) {
-      const p = join(this.dirs.workspace, rel);
-      mkdirSync(dirname(p), { recursive: true });
-      writeFileSync(p, content);
-    }
+    const seed = (dir: string, files: Record<string, string> = {}) => {
+      for (const [rel, content] of Object.entries(files)) {
+        const p = join(dir, rel);
+        mkdirSync(dirname(p), { recursive: true });
+        writeFileSync(p, content);
+      }
+    };
+    seed(this.dirs.workspace, this.options.files);
+    seed(this.dirs.home, this.options.homeFiles);
     const userDir = join(this.dirs.userData, 'User');
     mkdirSync(userDir, { recursive: true });
     writeFileSync(
@@ -262,6 +290,7 @@ export class Workbench {
     writeFileSync(config, 'auth: none\ncert: false\n');
 
     this.installOutput = this.cli('--install-extension', this.vsixPath);
+    for (const extra of this.options.extraVsix ?? []) this.cli('--install-extension', extra);
 
     const server = spawn(
       process.execPath,
@@ -449,7 +478,8 @@ export class Workbench {
   async openContainer(title: string): Promise<Locator> {
     const sidebar = this.page.locator('.part.sidebar');
     const header = sidebar.locator('.composite.title h2', {
-      hasText: new RegExp(`^${escapeRegExp(title)}$`, 'i'),
+      // A container with a single view is titled "CONTAINER: VIEW".
+      hasText: new RegExp(`^${escapeRegExp(title)}(: .*)?$`, 'i'),
     });
     if (!(await header.isVisible())) {
       await this.activityBarItem(title).click();
@@ -516,6 +546,14 @@ export class Workbench {
         };
       }),
     );
+  }
+
+  /** Waits until a row with exactly this label is rendered in the view's tree, returns it. */
+  async waitForTreeItem(viewTitle: string, label: string, timeout = 30_000): Promise<Locator> {
+    await this.expandView(viewTitle);
+    const row = this.treeItem(viewTitle, label);
+    await row.waitFor({ timeout });
+    return row;
   }
 
   /** One tree row by its exact label. */
@@ -634,11 +672,25 @@ export class Workbench {
     );
   }
 
+  /** Waits until a Problems panel entry matches `pattern`, returns all entries. */
+  async waitForProblem(pattern: RegExp, timeout = 30_000): Promise<string[]> {
+    return waitFor(
+      `a problem matching ${pattern}`,
+      async () => {
+        const all = await this.problems();
+        return all.some((p) => pattern.test(p)) ? all : undefined;
+      },
+      timeout,
+    );
+  }
+
   /** Entries of the Problems panel (opens it), as their accessible labels. */
   async problems(): Promise<string[]> {
-    await this.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
     const panel = this.page.locator('.markers-panel');
-    await panel.waitFor();
+    if (!(await panel.isVisible())) {
+      await this.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+      await panel.waitFor();
+    }
     return panel
       .locator('.monaco-list-row')
       .evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? r.textContent ?? ''));
@@ -649,6 +701,22 @@ export class Workbench {
     const editor = this.page.locator('.part.panel .output-view .monaco-editor .view-lines');
     await editor.waitFor();
     return (await editor.innerText()).replace(/\u00a0/g, ' ');
+  }
+
+  /** The channel the Output panel shows (its channel picker), e.g. "Gantry"; undefined when it is closed. */
+  async outputChannel(): Promise<string | undefined> {
+    const picker = this.page.locator('.part.panel .composite.title select.monaco-select-box').first();
+    if (!(await picker.isVisible())) return undefined;
+    return picker.inputValue();
+  }
+
+  /** Waits until the Output panel shows the channel `name` (e.g. after "Gantry: Show Log"). */
+  async waitForOutputChannel(name: string, timeout = 30_000): Promise<void> {
+    await waitFor(
+      `the Output panel to show channel ${name}`,
+      async () => (await this.outputChannel()) === name,
+      timeout,
+    );
   }
 
   /** Waits until the Output panel shows text matching `pattern`, returns the panel's text. */

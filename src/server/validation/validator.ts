@@ -1,6 +1,13 @@
 // Splits a file into YAML documents, validates each one (syntax, schema, ML rules) and caches the result
 // per document text, so an edit revalidates only the document that changed.
-import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import {
+  type Document,
+  type DocumentOptions,
+  LineCounter,
+  parseAllDocuments,
+  type ParseOptions,
+  type SchemaOptions,
+} from 'yaml';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { KFP_PIPELINE_SPEC, KFP_PLATFORM_SPEC, type SchemaNode, type SchemaStore } from '../schema/store';
 import { runLiveRules, runOfflineRules } from '../rules';
@@ -9,6 +16,24 @@ import { diag, get, isMap, keyText, type Node, Positions, Severity, str, type YA
 import { relaxQuotedScalars } from './relax';
 import { SchemaChecker } from './schemaCheck';
 import { didYouMean, suggest } from './suggest';
+
+/**
+ * YAML 1.1 as Kubernetes reads it (go-yaml v2 via sigs.k8s.io/yaml): yes/no/on/off booleans, 0755 octal,
+ * 0x/0b integers. go-yaml keeps timestamps as strings when decoding into interface{} and has no base-60
+ * numbers, so those 1.1 tags are dropped (`22:22` and `2024-01-01` stay strings).
+ */
+export function parseOptions(lineCounter: LineCounter): ParseOptions & DocumentOptions & SchemaOptions {
+  return {
+    version: '1.1',
+    lineCounter,
+    prettyErrors: false,
+    customTags: (tags) =>
+      tags.filter((t) => {
+        const tag = t as { tag?: string; format?: string };
+        return tag.tag !== 'tag:yaml.org,2002:timestamp' && tag.format !== 'TIME';
+      }),
+  };
+}
 
 export function validateText(text: string, opts: ValidateOptions): Diagnostic[] {
   return new Validator(opts.store, opts.facts).validate(text, opts.uri);
@@ -160,7 +185,7 @@ export class Validator {
     this.stats.chunksValidated++;
     let text = original;
     let lc = new LineCounter();
-    let parsed = parseAllDocuments(text, { version: '1.1', lineCounter: lc, prettyErrors: false });
+    let parsed = parseAllDocuments(text, parseOptions(lc));
     let list = Array.isArray(parsed) ? parsed : [];
     let pads: Map<number, number> | undefined;
     const count = (l: typeof list): number => l.reduce((n, d) => n + d.errors.length, 0);
@@ -178,7 +203,7 @@ export class Validator {
       );
       if (!relaxed) break;
       const lc2 = new LineCounter();
-      const p2 = parseAllDocuments(relaxed.text, { version: '1.1', lineCounter: lc2, prettyErrors: false });
+      const p2 = parseAllDocuments(relaxed.text, parseOptions(lc2));
       const merged = new Map(cur.pads);
       for (const [line, n] of relaxed.pads) merged.set(line, (merged.get(line) ?? 0) + n);
       cur = { text: relaxed.text, pads: merged, lc: lc2, parsed: p2, list: Array.isArray(p2) ? p2 : [] };

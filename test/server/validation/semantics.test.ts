@@ -417,3 +417,11 @@ test('did-you-mean distance: transpositions count once, case-insensitive matches
   assert.deepEqual(suggest('tmplate', ['replicas', 'template']), ['template']);
   assert.deepEqual(suggest('xy', ['ab', 'cd']), []);
 });
+
+test('YAML 1.1 as go-yaml reads it: timestamps and base-60 look-alikes stay strings', () => {
+  const text = pod(
+    '  containers:\n    - name: c\n      image: "a:1"\n      args: [22:22]\n      env: [{name: D, value: 2024-01-01}]\n',
+    '  name: p\n  creationTimestamp: 2024-01-01T00:00:00Z\n',
+  );
+  assert.deepEqual(problems(validate(text)), []);
+});

@@ -88,15 +88,25 @@ export type WorkloadResolver = (pod: KubeObject) => WorkloadRef | undefined;
 
 // --- Node facts ----------------------------------------------------------------------------------------------
 
+/**
+ * The AMD node labeller (ROCm/k8s-device-plugin cmd/k8s-node-labeller/main.go createLabelPrefix) writes
+ * `amd.com/gpu.<prop>=<value>` and, in its experimental form, `beta.amd.com/gpu.<prop>.<value>=<count>`.
+ */
+function amdLabel(l: Record<string, string>, prop: string): string | undefined {
+  const v = l[`amd.com/gpu.${prop}`] ?? l[`beta.amd.com/gpu.${prop}`];
+  if (v) return v;
+  const prefix = `beta.amd.com/gpu.${prop}.`;
+  for (const k of Object.keys(l)) if (k.startsWith(prefix)) return k.slice(prefix.length);
+  return undefined;
+}
+
 /** The node's whole-GPU model from GPU Feature Discovery or the AMD node labeller. */
 export function nodeGpuModel(node: KubeObject): string {
   const l = node.metadata.labels ?? {};
-  if (l['nvidia.com/gpu.product'])
-    return displayGpuProduct('nvidia.com/gpu.product', l['nvidia.com/gpu.product']);
-  for (const k of ['amd.com/gpu.product-name', 'beta.amd.com/gpu.product-name']) {
-    if (l[k]) return displayGpuProduct(k, l[k]);
-  }
-  return '';
+  const nv = l['nvidia.com/gpu.product'];
+  if (nv) return displayGpuProduct('nvidia.com/gpu.product', nv);
+  const amd = amdLabel(l, 'product-name');
+  return amd ? displayGpuProduct('amd.com/gpu.product-name', amd) : '';
 }
 
 function resourceModel(node: KubeObject, resource: string, base: string): string {
@@ -233,7 +243,7 @@ export function nodeGpuInfo(
   if (st.reason) out.stateReason = st.reason;
   const mem = Number(l['nvidia.com/gpu.memory']);
   if (l['nvidia.com/gpu.memory'] && Number.isFinite(mem)) out.memoryMiB = mem;
-  const vram = l['amd.com/gpu.vram'] ?? l['beta.amd.com/gpu.vram'];
+  const vram = amdLabel(l, 'vram');
   if (vram) out.vram = vram;
   if (l['nvidia.com/mig.strategy']) out.migStrategy = l['nvidia.com/mig.strategy'];
   return out;

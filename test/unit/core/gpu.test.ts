@@ -201,6 +201,15 @@ describe('GPU inventory on the fixture pool', () => {
     );
   });
 
+  it("AMD labeller's experimental counted labels are read too", () => {
+    const n = structuredClone(node('mi300x-node-0'));
+    for (const k of Object.keys(n.metadata.labels!))
+      if (k.startsWith('amd.com/')) delete n.metadata.labels![k];
+    n.metadata.labels!['beta.amd.com/gpu.product-name.AMD_Instinct_MI300X_OAM'] = '8';
+    const g = nodeGpuInfo(n, []);
+    assert.deepEqual([g.model, g.vram], ['AMD Instinct MI300X OAM', '191G']);
+  });
+
   it('pods bound to other nodes do not count on this one', () => {
     const g = nodeGpuInfo(node('h100-node-0'), [pod('elsewhere', { node: 'h100-node-1', gpus: 8 })]);
     assert.equal(g.resources[0].allocated, 0);

@@ -2,6 +2,7 @@
 // restart policies, images) walks the sites this module finds, so a new kind is one row here.
 import {
   get,
+  getPath,
   isMap,
   isSeq,
   keyText,
@@ -148,6 +149,11 @@ export interface ContainerSite {
 export interface PodSite {
   /** Map with the pod-level fields (nodeSelector, affinity, tolerations, restartPolicy), if any. */
   spec?: YAMLMap;
+  /**
+   * Pod-level defaults from an enclosing object (an Argo workflow's spec: its nodeSelector and affinity
+   * apply when the template sets none, its tolerations are added to the template's).
+   */
+  defaults?: YAMLMap;
   /** Key node whose value is `spec` (for diagnostics about the whole pod). */
   specKey?: Node;
   containers: ContainerSite[];
@@ -260,7 +266,15 @@ export function podSites(root: Node, apiVersion: string, kind: string): PodSite[
             spec = undefined;
             break;
         }
-        sites.push({ ...base, spec, containers });
+        let defaults: YAMLMap | undefined;
+        if (shape === 'argo-template') {
+          const wf = getPath(
+            root,
+            path.startsWith('spec.workflowSpec') ? ['spec', 'workflowSpec'] : ['spec'],
+          );
+          if (isMap(wf)) defaults = wf as YAMLMap;
+        }
+        sites.push({ ...base, spec, defaults, containers });
       }
     }
   }

@@ -237,7 +237,9 @@ export function gpuLiveRules(site: PodSite, facts: ClusterFacts, pos: Positions,
   let candidates = nodes;
   let narrowed = false;
   // GANTRY104: nodeSelector, then required node affinity.
-  const selector = get(spec, 'nodeSelector');
+  const ownSelector = get(spec, 'nodeSelector');
+  const selector = ownSelector ?? get(site.defaults, 'nodeSelector');
+  const selectorPath = ownSelector ? [...site.path, 'nodeSelector'] : ['(workflow)', 'nodeSelector'];
   const sel = mapEntries(selector);
   if (sel.length) {
     const matching = nodes.filter((n) => sel.every(([k, v]) => n.labels[k] === scalarString(v)));
@@ -251,7 +253,7 @@ export function gpuLiveRules(site: PodSite, facts: ClusterFacts, pos: Positions,
           pos.nodeRange(v ?? (p.key as Node)),
           Severity.Warning,
           GantryCode.gpuNoMatchingNode,
-          `${pathText([...site.path, 'nodeSelector', k])}: no node of the cluster matches ${k}=${scalarString(v) ?? ''} (${have}); the pod would stay Pending`,
+          `${pathText([...selectorPath, k])}: no node of the cluster matches ${k}=${scalarString(v) ?? ''} (${have}); the pod would stay Pending`,
         ),
       );
       return;
@@ -259,7 +261,7 @@ export function gpuLiveRules(site: PodSite, facts: ClusterFacts, pos: Positions,
     candidates = matching;
     narrowed = true;
   }
-  const termsNode = getPath(spec, [
+  const termsNode = getPath(get(spec, 'affinity') ? spec : site.defaults, [
     'affinity',
     'nodeAffinity',
     'requiredDuringSchedulingIgnoredDuringExecution',
@@ -301,7 +303,7 @@ export function gpuLiveRules(site: PodSite, facts: ClusterFacts, pos: Positions,
     }
   }
   // GANTRY110: every node with the GPU is tainted with something the pod does not tolerate.
-  const tolerations = seqItems(get(spec, 'tolerations'));
+  const tolerations = [...seqItems(get(spec, 'tolerations')), ...seqItems(get(site.defaults, 'tolerations'))];
   for (const [name, a] of gpus) {
     const gpuNodes = candidates.filter((n) => (quantityValue(n.allocatable[name]) ?? 0) >= a.value);
     if (!gpuNodes.length) continue;

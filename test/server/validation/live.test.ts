@@ -257,3 +257,29 @@ test('lws/vllm-gpu-lws.yaml: GANTRY103 with 16 GPUs per pod, GANTRY104 with an u
   const at4 = loc(sel, 'Tesla-T4');
   assert.deepEqual(ds4[0].range, { start: at4, end: { line: at4.line, character: at4.character + 8 } });
 });
+
+test('Argo: workflow-level tolerations and nodeSelector apply to every template', () => {
+  const wf = (wfLevel: string): string => `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: g-}
+spec:
+  entrypoint: train
+${wfLevel}  templates:
+    - name: train
+      container:
+        image: pytorch/pytorch:2.4.0
+        resources:
+          limits:
+            nvidia.com/gpu: 8
+`;
+  assert.equal(validate(wf(''), facts).filter((d) => d.code === 'GANTRY110').length, 1);
+  const tolerated = wf('  tolerations:\n    - {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}\n');
+  assert.deepEqual(
+    validate(tolerated, facts).filter((d) => d.severity! <= 2),
+    [],
+  );
+  const selected = wf('  nodeSelector:\n    nvidia.com/gpu.product: NVIDIA-B200\n');
+  const ds = validate(selected, facts).filter((d) => d.code === 'GANTRY104');
+  assert.equal(ds.length, 1, show(ds));
+  assert.deepEqual(ds[0].range.start, loc(selected, 'NVIDIA-B200'));
+});

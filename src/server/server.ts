@@ -5,7 +5,7 @@
 // CHUNK_LINES lines, yielding to the event loop with setImmediate between chunks and abandoning the run as soon as a
 // newer version arrives; they are debounced longer. Rules that look across documents of one file only see the
 // documents of their chunk there. A huge file that is a single YAML document is validated in one go.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import {
   CodeActionKind,
   CompletionItemKind,
@@ -207,18 +207,34 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 
-  const revalidateAll = (): void => {
-    validators.clear();
+  /** New schemas: every cached result goes. Same schemas, new facts: only the cluster rules rerun. */
+  const revalidateAll = (storeChanged: boolean): void => {
+    if (storeChanged) validators.clear();
+    else for (const list of validators.values()) for (const v of list) v?.setFacts(current.facts);
     for (const doc of documents.all()) if (wanted(doc)) scheduler.schedule(doc.uri, 0);
   };
 
+  // The schema file each cluster's store was read from (path, size, mtime): a client that re-sends the same file
+  // with new facts doesn't make the server parse megabytes of schemas again.
+  const liveSources = new Map<string, string>();
   const loadLive = async (params: ClusterChangedParams): Promise<SchemaStore | undefined> => {
     if (!params.schemas) return undefined;
-    const docs =
-      'docs' in params.schemas
-        ? params.schemas.docs
-        : (JSON.parse(await readFile(params.schemas.file, 'utf8')) as Record<string, unknown>);
-    return bundled().overlay(SchemaStore.fromOpenApiV3(docs));
+    let docs: Record<string, unknown>;
+    let source: string | undefined;
+    if ('docs' in params.schemas) docs = params.schemas.docs;
+    else {
+      const st = await stat(params.schemas.file);
+      source = `${params.schemas.file}\u0000${st.size}\u0000${st.mtimeMs}`;
+      const known = params.clusterId !== null ? liveStores.get(params.clusterId) : undefined;
+      if (known && liveSources.get(params.clusterId!) === source) return known;
+      docs = JSON.parse(await readFile(params.schemas.file, 'utf8')) as Record<string, unknown>;
+    }
+    const live = bundled().overlay(SchemaStore.fromOpenApiV3(docs));
+    if (params.clusterId !== null) {
+      if (source) liveSources.set(params.clusterId, source);
+      else liveSources.delete(params.clusterId);
+    }
+    return live;
   };
 
   let clusterSeq = 0;
@@ -239,11 +255,16 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
       liveStores.delete(id);
       liveStores.set(id, live);
       // A few clusters are kept; the least recently used is dropped.
-      while (liveStores.size > 4) liveStores.delete(liveStores.keys().next().value as string);
+      while (liveStores.size > 4) {
+        const oldest = liveStores.keys().next().value as string;
+        liveStores.delete(oldest);
+        liveSources.delete(oldest);
+      }
     }
     const storeForCluster = id !== null ? liveStores.get(id) : undefined;
+    const before = store();
     current = { clusterId: id, store: storeForCluster, facts: params.facts };
-    revalidateAll();
+    revalidateAll(store() !== before);
     const applied: ClusterAppliedParams = {
       clusterId: id,
       kinds: store().kinds().length,

@@ -1,6 +1,9 @@
 // The Gantry language server over real LSP messages (in-memory streams): diagnostics on open and change,
 // multi-document files, completion, hover, outline, quick fixes and live cluster schemas.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type {
   CodeAction,
@@ -333,6 +336,59 @@ spec:
     await c.conn.sendNotification(clusterChanged, { clusterId: 'kind-a' });
     assert.deepEqual(codes((await next).diagnostics), ['unknown-field']);
     await c.conn.sendNotification(clusterChanged, { clusterId: null });
+  });
+
+  test('cluster facts: a queue that exists only after the facts change stops being reported', async () => {
+    const uri = 'file:///w/queued.yaml';
+    const text = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: q
+  namespace: team-a
+  labels:
+    kueue.x-k8s.io/queue-name: gpu-queue
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: []
+`;
+    const facts = (queues: string[]) => ({
+      nodes: [],
+      localQueues: queues.map((name) => ({ namespace: 'team-a', name })),
+      defaultNamespace: 'default',
+    });
+    const dir = await mkdtemp(path.join(tmpdir(), 'gantry-facts-'));
+    const file = path.join(dir, 'openapi-v3.json');
+    await writeFile(file, JSON.stringify({}));
+    try {
+      assert.ok(!(await c.open(uri, text)).some((d) => d.code === 'GANTRY106'), 'offline: no queue check');
+      let next = c.diagnostics(uri);
+      await c.conn.sendNotification(clusterChanged, {
+        clusterId: 'q',
+        schemas: { file },
+        facts: facts(['cpu-queue']),
+      });
+      const missing = (await next).diagnostics.filter((d) => d.code === 'GANTRY106');
+      assert.deepEqual(
+        missing.map((d) => d.range.start),
+        [{ line: 6, character: 31 }],
+      );
+      // Same schema file, new facts (what the client sends when a LocalQueue appears).
+      next = c.diagnostics(uri);
+      await c.conn.sendNotification(clusterChanged, {
+        clusterId: 'q',
+        schemas: { file },
+        facts: facts(['cpu-queue', 'gpu-queue']),
+      });
+      assert.deepEqual(
+        (await next).diagnostics.filter((d) => d.code === 'GANTRY106'),
+        [],
+      );
+    } finally {
+      await c.conn.sendNotification(clusterChanged, { clusterId: null });
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('a document that is not YAML is left alone', async () => {

@@ -79,7 +79,9 @@ export class LiveTrees implements Disposable {
   ) {
     const snap = toTreeSnapshot(_source.snapshot());
     this._workloads = buildWorkloadTree(snap, _options);
-    this._gpus = buildGpuTree(snap);
+    // GPU pods are attributed to the workload the tree shows (TrainJob, not its JobSet); a closure, so a
+    // rebuilt workload tree is used from then on.
+    this._gpus = buildGpuTree(snap, (p) => this._workloads.workloadRefOf(p));
     this._store.add(this._onDidChange);
     this._store.add(_source.onDidChange((c) => this.apply(c)));
     this._store.add(_source.onDidChangeKinds(() => this.rebuild()));

@@ -60,8 +60,11 @@ export class ModelTreeProvider<N extends TreeNodeBase>
     return fresh.map((n) => {
       const prev = this._elements.get(n.id);
       if (prev) {
-        // Keep the identity VS Code knows, with the new content.
-        Object.assign(prev, n);
+        // Keep the identity VS Code knows, with the new content (the tooltip getter stays lazy).
+        for (const key of Object.keys(n) as (keyof N)[]) {
+          const d = Object.getOwnPropertyDescriptor(n, key)!;
+          Object.defineProperty(prev, key, { ...d, configurable: true });
+        }
         return prev;
       }
       this._elements.set(n.id, n);
@@ -85,13 +88,19 @@ export class ModelTreeProvider<N extends TreeNodeBase>
     item.id = node.id;
     item.description = node.description;
     item.contextValue = node.contextValue;
-    if (node.tooltip) {
-      const md = new vscode.MarkdownString(node.tooltip);
+    this._decorate(node, item);
+    return item;
+  }
+
+  /** Tooltips are built on hover only (a workload's conditions and events table is not free). */
+  resolveTreeItem(item: vscode.TreeItem, node: N): vscode.TreeItem {
+    const tip = node.tooltip;
+    if (tip) {
+      const md = new vscode.MarkdownString(tip);
       md.supportHtml = false;
       md.isTrusted = false;
       item.tooltip = md;
     }
-    this._decorate(node, item);
     return item;
   }
 

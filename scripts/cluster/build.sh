@@ -41,6 +41,16 @@ Check the network / GOPROXY, or that the version exists (go list -m -versions ${
   printf '%s\n' "$out"
 }
 
+# Runs a command with its output in a log file; on failure prints the log's tail and stops.
+quiet() {
+  local logf=$1; shift
+  if ! "$@" > "$logf" 2>&1; then
+    tail -n 40 "$logf" >&2
+    die "$* failed (full log: $logf)"
+  fi
+  log "  $(grep -c '^go: downloading' "$logf" || true) modules downloaded"
+}
+
 # go build with a compact progress line every 25 packages; full log kept, tail printed on failure.
 build_progress() {
   local logf=$1; shift
@@ -68,7 +78,7 @@ build_etcd() {
     # etcd's own go.mod carries replace directives, so `go install pkg@v` is refused: build from a wrapper module.
     [ -f go.mod ] || go mod init local/etcd-build >/dev/null 2>&1
     log "  resolving modules"
-    go get "go.etcd.io/etcd/server/v3@v$GANTRY_ETCD_VERSION" >&2
+    quiet "$w/get.log" go get "go.etcd.io/etcd/server/v3@v$GANTRY_ETCD_VERSION"
     build_progress "$w/build.log" -trimpath -ldflags "-s -w" -o "$GANTRY_ETCD_BIN/etcd" go.etcd.io/etcd/server/v3
   )
   "$GANTRY_ETCD_BIN/etcd" --version | grep -qxF "$want" || die "built etcd does not report '$want'"
@@ -98,9 +108,7 @@ build_kwok() {
   probe "sigs.k8s.io/kwok@$want" >/dev/null
   local start=$SECONDS
   # kwok has no replace directives, so go install works directly.
-  if ! GOBIN=$GANTRY_KWOK_BIN go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$want" >&2; then
-    die "go install sigs.k8s.io/kwok/cmd/kwok@$want failed"
-  fi
+  GOBIN=$GANTRY_KWOK_BIN quiet "$GANTRY_KWOK_DIR/install.log" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$want"
   log "  build took $((SECONDS - start))s"
   kwok_assets
   "$GANTRY_KWOK_BIN/kwok" --version 2>&1 | grep -qF "$want" || die "built kwok does not report $want: $("$GANTRY_KWOK_BIN/kwok" --version 2>&1 | head -1)"
@@ -123,7 +131,7 @@ build_k8s() {
   case "$v" in 1.*.*) ;; *) die "KUBE_VERSION must look like 1.36.3 (got '$v')";; esac
   local minor; minor=$(echo "$v" | cut -d. -f2)
   local staging="v0.${v#1.}"
-  log "kubernetes v$v: building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (15-30 min cold on 2 cores)"
+  log "kubernetes v$v: building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (about 5 min cold on 2 cores)"
   local w=$GANTRY_K8S_DIR/src; mkdir -p "$w" "$GANTRY_K8S_BIN"
   local info gomod
   info=$(probe "k8s.io/kubernetes@v$v")
@@ -151,9 +159,9 @@ build_k8s() {
       log "  pinned github.com/modern-go/reflect2 (k8s < 1.34 on Go >= 1.24)"
     fi
     log "  resolving modules (first run downloads ~1 GB)"
-    go get "k8s.io/kubernetes@v$v" \
+    quiet "$w/get.log" go get "k8s.io/kubernetes@v$v" \
       "k8s.io/kubernetes/cmd/kube-apiserver@v$v" "k8s.io/kubernetes/cmd/kube-controller-manager@v$v" \
-      "k8s.io/kubernetes/cmd/kube-scheduler@v$v" "k8s.io/kubernetes/cmd/kubectl@v$v" >&2
+      "k8s.io/kubernetes/cmd/kube-scheduler@v$v" "k8s.io/kubernetes/cmd/kubectl@v$v"
     local ldf="-s -w" bd; bd=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
       ldf="$ldf -X $p.gitVersion=v$v -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=$bd"

@@ -6,7 +6,7 @@
 //   - a kubectl-based extension (vscode-kubernetes-tools style): one `kubectl get -o json` per expanded
 //     folder: each kind folder, each workload's pods, the node list and each node's pods.
 // Prints figures only (no assertions). Options: --attach (use $GANTRY_CLUSTER_STATE instead of starting a
-// cluster), --nodes N, --workloads N, --pods N, --samples N (latency samples), --kubectl-workloads N and
+// cluster; an already seeded cluster is reused), --keep (leave the cluster running), --nodes N, --workloads N, --pods N, --samples N (latency samples), --kubectl-workloads N and
 // --kubectl-nodes N (expand only that many folders and scale up; default: all).
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -25,6 +25,7 @@ import type { KubeTransport } from '../../src/k8s/transport';
 const { values: args } = parseArgs({
   options: {
     attach: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
     nodes: { type: 'string', default: '500' },
     workloads: { type: 'string', default: '300' },
     pods: { type: 'string', default: '5000' },
@@ -110,7 +111,47 @@ function nodeManifest(i: number) {
   };
 }
 
+/** A cluster seeded by an earlier run (--attach --keep): read back what is there. */
+async function reseed(t: KubeTransport): Promise<Seeded | undefined> {
+  const node = await t.get('/api/v1/nodes/bench-gpu-0000');
+  if (!node.ok) return undefined;
+  const namespaces = Array.from({ length: N_NS }, (_, i) => `bench-team-${i}`);
+  const workloads: Seeded['workloads'] = [];
+  const pods: Seeded['pods'] = [];
+  for (const [kind, path] of [
+    ['PyTorchJob', '/apis/kubeflow.org/v1/pytorchjobs'],
+    ['Job', '/apis/batch/v1/jobs'],
+  ] as const) {
+    const list = await must(t.get<{ items: KubeObject[] }>(path));
+    for (const o of list.items) {
+      if (namespaces.includes(o.metadata.namespace!))
+        workloads.push({ kind, ns: o.metadata.namespace!, name: o.metadata.name, uid: o.metadata.uid! });
+    }
+  }
+  for (const ns of namespaces) {
+    const list = await must(t.get<{ items: KubeObject[] }>(`/api/v1/namespaces/${ns}/pods`));
+    for (const p of list.items) pods.push({ ns, name: p.metadata.name });
+  }
+  workloads.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+  log(`reusing the seeded cluster: ${workloads.length} workloads, ${pods.length} pods`);
+  // Earlier latency samples left pods Failed; set them Running again.
+  const failed = await must(
+    t.get<{ items: KubeObject[] }>('/api/v1/pods', { query: { fieldSelector: 'status.phase=Failed' } }),
+  );
+  await pool(failed.items, 8, async (p) => {
+    await must(
+      t.request('PATCH', `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}/status`, {
+        contentType: 'application/merge-patch+json',
+        body: { status: { phase: 'Running', reason: null, message: null } },
+      }),
+    );
+  });
+  return { namespaces, workloads, pods };
+}
+
 async function seed(cluster: TestCluster, t: KubeTransport): Promise<Seeded> {
+  const again = await reseed(t);
+  if (again) return again;
   const post = (path: string, body: unknown) => must(t.request<KubeObject>('POST', path, { body }));
   const t0 = performance.now();
   // PyTorchJob CRD (the shared cluster already has it).
@@ -257,20 +298,31 @@ interface OurFigures {
   firstListMs: number[];
   heapCacheBytes: number;
   heapTreesBytes: number;
+  heapLeakBytes: number;
   objects: number;
   updateMs: number[];
+}
+
+function heap(): number {
+  gc?.();
+  gc?.();
+  return process.memoryUsage().heapUsed;
 }
 
 async function measureOurs(cfg: MergedKubeconfig, seeded: Seeded, t: KubeTransport): Promise<OurFigures> {
   const completeMs: number[] = [];
   const firstListMs: number[] = [];
-  let heapCacheBytes = 0;
-  let heapTreesBytes = 0;
-  let objects = 0;
+  const f: OurFigures = {
+    completeMs,
+    firstListMs,
+    heapCacheBytes: 0,
+    heapTreesBytes: 0,
+    heapLeakBytes: 0,
+    objects: 0,
+    updateMs: [],
+  };
   for (let run = 0; run < RUNS; run++) {
-    gc?.();
-    gc?.();
-    const heap0 = process.memoryUsage().heapUsed;
+    const heap0 = heap();
     const t0 = performance.now();
     const conn = connect(cfg);
     const src = new ClusterModelSource(conn, { scope: { kind: 'all' } });
@@ -292,20 +344,14 @@ async function measureOurs(cfg: MergedKubeconfig, seeded: Seeded, t: KubeTranspo
         `model: ${shownWorkloads} workloads shown, ${size.pods} pods, ${pools.reduce((s, p) => s + p.nodes, 0)} GPU nodes, ` +
           pools.map((p) => `${p.model}: ${p.allocated}/${p.total}`).join('; '),
       );
+      f.objects = [...snap.value.objects.values()].reduce((s, m) => s + m.size, 0);
+      f.heapTreesBytes = heap() - heap0;
+      trees.dispose();
+      f.heapCacheBytes = heap() - heap0;
     }
     if (run === RUNS - 1) {
-      objects = [...snap.value.objects.values()].reduce((s, m) => s + m.size, 0);
-      gc?.();
-      gc?.();
-      const heapCache = process.memoryUsage().heapUsed;
-      heapTreesBytes = heapCache - heap0;
-      trees.dispose();
-      gc?.();
-      gc?.();
-      heapCacheBytes = process.memoryUsage().heapUsed - heap0;
-      // Latency: patch a pod's status, time until the tree model reports the pod's node changed.
+      // Latency: patch a pod's status, time until the tree model reports that pod's node changed.
       const trees2 = new LiveTrees(src);
-      const updateMs: number[] = [];
       for (let i = 0; i < SAMPLES; i++) {
         const p = seeded.pods[(i * 997) % seeded.pods.length]!;
         const id = podId({ apiVersion: 'v1', kind: 'Pod', metadata: { name: p.name, namespace: p.ns } });
@@ -325,20 +371,18 @@ async function measureOurs(cfg: MergedKubeconfig, seeded: Seeded, t: KubeTranspo
           }),
         );
         const end = await Promise.race([seen, sleep(10_000).then(() => NaN)]);
-        updateMs.push(end - start);
+        f.updateMs.push(end - start);
         await sleep(100);
       }
       trees2.dispose();
-      src.dispose();
-      conn.dispose();
-      return { completeMs, firstListMs, heapCacheBytes, heapTreesBytes, objects, updateMs };
     }
     trees.dispose();
     src.dispose();
     conn.dispose();
     await sleep(500);
+    if (run === 0) f.heapLeakBytes = heap() - heap0;
   }
-  throw new Error('unreachable');
+  return f;
 }
 
 // --- kubectl-based extension ---------------------------------------------------------------------------------
@@ -430,7 +474,13 @@ async function main(): Promise<void> {
     process.env.GANTRY_BENCH_STATE = process.env.GANTRY_CLUSTER_STATE;
   } else {
     const t0 = performance.now();
-    cluster = await startCluster({ nodes: false, crds: false, simulator: false, log });
+    cluster = await startCluster({
+      nodes: false,
+      crds: false,
+      simulator: false,
+      reapWithOwner: !args.keep,
+      log,
+    });
     process.env.GANTRY_BENCH_STATE = join(cluster.kubeconfigPath, '..', 'state.json');
     log(`cluster started in ${ms(performance.now() - t0)}`);
   }
@@ -498,7 +548,8 @@ async function main(): Promise<void> {
       );
     console.log('Targets: complete tree < 2 s; update < 200 ms; >= 5x faster than the kubectl approach.');
   } finally {
-    await cluster.stop();
+    if (args.keep) console.log(`cluster kept: GANTRY_CLUSTER_STATE=${process.env.GANTRY_BENCH_STATE}`);
+    else await cluster.stop();
   }
 }
 

@@ -91,6 +91,7 @@ export class WatchCache implements Disposable {
   private readonly _backoff: Backoff;
   private _health: WatchHealth = { state: 'connecting' };
   private _rv: string | undefined;
+  private _consistentRelist = false;
   private _disposed = false;
   private _started = false;
   private _synced = false;
@@ -227,6 +228,7 @@ export class WatchCache implements Disposable {
       if (err.kind === 'gone') {
         // 410: our resourceVersion was compacted away; relist at once (not a connection problem).
         this._rv = undefined;
+        this._consistentRelist = true;
         this.stats.gone++;
         continue;
       }
@@ -257,9 +259,14 @@ export class WatchCache implements Disposable {
     const path = resourcePath(this.target);
     do {
       this._listAbort = new AbortController();
+      // The first list is served from the apiserver's watch cache (resourceVersion=0, one page, no etcd
+      // read), as client-go's reflector does; after 410 Gone the relist is a consistent, paginated read so
+      // the state cannot go back in time.
+      const fromCache = !this._consistentRelist;
       const res = await this._transport.get<ListPage>(path, {
         query: {
-          limit: this._opts.pageSize ?? 500,
+          resourceVersion: fromCache ? '0' : undefined,
+          limit: fromCache ? undefined : (this._opts.pageSize ?? 500),
           continue: cont,
           labelSelector: this.target.labelSelector,
           fieldSelector: this.target.fieldSelector,

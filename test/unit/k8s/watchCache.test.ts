@@ -60,6 +60,8 @@ test('lists, then watches from the list resourceVersion with bookmarks, and stri
   assert.equal(a.metadata.annotations, undefined);
   assert.equal(a.kind, 'Pod');
   assert.equal(t.watches.length, 1);
+  // The first list comes from the apiserver's watch cache.
+  assert.equal(t.lists[0]!.query!.resourceVersion, '0');
   const q = t.watches[0]!.call.query!;
   assert.equal(q.resourceVersion, '10');
   assert.equal(q.allowWatchBookmarks, true);
@@ -141,6 +143,9 @@ test('410 Gone as an ERROR event then a clean close relists and replaces state e
   assert.deepEqual(names(all.modified), ['a']);
   assert.deepEqual(names(all.deleted), ['b']);
   assert.equal(t.watches.at(-1)!.call.query!.resourceVersion, '50');
+  // After 410 the relist is consistent (no resourceVersion) and paginated.
+  assert.equal(t.lists[1]!.query!.resourceVersion, undefined);
+  assert.equal(t.lists[1]!.query!.limit, 500);
   cache.dispose();
 });
 

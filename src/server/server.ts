@@ -1,10 +1,12 @@
 // The Gantry language server, built on a Connection it is given (main.ts makes the real one; tests pass one over
 // in-memory streams). Model: vscode-extension-samples lsp-sample/server/src/server.ts.
 //
-// Huge files (more than HUGE_LINES lines or HUGE_BYTES bytes): validated in chunks of whole YAML documents of about
-// CHUNK_LINES lines, yielding to the event loop with setImmediate between chunks and abandoning the run as soon as a
-// newer version arrives; they are debounced longer. Rules that look across documents of one file only see the
-// documents of their chunk there. A huge file that is a single YAML document is validated in one go.
+// Huge files (more than HUGE_LINES lines or HUGE_BYTES bytes): validated in chunks of CHUNK_DOCS whole YAML documents
+// (at most about CHUNK_MAX_LINES lines), yielding to the event loop with setImmediate between chunks and abandoning the
+// run as soon as a newer version arrives; they are debounced longer. Chunks are cut by document count, not by lines,
+// so an edit that adds lines inside one document leaves the other chunks' cached results valid. Rules that look
+// across documents of one file only see the documents of their chunk there. A huge file that is a single YAML
+// document is validated in one go.
 import { readFile, stat } from 'node:fs/promises';
 import {
   CodeActionKind,
@@ -32,7 +34,8 @@ import { Validator, type ClusterFacts } from './validation/api';
 
 export const HUGE_LINES = 20_000;
 export const HUGE_BYTES = 2 * 1024 * 1024;
-export const CHUNK_LINES = 2_000;
+export const CHUNK_DOCS = 50;
+export const CHUNK_MAX_LINES = 8_000;
 
 export interface ServerOptions {
   /** Folder of the bundled schemas (`schemas/`). */
@@ -44,7 +47,8 @@ export interface ServerOptions {
   /** Thresholds of the chunked mode (tests lower them). */
   hugeLines?: number;
   hugeBytes?: number;
-  chunkLines?: number;
+  chunkDocs?: number;
+  chunkMaxLines?: number;
 }
 
 export interface GantryServer {
@@ -64,14 +68,18 @@ interface Chunk {
 
 const docMarker = /^---(?:\s|$)/;
 
-export function splitChunks(text: string, chunkLines: number): Chunk[] {
+/** Cuts a text at document markers every `docs` documents, or earlier once a chunk reaches `maxLines` lines. */
+export function splitChunks(text: string, docs: number, maxLines = Infinity): Chunk[] {
   const lines = text.split(/\r\n|\r|\n/);
   const chunks: Chunk[] = [];
   let start = 0;
+  let markers = 0;
   for (let l = 1; l < lines.length; l++) {
-    if (l - start >= chunkLines && docMarker.test(lines[l]!)) {
+    if (!docMarker.test(lines[l]!)) continue;
+    if (++markers >= docs || l - start >= maxLines) {
       chunks.push({ line: start, text: lines.slice(start, l).join('\n') });
       start = l;
+      markers = 0;
     }
   }
   chunks.push({ line: start, text: lines.slice(start).join('\n') });
@@ -122,7 +130,8 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
   const documents = new TextDocuments(TextDocument);
   const hugeLines = opts.hugeLines ?? HUGE_LINES;
   const hugeBytes = opts.hugeBytes ?? HUGE_BYTES;
-  const chunkLines = opts.chunkLines ?? CHUNK_LINES;
+  const chunkDocs = opts.chunkDocs ?? CHUNK_DOCS;
+  const chunkMaxLines = opts.chunkMaxLines ?? CHUNK_MAX_LINES;
   const debounceMs = opts.debounceMs ?? 150;
 
   let bundledStore: SchemaStore | undefined = opts.bundled;
@@ -166,7 +175,7 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
         const text = doc.getText();
         if (!isHuge(text)) return validatorFor(doc.uri, 0).validate(text);
         const out: Diagnostic[] = [];
-        const chunks = splitChunks(text, chunkLines);
+        const chunks = splitChunks(text, chunkDocs, chunkMaxLines);
         const list = validators.get(doc.uri);
         if (list && list.length > chunks.length) list.length = chunks.length;
         for (let i = 0; i < chunks.length; i++) {

@@ -12,7 +12,7 @@ describe('validation scheduling', () => {
   let c: TestClient;
   before(async () => {
     // Tiny thresholds so a few hundred lines count as a huge file.
-    c = inProcess({ debounceMs: 50, hugeLines: 100, chunkLines: 30 });
+    c = inProcess({ debounceMs: 50, hugeLines: 100, chunkDocs: 4 });
     await c.initialize();
   });
   after(async () => c.close());
@@ -45,16 +45,28 @@ describe('validation scheduling', () => {
         ['unknown-field', 33 * 7 + 4],
       ],
     );
-    assert.ok(splitChunks(text, 30).length > 5, 'the file was split');
+    assert.equal(splitChunks(text, 4).length, 10, 'the file was split');
   });
 
-  test('splitChunks cuts only at document markers and keeps every line', () => {
-    const text = ['a: 1', 'b: 2', '---', 'c: 3', '--- # x', 'd: |', '  ---', 'e: 5'].join('\n');
-    const chunks = splitChunks(text, 2);
-    assert.deepEqual(
-      chunks.map((ch) => ch.line),
-      [0, 2, 4],
+  test('splitChunks cuts only at document markers, by document count or size, and keeps every line', () => {
+    const text = ['a: 1', 'b: 2', '---', 'c: 3', '--- # x', 'd: |', '  ---', 'e: 5', '---', 'f: 6'].join(
+      '\n',
     );
-    assert.equal(chunks.map((ch) => ch.text).join('\n'), text);
+    const byDocs = splitChunks(text, 2);
+    assert.deepEqual(
+      byDocs.map((ch) => ch.line),
+      [0, 4],
+    );
+    assert.equal(byDocs.map((ch) => ch.text).join('\n'), text);
+    // A line added inside the first chunk moves no boundary but its own lines.
+    const longer = splitChunks(text.replace('b: 2', 'b: 2\nbb: 3'), 2);
+    assert.deepEqual(
+      longer.map((ch) => ch.text),
+      [byDocs[0]!.text.replace('b: 2', 'b: 2\nbb: 3'), byDocs[1]!.text],
+    );
+    assert.deepEqual(
+      splitChunks(text, 100, 3).map((ch) => ch.line),
+      [0, 4, 8],
+    );
   });
 });

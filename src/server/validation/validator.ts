@@ -88,7 +88,9 @@ export function classify(
   if (apiVersion && kind) return { what: 'kubernetes', apiVersion, kind };
   if (apiVersion !== undefined || kind !== undefined) return undefined;
   const keys = (root as YAMLMap).items.map((p) => keyText(p.key));
-  if (keys.some((k) => k !== undefined && KFP_IR_KEYS.has(k)))
+  // Two of the four: a lone `root:` or `components:` key is too common in other YAML, and one misspelled
+  // key must not make Gantry forget the file is an IR.
+  if (keys.filter((k) => k !== undefined && KFP_IR_KEYS.has(k)).length >= 2)
     return { what: 'kfp-ir', ...KFP_PIPELINE_SPEC };
   if (keys.length === 1 && keys[0] === 'platforms' && isMap(get(root, 'platforms')))
     return { what: 'kfp-platform', ...KFP_PLATFORM_SPEC };

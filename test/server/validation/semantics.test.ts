@@ -425,3 +425,13 @@ test('YAML 1.1 as go-yaml reads it: timestamps and base-60 look-alikes stay stri
   );
   assert.deepEqual(problems(validate(text)), []);
 });
+
+test('KFP IR is recognised by two of pipelineInfo/root/components/deploymentSpec; other YAML is left alone', () => {
+  assert.deepEqual(validate('root: /srv\nfoo: 1\n'), []);
+  assert.deepEqual(validate('components: [a, b]\nname: x\n'), []);
+  assert.equal(
+    problems(validate('pipelineInfo: {name: p}\nroot: {dag: {tasks: {}}}\nfoo: 1\n'))[0].code,
+    'unknown-field',
+  );
+  assert.deepEqual(validate('platforms: [linux]\n'), []);
+});

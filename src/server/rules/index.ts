@@ -5,7 +5,7 @@ import type { Node } from '../validation/ast';
 import type { ParsedDocument } from '../validation/validator';
 import { argoRules, kfpRules } from './graphs';
 import { podSites } from './podTemplates';
-import { gpuLiveRules, gpuOfflineRules, nprocRule } from './resources';
+import { gpuLiveRules, gpuOfflineRules, nprocRule, shmRule } from './resources';
 import { imageRule, jobRestartPolicyRule, kueueQueueRule, replicaRoleRules } from './workloads';
 
 export { POD_TEMPLATE_TABLE, podSites, type PodSite, type ContainerSite } from './podTemplates';
@@ -25,6 +25,7 @@ export function runOfflineRules(d: ParsedDocument, out: Diagnostic[]): void {
     gpuOfflineRules(site, pos, out);
     jobRestartPolicyRule(site, kind, pos, out);
     imageRule(site, pos, out);
+    shmRule(site, pos, out);
   }
   if (d.what === 'kubernetes') {
     replicaRoleRules(root, apiVersion, kind, pos, out);

@@ -366,3 +366,28 @@ export function nprocRule(
     }
   }
 }
+
+/**
+ * GANTRY113: a pod with several GPUs and no memory-backed /dev/shm. Container runtimes give /dev/shm
+ * 64 MiB; NCCL's shared-memory transport and PyTorch DataLoader workers need far more.
+ */
+export function shmRule(site: PodSite, pos: Positions, out: Diagnostic[]): void {
+  if (!site.spec || site.shape === 'trainer' || site.shape === 'kfp-executor') return;
+  const gpus = gpuAmounts(site).filter(([, a]) => a.value >= 2);
+  if (!gpus.length) return;
+  const mounted = site.containers.some((c) =>
+    seqItems(get(c.node, 'volumeMounts')).some(
+      (m) => str(get(m, 'mountPath'))?.replace(/\/+$/, '') === '/dev/shm',
+    ),
+  );
+  if (mounted) return;
+  const [name, a] = gpus[0];
+  out.push(
+    diag(
+      pos.nodeRange(a.keyNode),
+      Severity.Information,
+      GantryCode.noSharedMemory,
+      `${pathText(site.path)}: ${a.value} ${name} in one pod but no /dev/shm volume; the runtime default is 64 MiB, too small for NCCL and DataLoader workers ("Bus error", NCCL shm errors). Mount an emptyDir with medium: Memory at /dev/shm`,
+    ),
+  );
+}

@@ -39,6 +39,7 @@ export const GantryCode = {
   gpuTaintNotTolerated: 'GANTRY110',
   unpinnedImage: 'GANTRY111',
   nprocMismatch: 'GANTRY112',
+  noSharedMemory: 'GANTRY113',
 } as const;
 export type GantryCode = (typeof GantryCode)[keyof typeof GantryCode];
 

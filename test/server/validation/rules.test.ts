@@ -283,3 +283,23 @@ test('pod template table: one row per kind family, and sites found in each', () 
   // Volcano's batch.volcano.sh Job is not batch/v1 Job.
   assert.equal(podSites(cron, 'batch.volcano.sh/v1alpha1', 'CronJob').length, 0);
 });
+
+test('GANTRY113: several GPUs in a pod without a memory-backed /dev/shm (information)', () => {
+  const pod = (gpus: number, shm: boolean): string => `apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+    - name: c
+      image: a:1
+      resources:
+        limits:
+          nvidia.com/gpu: ${gpus}
+${shm ? '      volumeMounts: [{name: dshm, mountPath: /dev/shm}]\n  volumes: [{name: dshm, emptyDir: {medium: Memory}}]\n' : ''}`;
+  const ds = codes(pod(4, false), 'GANTRY113');
+  assert.equal(ds.length, 1, show(ds));
+  assert.equal(ds[0].severity, 3);
+  assert.deepEqual(ds[0].range, at(pod(4, false), 'nvidia.com/gpu'));
+  assert.equal(codes(pod(4, true), 'GANTRY113').length, 0);
+  assert.equal(codes(pod(1, false), 'GANTRY113').length, 0);
+});

@@ -365,6 +365,14 @@ const CASES: Case[] = [
     code: 'GANTRY111',
     at: 'docker.io/kubeflowkatib/pytorch-mnist\n',
   },
+  {
+    name: 'GANTRY113 multi-GPU pod without /dev/shm',
+    file: 'lws/vllm-gpu-lws.yaml',
+    from: 'mountPath: /dev/shm',
+    to: 'mountPath: /dev/shm-not',
+    code: 'GANTRY113',
+    at: 'nvidia.com/gpu',
+  },
 ];
 
 for (const c of CASES) {

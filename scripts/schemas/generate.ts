@@ -263,7 +263,9 @@ export function generateSchemas(crdsDir: string): Record<string, string> {
   loadK8s(crdsDir, defs, kinds);
   loadCrds(crdsDir, kinds, defs);
   loadKfp(crdsDir, defs, kinds);
-  kinds.sort((a, b) => a.apiVersion.localeCompare(b.apiVersion) || a.kind.localeCompare(b.kind));
+  // Code-unit order, not localeCompare: the output must not depend on the machine's locale.
+  const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+  kinds.sort((a, b) => cmp(a.apiVersion, b.apiVersion) || cmp(a.kind, b.kind));
   for (let i = 1; i < kinds.length; i++) {
     if (kinds[i].apiVersion === kinds[i - 1].apiVersion && kinds[i].kind === kinds[i - 1].kind)
       throw new Error(`duplicate kind ${kinds[i].apiVersion} ${kinds[i].kind}`);

@@ -5,9 +5,9 @@
 // Corpus: every file of ../shared/crds/examples plus generated multi-document files of ~1k, ~10k and ~50k lines.
 //
 // yaml-language-server waits a fixed 200 ms (yamlSettings.validationDelayMs, not a setting) before validating an
-// opened or changed document; it is started through yaml-ls-nodelay.cjs, which sets that delay to 0, so both servers
-// validate an opened document at once. For changes Gantry debounces 150 ms (500 ms for huge files), which is
-// subtracted from its change times.
+// opened or changed document; it is started through yaml-ls-nodelay.cjs, which sets that delay to 0. Gantry is
+// started with `initializationOptions.debounceMs: 0`. So both validate at once on open and on change, and the
+// times are the validation work plus the LSP round trip.
 //
 // Usage: npm run bench:lsp [-- --runs N] [-- --only <substring>]
 import { spawn, spawnSync } from 'node:child_process';
@@ -23,10 +23,6 @@ const out = path.join(root, '.cache', 'bench-lsp');
 const args = process.argv.slice(2);
 const runsArg = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : undefined;
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
-
-// Gantry debounces changes 150 ms, and 500 ms for huge files (> 20k lines or > 2 MB; src/server/server.ts).
-const gantryChangeDelay = (text) =>
-  text.length > 2 * 1024 * 1024 || text.split('\n').length > 20_000 ? 500 : 150;
 
 // --- yaml-language-server, installed on demand into bench/lsp/node_modules (bench/lsp/package.json pins it).
 const ylsBin = path.join(here, 'node_modules', 'yaml-language-server', 'bin', 'yaml-language-server');
@@ -198,7 +194,7 @@ spec:
 }
 
 // --- LSP client over stdio.
-function startServer(label, argv, settings) {
+function startServer(label, argv, settings, initializationOptions) {
   const child = spawn(process.execPath, [...argv, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], cwd: out });
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c).length > 20000 && (stderr = stderr.slice(-10000)));
@@ -239,6 +235,7 @@ function startServer(label, argv, settings) {
         rootUri: 'file:///gantry-bench',
         capabilities: { textDocument: { publishDiagnostics: {} }, workspace: { configuration: false } },
         workspaceFolders: [{ uri: 'file:///gantry-bench', name: 'bench' }],
+        initializationOptions,
       });
       await conn.sendNotification('initialized', {});
       if (settings) await conn.sendNotification('workspace/didChangeConfiguration', { settings });
@@ -291,7 +288,7 @@ function edited(text) {
 
 const schemaFile = buildJsonSchema();
 const files = corpus();
-const gantry = startServer('gantry', [serverJs]);
+const gantry = startServer('gantry', [serverJs], undefined, { debounceMs: 0 });
 const yls = startServer('yaml-ls', [path.join(here, 'yaml-ls-nodelay.cjs')], {
   yaml: {
     validate: true,
@@ -327,7 +324,7 @@ for (const f of files) {
       await s.close(uri);
       if (r === 0) continue;
       res[s.label].open.push(o.ms);
-      res[s.label].change.push(c.ms - (s === gantry ? gantryChangeDelay(f.text) : 0));
+      res[s.label].change.push(c.ms);
       res[s.label].diags = o.diagnostics.length;
     }
   }
@@ -383,7 +380,7 @@ console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of table) console.log(line(r));
 console.log(
   `\nms = median time from didOpen to publishDiagnostics; change = the same after a didChange of one line in the` +
-    ` middle, less Gantry's debounce (150 ms, 500 ms for huge files); ratio = yaml-ls / gantry.`,
+    ` middle; both servers without validation delay or debounce; ratio = yaml-ls / gantry.`,
 );
 const slower = rows.filter((r) => r.openRatio < 1);
 const large = rows.filter((r) => r.lines >= 10_000);

@@ -132,7 +132,7 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
   const hugeBytes = opts.hugeBytes ?? HUGE_BYTES;
   const chunkDocs = opts.chunkDocs ?? CHUNK_DOCS;
   const chunkMaxLines = opts.chunkMaxLines ?? CHUNK_MAX_LINES;
-  const debounceMs = opts.debounceMs ?? 150;
+  let debounceMs = opts.debounceMs ?? 150;
 
   let bundledStore: SchemaStore | undefined = opts.bundled;
   const bundled = (): SchemaStore => {
@@ -197,7 +197,9 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
 
   const wanted = (doc: TextDocument): boolean => LANGUAGES.has(doc.languageId);
   const delayFor = (doc: TextDocument): number =>
-    doc.getText().length > hugeBytes || doc.lineCount > hugeLines ? Math.max(debounceMs, 500) : debounceMs;
+    doc.getText().length > hugeBytes || doc.lineCount > hugeLines
+      ? Math.max(debounceMs, Math.min(500, debounceMs * 4))
+      : debounceMs;
 
   // onDidChangeContent fires right after onDidOpen for the opened version too; that one is validated at once.
   const openedVersion = new Map<string, number>();
@@ -283,16 +285,21 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
     void connection.sendNotification(clusterApplied, applied);
   });
 
-  connection.onInitialize((): InitializeResult => ({
-    capabilities: {
-      textDocumentSync: TextDocumentSyncKind.Incremental,
-      completionProvider: { triggerCharacters: [' '] },
-      hoverProvider: true,
-      documentSymbolProvider: { label: 'Gantry' },
-      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
-    },
-    serverInfo: { name: 'gantry' },
-  }));
+  connection.onInitialize((params): InitializeResult => {
+    // Optional: `initializationOptions.debounceMs` (benchmarks and tests set 0). No other client setting exists.
+    const o = params.initializationOptions as { debounceMs?: unknown } | undefined;
+    if (typeof o?.debounceMs === 'number' && o.debounceMs >= 0) debounceMs = o.debounceMs;
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        completionProvider: { triggerCharacters: [' '] },
+        hoverProvider: true,
+        documentSymbolProvider: { label: 'Gantry' },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      },
+      serverInfo: { name: 'gantry' },
+    };
+  });
 
   const withDoc = <T>(uri: string, empty: T, f: (doc: TextDocument) => T): T => {
     const doc = documents.get(uri);

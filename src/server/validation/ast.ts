@@ -61,7 +61,8 @@ export function diag(
 }
 
 export function keyText(k: unknown): string | undefined {
-  if (isScalar(k)) return k.value === null ? '' : String(k.value);
+  // YAML 1.1 merge keys (`<<`) come back as a Symbol.
+  if (isScalar(k)) return k.value === null ? '' : typeof k.value === 'symbol' ? '<<' : String(k.value);
   return undefined;
 }
 

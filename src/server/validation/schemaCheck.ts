@@ -169,7 +169,8 @@ export class SchemaChecker {
   private checkMap(node: Node, s: SchemaNode, path: Path | undefined, owner: Node | undefined): void {
     const map = node as unknown as { items: Pair<Node, Node | null>[] };
     const preserve = !!s['x-kubernetes-preserve-unknown-fields'];
-    const closed = !preserve && (!!s.properties || s.additionalProperties === false);
+    const closed =
+      !preserve && s.additionalProperties !== true && (!!s.properties || s.additionalProperties === false);
     const addl = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
     const present = new Set<string>();
     for (const pair of map.items) {
@@ -189,7 +190,9 @@ export class SchemaChecker {
         this.unknownField(keyNode, k, s, path);
       }
     }
-    for (const r of s.required ?? []) {
+    // Keys merged in with `<<: *anchor` are not tracked: don't guess which required fields they bring.
+    const merges = map.items.some((p) => keyText(p.key) === '<<');
+    for (const r of merges ? [] : (s.required ?? [])) {
       if (present.has(r)) continue;
       const at = owner ?? (map.items[0]?.key as Node | undefined) ?? node;
       this.report(at, SchemaCode.missingField, `${text(path)}: missing required field "${r}"`);

@@ -435,3 +435,10 @@ test('KFP IR is recognised by two of pipelineInfo/root/components/deploymentSpec
   );
   assert.deepEqual(validate('platforms: [linux]\n'), []);
 });
+
+test('YAML 1.1 merge keys: no unknown-field for <<, no guessing of merged required fields', () => {
+  const text = pod(
+    '  containers:\n    - &base\n      name: a\n      image: x:1\n    - <<: *base\n      image: y:1\n',
+  );
+  assert.deepEqual(problems(validate(text)), []);
+});

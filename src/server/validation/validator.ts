@@ -300,7 +300,8 @@ export class Validator {
     );
     let hint = '';
     if (sameKind.length) {
-      hint = `; ${kind} is served as ${sameKind.map((k) => k.apiVersion).join(', ')}`;
+      // Often another release of the operator (e.g. mpi-operator's kubeflow.org/v2beta1 MPIJob): information only.
+      hint = `; Gantry has ${kind} as ${sameKind.map((k) => k.apiVersion).join(', ')} (connect to a cluster that serves ${apiVersion} to check it)`;
       for (const k of sameKind)
         fixes.push({
           title: `Change apiVersion to ${k.apiVersion}`,
@@ -325,7 +326,7 @@ export class Validator {
     }
     return diag(
       pos.nodeRange(kindNode),
-      Severity.Warning,
+      sameKind.length ? Severity.Information : Severity.Warning,
       SchemaCode.unknownKind,
       `${apiVersion} ${kind} is not a kind Gantry knows${hint}`,
       fixes,

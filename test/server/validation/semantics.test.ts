@@ -241,10 +241,13 @@ test('unknown kind in a known group: warning on kind with did-you-mean and fixes
     String(d.message),
     /kubeflow\.org\/v1 PytorchJob is not a kind Gantry knows; did you mean "PyTorchJob"\?/,
   );
-  const v2 = one('apiVersion: kubeflow.org/v2\nkind: PyTorchJob\n', 'unknown-kind');
-  assert.match(String(v2.message), /PyTorchJob is served as kubeflow\.org\/v1/);
-  const core = one('apiVersion: v1\nkind: Deployment\n', 'unknown-kind');
-  assert.match(String(core.message), /Deployment is served as apps\/v1/);
+  const v2 = validate('apiVersion: kubeflow.org/v2beta1\nkind: MPIJob\n');
+  assert.equal(v2.length, 1);
+  assert.equal(v2[0].severity, 3, 'another version of a known kind is information only');
+  assert.match(String(v2[0].message), /Gantry has MPIJob as kubeflow\.org\/v1/);
+  const core = validate('apiVersion: v1\nkind: Deployment\n')[0];
+  assert.equal(core.code, 'unknown-kind');
+  assert.match(String(core.message), /Gantry has Deployment as apps\/v1/);
   const fix = (core.data as { fixes: { edits: { newText: string }[] }[] }).fixes[0];
   assert.equal(fix.edits[0].newText, 'apps/v1');
 });

@@ -302,7 +302,9 @@ export function gpuLiveRules(site: PodSite, facts: ClusterFacts, pos: Positions,
       );
     }
   }
-  // GANTRY110: every node with the GPU is tainted with something the pod does not tolerate.
+  // GANTRY110: every node with the GPU is tainted with something the pod does not tolerate. Sites without
+  // their own pod spec (TrainJob: tolerations come from the training runtime) are not judged.
+  if (!spec) return;
   const tolerations = [...seqItems(get(spec, 'tolerations')), ...seqItems(get(site.defaults, 'tolerations'))];
   for (const [name, a] of gpus) {
     const gpuNodes = candidates.filter((n) => (quantityValue(n.allocatable[name]) ?? 0) >= a.value);

@@ -283,3 +283,23 @@ ${wfLevel}  templates:
   assert.equal(ds.length, 1, show(ds));
   assert.deepEqual(ds[0].range.start, loc(selected, 'NVIDIA-B200'));
 });
+
+test('TrainJob: GANTRY103 from resourcesPerNode; no GANTRY110 (tolerations live in the runtime)', () => {
+  const tj = (gpus: number): string => `apiVersion: trainer.kubeflow.org/v1alpha1
+kind: TrainJob
+metadata: {name: t}
+spec:
+  runtimeRef: {name: torch-distributed}
+  trainer:
+    image: pytorch/pytorch:2.4.0
+    numNodes: 2
+    resourcesPerNode:
+      limits:
+        nvidia.com/gpu: ${gpus}
+`;
+  assert.deepEqual(
+    validate(tj(8), facts).filter((d) => d.severity! <= 2),
+    [],
+  );
+  assert.equal(validate(tj(9), facts).filter((d) => d.code === 'GANTRY103').length, 1);
+});

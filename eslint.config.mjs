@@ -14,7 +14,8 @@ export default tseslint.config(
   {
     ignores: [
       'dist/**',
-      'node_modules/**',
+      '**/node_modules/**',
+      '.cache/**',
       'schemas/**',
       '.test-output/**',
       '**/*.js',

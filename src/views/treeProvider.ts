@@ -5,6 +5,8 @@ import { ROOT } from '../core/tree';
 
 export interface TreeModelLike<N extends { id: string }> {
   children(id?: string): N[];
+  /** The current node for an id (cheaper than listing its parent's children). */
+  node?(id: string): N | undefined;
 }
 
 export interface TreeNodeBase {
@@ -45,13 +47,36 @@ export class ModelTreeProvider<N extends TreeNodeBase>
       this._onDidChange.fire(undefined);
       return;
     }
-    const known: N[] = [];
+    const known = new Set<N>();
     for (const id of ids) {
       const el = this._elements.get(id);
       // Never shown (collapsed parent): nothing to refresh until it is expanded.
-      if (el) known.push(el);
+      if (!el) continue;
+      // VS Code refreshes an element by calling getTreeItem(element) only, so the kept element must carry the
+      // node's new content (status, counts) before the event fires.
+      const fresh = this._fresh(el);
+      if (fresh) {
+        assignNode(el, fresh);
+        known.add(el);
+        continue;
+      }
+      // Gone: its parent lists the remaining children.
+      const parent = el.parent ? this._elements.get(el.parent) : undefined;
+      if (!parent) {
+        this._elements = new Map();
+        this._onDidChange.fire(undefined);
+        return;
+      }
+      known.add(parent);
     }
-    if (known.length) this._onDidChange.fire(known);
+    if (known.size) this._onDidChange.fire([...known]);
+  }
+
+  private _fresh(el: N): N | undefined {
+    const m = this._model;
+    if (!m) return undefined;
+    if (m.node) return m.node(el.id);
+    return m.children(el.parent || ROOT).find((n) => n.id === el.id);
   }
 
   getChildren(element?: N): N[] {
@@ -60,11 +85,7 @@ export class ModelTreeProvider<N extends TreeNodeBase>
     return fresh.map((n) => {
       const prev = this._elements.get(n.id);
       if (prev) {
-        // Keep the identity VS Code knows, with the new content (the tooltip getter stays lazy).
-        for (const key of Object.keys(n) as (keyof N)[]) {
-          const d = Object.getOwnPropertyDescriptor(n, key)!;
-          Object.defineProperty(prev, key, { ...d, configurable: true });
-        }
+        assignNode(prev, n);
         return prev;
       }
       this._elements.set(n.id, n);
@@ -106,5 +127,13 @@ export class ModelTreeProvider<N extends TreeNodeBase>
 
   dispose(): void {
     this._onDidChange.dispose();
+  }
+}
+
+/** Keeps the identity VS Code knows, with the new content (the tooltip getter stays lazy). */
+function assignNode<N extends object>(prev: N, n: N): void {
+  for (const key of Object.keys(n) as (keyof N)[]) {
+    const d = Object.getOwnPropertyDescriptor(n, key)!;
+    Object.defineProperty(prev, key, { ...d, configurable: true });
   }
 }

@@ -1,6 +1,6 @@
 // GANTRY107 (Argo steps/DAG references and cycles) and GANTRY108 (KFP IR task references and cycles).
 import type { Diagnostic, Range } from 'vscode-languageserver-types';
-import { GantryCode } from '../validation/api';
+import { GantryCode } from '../validation/codes';
 import {
   diag,
   get,

@@ -1,6 +1,7 @@
 // GPU and extended-resource rules: GANTRY101/102 (offline), GANTRY103/104/110 (live), GANTRY112.
 import type { Diagnostic } from 'vscode-languageserver-types';
-import { type ClusterFacts, GantryCode, type QuickFix } from '../validation/api';
+import type { ClusterFacts, QuickFix } from '../validation/api';
+import { GantryCode } from '../validation/codes';
 import {
   diag,
   get,

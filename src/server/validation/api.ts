@@ -25,36 +25,7 @@ export interface ValidateOptions {
   uri?: string;
 }
 
-/** Diagnostic codes of the ML rules (docs/rules.md). Schema and syntax diagnostics carry no `GANTRY1nn` code. */
-export const GantryCode = {
-  fractionalGpu: 'GANTRY101',
-  gpuLimitMismatch: 'GANTRY102',
-  gpuExceedsNode: 'GANTRY103',
-  gpuNoMatchingNode: 'GANTRY104',
-  invalidReplicaRoles: 'GANTRY105',
-  unknownLocalQueue: 'GANTRY106',
-  argoUndefinedReference: 'GANTRY107',
-  kfpUndefinedReference: 'GANTRY108',
-  invalidRestartPolicy: 'GANTRY109',
-  gpuTaintNotTolerated: 'GANTRY110',
-  unpinnedImage: 'GANTRY111',
-  nprocMismatch: 'GANTRY112',
-  noSharedMemory: 'GANTRY113',
-} as const;
-export type GantryCode = (typeof GantryCode)[keyof typeof GantryCode];
-
-/** Codes of the schema / syntax diagnostics (source 'gantry' too). */
-export const SchemaCode = {
-  syntax: 'yaml-syntax',
-  duplicateKey: 'duplicate-key',
-  unknownField: 'unknown-field',
-  missingField: 'missing-field',
-  wrongType: 'wrong-type',
-  badEnum: 'bad-enum',
-  badFormat: 'bad-format',
-  unknownKind: 'unknown-kind',
-} as const;
-export type SchemaCode = (typeof SchemaCode)[keyof typeof SchemaCode];
+export { GantryCode, SchemaCode } from './codes';
 
 /**
  * `Diagnostic.data` for quick fixes. Every fix carries ready-to-apply edits (same document), so a code
@@ -63,6 +34,7 @@ export type SchemaCode = (typeof SchemaCode)[keyof typeof SchemaCode];
  *  - bad-enum near miss: one fix per candidate value, edit replaces the value.
  *  - GANTRY102: one fix "Set limits.<resource> to <quantity>": inserts or replaces the limit.
  *  - unknown-kind: one fix per suggested apiVersion / kind.
+ *  - GANTRY105/106/107/108/109: one fix per suggested name or value (replaces it), when there is one.
  */
 export interface QuickFix {
   title: string;

@@ -3,7 +3,7 @@
 // enums, required fields, patterns; `null` on a non-nullable field counts as absent.
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { propertySchema, type SchemaNode } from '../schema/store';
-import { SchemaCode } from './api';
+import { SchemaCode } from './codes';
 import {
   diag,
   isMap,

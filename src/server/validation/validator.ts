@@ -11,7 +11,8 @@ import {
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { KFP_PIPELINE_SPEC, KFP_PLATFORM_SPEC, type SchemaNode, type SchemaStore } from '../schema/store';
 import { runLiveRules, runOfflineRules } from '../rules';
-import { type ClusterFacts, type GantryDiagnosticData, SchemaCode, type ValidateOptions } from './api';
+import type { ClusterFacts, GantryDiagnosticData, ValidateOptions } from './api';
+import { SchemaCode } from './codes';
 import { diag, get, isMap, keyText, type Node, Positions, Severity, str, type YAMLMap } from './ast';
 import { relaxQuotedScalars } from './relax';
 import { SchemaChecker } from './schemaCheck';

@@ -24,7 +24,9 @@ function regex(p: string): RegExp | null {
   let r = patternCache.get(p);
   if (r === undefined) {
     try {
-      r = new RegExp(p, 'u');
+      // RE2's leading inline flag (?i) (also after ^) is a JavaScript flag.
+      const ci = /^\^?\(\?i\)/.test(p);
+      r = ci ? new RegExp(p.replace('(?i)', ''), 'iu') : new RegExp(p, 'u');
     } catch {
       r = null; // RE2 syntax JavaScript does not know: skip rather than guess
     }

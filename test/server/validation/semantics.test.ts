@@ -445,3 +445,18 @@ test('YAML 1.1 merge keys: no unknown-field for <<, no guessing of merged requir
   );
   assert.deepEqual(problems(validate(text)), []);
 });
+
+test('CRD patterns are enforced, including RE2 inline (?i) (Kueue AdmissionCheck)', () => {
+  const ac = (name: string): string =>
+    `apiVersion: kueue.x-k8s.io/v1beta2
+kind: AdmissionCheck
+metadata: {name: a}
+spec:
+  controllerName: c
+  parameters: {apiGroup: g, kind: K, name: params}
+`.replace('kind: K,', `kind: ${name},`);
+  const ok = problems(validate(ac('Kind1')));
+  assert.deepEqual(ok, [], show(ok));
+  const d = one(ac('1bad'), 'bad-format');
+  assert.match(String(d.message), /"1bad" does not match/);
+});

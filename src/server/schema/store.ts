@@ -21,6 +21,8 @@ export interface SchemaNode {
   maxLength?: number;
   minItems?: number;
   maxItems?: number;
+  minProperties?: number;
+  maxProperties?: number;
   nullable?: boolean;
   default?: unknown;
   'x-kubernetes-int-or-string'?: boolean;

@@ -97,6 +97,8 @@ export class SchemaChecker {
       }
       if (s.minItems !== undefined && node.items.length < s.minItems)
         this.report(node, SchemaCode.badFormat, `${text(path)}: expected at least ${s.minItems} item(s)`);
+      if (s.maxItems !== undefined && node.items.length > s.maxItems)
+        this.report(node, SchemaCode.badFormat, `${text(path)}: expected at most ${s.maxItems} item(s)`);
       return;
     }
     if (isScalar(node)) this.checkScalar(node, s, path);
@@ -159,6 +161,8 @@ export class SchemaChecker {
       }
       if (s.maxLength !== undefined && v.length > s.maxLength)
         this.report(node, SchemaCode.badFormat, `${text(path)}: longer than ${s.maxLength} characters`);
+      if (s.minLength !== undefined && v.length < s.minLength)
+        this.report(node, SchemaCode.badFormat, `${text(path)}: shorter than ${s.minLength} character(s)`);
     }
     if (typeof v === 'number') {
       if (s.minimum !== undefined && v < s.minimum)
@@ -192,6 +196,19 @@ export class SchemaChecker {
         this.unknownField(keyNode, k, s, path);
       }
     }
+    const count = map.items.length;
+    if (s.maxProperties !== undefined && count > s.maxProperties)
+      this.report(
+        node,
+        SchemaCode.badFormat,
+        `${text(path)}: expected at most ${s.maxProperties} entries, got ${count}`,
+      );
+    if (s.minProperties !== undefined && count < s.minProperties)
+      this.report(
+        node,
+        SchemaCode.badFormat,
+        `${text(path)}: expected at least ${s.minProperties} entries, got ${count}`,
+      );
     // Keys merged in with `<<: *anchor` are not tracked: don't guess which required fields they bring.
     const merges = map.items.some((p) => keyText(p.key) === '<<');
     for (const r of merges ? [] : (s.required ?? [])) {

@@ -460,3 +460,14 @@ spec:
   const d = one(ac('1bad'), 'bad-format');
   assert.match(String(d.message), /"1bad" does not match/);
 });
+
+test('map size limits from CRD schemas (ResourceFlavor nodeLabels maxProperties)', () => {
+  const rf = (labels: string): string =>
+    `apiVersion: kueue.x-k8s.io/v1beta2\nkind: ResourceFlavor\nmetadata: {name: f}\nspec:\n  nodeLabels: {${labels}}\n`;
+  assert.deepEqual(problems(validate(rf('a: b'))), []);
+  const many = Array.from({ length: 9 }, (_, i) => `k${i}: v`).join(', ');
+  const text = rf(many);
+  const d = one(text, 'bad-format');
+  assert.equal(d.message, 'spec.nodeLabels: expected at most 8 entries, got 9');
+  assert.deepEqual(d.range.start, loc(text, '{k0'));
+});

@@ -12,7 +12,7 @@ describe('validation scheduling', () => {
   let c: TestClient;
   before(async () => {
     // Tiny thresholds so a few hundred lines count as a huge file.
-    c = inProcess({ debounceMs: 50, hugeLines: 100, chunkDocs: 4 });
+    c = inProcess({ debounceMs: 250, hugeLines: 100, chunkDocs: 4 });
     await c.initialize();
   });
   after(async () => c.close());

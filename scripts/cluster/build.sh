@@ -63,10 +63,19 @@ build_progress() {
   log "  build took $((SECONDS - start))s"
 }
 
+# True when `BIN ARGS...` prints a line exactly equal to WANT. The output is captured first: piping into
+# `grep -q` can kill the writer with SIGPIPE, which pipefail turns into a false "wrong version".
+prints_line() {
+  local want=$1 out; shift
+  [ -x "$1" ] || return 1
+  out=$("$@" 2>/dev/null) || return 1
+  grep -qxF -- "$want" <<<"$out"
+}
+
 # ---------------------------------------------------------------- etcd
 build_etcd() {
   local want="etcd Version: $GANTRY_ETCD_VERSION"
-  if [ -x "$GANTRY_ETCD_BIN/etcd" ] && "$GANTRY_ETCD_BIN/etcd" --version 2>/dev/null | grep -qxF "$want"; then
+  if prints_line "$want" "$GANTRY_ETCD_BIN/etcd" --version; then
     log "etcd $GANTRY_ETCD_VERSION: cached ($GANTRY_ETCD_BIN)"; return
   fi
   need_go
@@ -81,7 +90,7 @@ build_etcd() {
     quiet "$w/get.log" go get "go.etcd.io/etcd/server/v3@v$GANTRY_ETCD_VERSION"
     build_progress "$w/build.log" -trimpath -ldflags "-s -w" -o "$GANTRY_ETCD_BIN/etcd" go.etcd.io/etcd/server/v3
   )
-  "$GANTRY_ETCD_BIN/etcd" --version | grep -qxF "$want" || die "built etcd does not report '$want'"
+  prints_line "$want" "$GANTRY_ETCD_BIN/etcd" --version || die "built etcd does not report '$want'"
 }
 
 # ---------------------------------------------------------------- kwok
@@ -97,9 +106,17 @@ kwok_assets() {
   chmod -R u+w "$GANTRY_KWOK_DIR/crd" "$GANTRY_KWOK_DIR/stage"
 }
 
+# kwok --version prints "kwok version v0.8.0 go1.26.8 (linux/amd64)".
+kwok_is() {
+  local out
+  [ -x "$GANTRY_KWOK_BIN/kwok" ] || return 1
+  out=$("$GANTRY_KWOK_BIN/kwok" --version 2>/dev/null) || return 1
+  [[ "$out" == "kwok version $1 "* ]]
+}
+
 build_kwok() {
   local want="v$GANTRY_KWOK_VERSION"
-  if [ -x "$GANTRY_KWOK_BIN/kwok" ] && "$GANTRY_KWOK_BIN/kwok" --version 2>/dev/null | grep -qF "$want"; then
+  if kwok_is "$want"; then
     log "kwok $want: cached ($GANTRY_KWOK_BIN)"; kwok_assets; return
   fi
   need_go
@@ -111,17 +128,17 @@ build_kwok() {
   GOBIN=$GANTRY_KWOK_BIN quiet "$GANTRY_KWOK_DIR/install.log" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$want"
   log "  build took $((SECONDS - start))s"
   kwok_assets
-  "$GANTRY_KWOK_BIN/kwok" --version 2>&1 | grep -qF "$want" || die "built kwok does not report $want: $("$GANTRY_KWOK_BIN/kwok" --version 2>&1 | head -1)"
+  kwok_is "$want" || die "built kwok does not report $want: $("$GANTRY_KWOK_BIN/kwok" --version 2>&1 | head -1)"
 }
 
 # ---------------------------------------------------------------- kubernetes
 k8s_cached() {
   local b=$GANTRY_K8S_BIN v="v$GANTRY_KUBE_VERSION"
   [ -x "$b/kube-apiserver" ] && [ -x "$b/kube-controller-manager" ] && [ -x "$b/kube-scheduler" ] && [ -x "$b/kubectl" ] || return 1
-  "$b/kube-apiserver" --version 2>/dev/null | grep -qxF "Kubernetes $v" || return 1
-  "$b/kube-controller-manager" --version 2>/dev/null | grep -qxF "Kubernetes $v" || return 1
-  "$b/kube-scheduler" --version 2>/dev/null | grep -qxF "Kubernetes $v" || return 1
-  "$b/kubectl" version --client 2>/dev/null | grep -qxF "Client Version: $v" || return 1
+  prints_line "Kubernetes $v" "$b/kube-apiserver" --version || return 1
+  prints_line "Kubernetes $v" "$b/kube-controller-manager" --version || return 1
+  prints_line "Kubernetes $v" "$b/kube-scheduler" --version || return 1
+  prints_line "Client Version: $v" "$b/kubectl" version --client || return 1
 }
 
 build_k8s() {

@@ -2,7 +2,7 @@
 // kube-scheduler and kwok (simulated nodes and pods, kubelet API for logs and port-forward), optionally the
 // GPU node fixtures, the ML CRDs and the workload simulator. The whole cluster is described by a JSON state
 // file so that any process (each node:test file, cluster:down) can attach to it.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -475,7 +475,10 @@ export async function startClusterState(opts: StartOptions = {}): Promise<Cluste
   };
 
   try {
-    log(`starting etcd ${b.etcdVersion}`);
+    const etcdVersion =
+      /etcd Version: (\S+)/.exec(execFileSync(b.bins.etcd, ['--version'], { encoding: 'utf8' }))?.[1] ?? '?';
+    const etcd34 = etcdVersion.startsWith('3.4.');
+    log(`starting etcd ${etcdVersion}`);
     const etcd = start('etcd', [
       '--name=gantry',
       `--data-dir=${join(runDir, 'etcd')}`,
@@ -485,7 +488,8 @@ export async function startClusterState(opts: StartOptions = {}): Promise<Cluste
       `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
       `--initial-cluster=gantry=http://127.0.0.1:${peerPort}`,
       '--auto-compaction-retention=1',
-      '--unsafe-no-fsync=true',
+      // etcd 3.4 has no --unsafe-no-fsync and defaults to the deprecated capnslog logger.
+      ...(etcd34 ? ['--logger=zap'] : ['--unsafe-no-fsync=true']),
       '--log-level=warn',
     ]);
     await waitReady('etcd', etcd.pid, etcd.logFile, async () =>

@@ -36,7 +36,8 @@ export function binPaths(version?: string): BinPaths {
 export function requireBinaries(version?: string): BinPaths & { bins: Record<string, string> } {
   const p = binPaths(version);
   const bins: Record<string, string> = {
-    etcd: join(p.etcdBin, 'etcd'),
+    // GANTRY_ETCD_BINARY: use another etcd (e.g. Debian's /usr/bin/etcd 3.4 for Kubernetes 1.30).
+    etcd: process.env.GANTRY_ETCD_BINARY ?? join(p.etcdBin, 'etcd'),
     'kube-apiserver': join(p.k8sBin, 'kube-apiserver'),
     'kube-controller-manager': join(p.k8sBin, 'kube-controller-manager'),
     'kube-scheduler': join(p.k8sBin, 'kube-scheduler'),

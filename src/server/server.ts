@@ -15,6 +15,7 @@ import {
   TextDocuments,
   type Connection,
   type Diagnostic,
+  type DocumentSymbol,
   type InitializeResult,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -29,7 +30,7 @@ import { complete } from './completion';
 import { hover } from './hover';
 import { ValidationScheduler } from './scheduler';
 import { SchemaStore } from './schema/store';
-import { documentSymbols } from './symbols';
+import { documentSymbols, shallowDocumentSymbols } from './symbols';
 import { Validator, type ClusterFacts } from './validation/api';
 
 export const HUGE_LINES = 20_000;
@@ -201,6 +202,9 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
       ? Math.max(debounceMs, Math.min(500, debounceMs * 4))
       : debounceMs;
 
+  // Outline, breadcrumbs and sticky scroll all ask for the same version: answered once.
+  let symbolCache: { uri: string; version: number; symbols: DocumentSymbol[] } | undefined;
+
   // onDidChangeContent fires right after onDidOpen for the opened version too; that one is validated at once.
   const openedVersion = new Map<string, number>();
   documents.onDidOpen((e) => {
@@ -212,6 +216,7 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
     if (wanted(e.document)) scheduler.schedule(e.document.uri, delayFor(e.document));
   });
   documents.onDidClose((e) => {
+    if (symbolCache?.uri === e.document.uri) symbolCache = undefined;
     openedVersion.delete(e.document.uri);
     scheduler.forget(e.document.uri);
     validators.delete(e.document.uri);
@@ -327,7 +332,15 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
     }),
   );
   connection.onHover((p) => withDoc(p.textDocument.uri, null, (doc) => hover(doc, p.position, store())));
-  connection.onDocumentSymbol((p) => withDoc(p.textDocument.uri, [], (doc) => documentSymbols(doc)));
+  connection.onDocumentSymbol((p) =>
+    withDoc(p.textDocument.uri, [], (doc) => {
+      if (symbolCache?.uri === doc.uri && symbolCache.version === doc.version) return symbolCache.symbols;
+      const huge = doc.lineCount > hugeLines || doc.getText().length > hugeBytes;
+      const symbols = huge ? shallowDocumentSymbols(doc) : documentSymbols(doc);
+      symbolCache = { uri: doc.uri, version: doc.version, symbols };
+      return symbols;
+    }),
+  );
   connection.onCodeAction((p) => withDoc(p.textDocument.uri, [], () => codeActions(p)));
   connection.onShutdown(() => scheduler.dispose());
 

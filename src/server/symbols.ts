@@ -2,6 +2,7 @@
 import { SymbolKind, type DocumentSymbol, type Range } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { isMap, isPair, isScalar, isSeq, parseAllDocuments, type Node } from 'yaml';
+import { documentType, parseLine, splitLines } from './yamlPath';
 
 /** Beyond this many symbols the outline stops descending: VS Code gains nothing from 100k entries. */
 const MAX_SYMBOLS = 20_000;
@@ -98,5 +99,57 @@ export function documentSymbols(doc: TextDocument): DocumentSymbol[] {
       children: children(contents),
     });
   });
+  return out;
+}
+
+/**
+ * The outline of a huge file without parsing it: one symbol per YAML document (`Kind/name`), read from its
+ * top-level lines. Editors ask for symbols after every edit (outline, breadcrumbs); a full parse of a 50k-line
+ * file there would keep the server from answering completion meanwhile.
+ */
+export function shallowDocumentSymbols(doc: TextDocument): DocumentSymbol[] {
+  const lines = splitLines(doc.getText());
+  const out: DocumentSymbol[] = [];
+  const marker = /^(?:---|\.\.\.)(?:\s|$)/;
+  let start = 0;
+  const flush = (end: number): void => {
+    // Skip leading blank/comment lines so the symbol starts at the first key.
+    let first = start;
+    while (first < end && parseLine(lines[first]!).entries.length === 0) first++;
+    if (first >= end) return;
+    const type = documentType(lines, { start: first, end });
+    let name: string | undefined;
+    for (let l = first; l < end; l++) {
+      const e = parseLine(lines[l]!).entries[0];
+      if (e?.kind !== 'key' || e.col !== 0 || e.key !== 'metadata') continue;
+      for (let m = l + 1; m < end; m++) {
+        const inner = parseLine(lines[m]!).entries[0];
+        if (!inner) continue;
+        if (inner.col === 0) break;
+        if (inner.kind === 'key' && inner.key === 'name' && inner.value) {
+          name = inner.value.replace(/^(["'])(.*)\1$/, '$2');
+          break;
+        }
+      }
+      break;
+    }
+    const kind = type.kind;
+    const label = kind ? (name ? `${kind}/${name}` : kind) : `Document ${out.length + 1}`;
+    const last = end - 1;
+    out.push({
+      name: label,
+      detail: type.apiVersion,
+      kind: SymbolKind.Module,
+      range: { start: { line: first, character: 0 }, end: { line: last, character: lines[last]!.length } },
+      selectionRange: { start: { line: first, character: 0 }, end: { line: first, character: 0 } },
+      children: [],
+    });
+  };
+  for (let l = 0; l < lines.length; l++) {
+    if (!marker.test(lines[l]!)) continue;
+    flush(l);
+    start = l + 1;
+  }
+  flush(lines.length);
   return out;
 }

@@ -2,6 +2,7 @@
 // their diagnostics land on the right lines.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { DocumentSymbol } from 'vscode-languageserver-protocol';
 import { splitChunks } from '../../src/server/server';
 import { inProcess, type TestClient } from './helpers/lsp';
 
@@ -46,6 +47,15 @@ describe('validation scheduling', () => {
       ],
     );
     assert.equal(splitChunks(text, 4).length, 10, 'the file was split');
+
+    // Its outline comes from a line scan: one symbol per document, no parse.
+    const syms = await c.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri } });
+    assert.deepEqual(
+      syms.map((s) => s.name),
+      docs.map((_, i) => `ConfigMap/cm-${i}`),
+    );
+    assert.deepEqual(syms[1]!.range, { start: { line: 7, character: 0 }, end: { line: 12, character: 6 } });
+    assert.ok(syms.every((s) => s.children?.length === 0));
   });
 
   test('splitChunks cuts only at document markers, by document count or size, and keeps every line', () => {

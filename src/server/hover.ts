@@ -17,10 +17,14 @@ export function hover(doc: TextDocument, pos: Position, store: SchemaStore): Hov
   const parent = schemaAtPath(root, at.path.slice(0, -1));
   const last = at.path[at.path.length - 1];
   const required = typeof last === 'string' && shapeOf(parent).required.has(last);
-  const description = shapeOf(node).description;
+  const shape = shapeOf(node);
   const head = `\`${formatPath(at.path)}\`: \`${typeName(node)}\`${required ? ' (required)' : ''}`;
+  const parts = [head];
+  if (shape.description) parts.push(shape.description);
+  if (shape.enumValues.length)
+    parts.push(`Allowed: ${shape.enumValues.map((v) => `\`${String(v)}\``).join(', ')}`);
   return {
-    contents: { kind: MarkupKind.Markdown, value: description ? `${head}\n\n${description}` : head },
+    contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n') },
     range: { start: { line: pos.line, character: at.start }, end: { line: pos.line, character: at.end } },
   };
 }

@@ -172,6 +172,14 @@ spec:
       'DeleteSelf',
       'DeleteWorkers',
     ]);
+    const h = await c.request<Hover>('textDocument/hover', {
+      textDocument: { uri },
+      position: { line: 7, character: 8 },
+    });
+    assert.match(
+      (h.contents as MarkupContent).value,
+      /Allowed: `DeleteCluster`, `DeleteWorkers`, `DeleteSelf`, `DeleteNone`/,
+    );
     const kinds = await c.request<CompletionList>('textDocument/completion', {
       textDocument: { uri },
       position: { line: 1, character: 6 },

@@ -5,7 +5,7 @@
 // only when the apiserver reports a new hash (a CRD installed or changed). The merged map is also written to
 // `<cacheDir>/<cluster>/openapi-v3.json`, the file the server reads (shared/protocol.ts LiveSchemas `{ file }`).
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
@@ -83,7 +83,7 @@ export async function fetchOpenApiV3(getter: JsonGetter, opts: FetchOpenApiOptio
       typeof e?.serverRelativeURL === 'string' && (gv === 'api/v1' || /^apis\/[^/]+\/[^/]+$/.test(gv)),
   );
   const docs: Record<string, unknown> = {};
-  const keep = new Set<string>(['openapi-v3.json']);
+  const keep = new Set<string>(['openapi-v3.json', 'openapi-v3.key']);
   let fetched = 0;
   let cached = 0;
   const failures: string[] = [];
@@ -127,7 +127,24 @@ export async function fetchOpenApiV3(getter: JsonGetter, opts: FetchOpenApiOptio
     };
   }
   const bundle = path.join(dir, 'openapi-v3.json');
-  await writeAtomic(bundle, JSON.stringify(docs));
+  // The bundle is rewritten only when the set of documents changed, so its mtime tells the server (which keeps
+  // what it parsed per file, size and mtime) that nothing needs to be read again after a reconnect.
+  const stamp = path.join(dir, 'openapi-v3.key');
+  const key = createHash('sha256')
+    .update(JSON.stringify(wanted.filter(([gv]) => gv in docs).map(([gv, e]) => [gv, e.serverRelativeURL])))
+    .digest('hex');
+  const unchanged =
+    failures.length === 0 &&
+    !wanted.some(([, e]) => !new URL(e.serverRelativeURL!, 'http://x').searchParams.get('hash')) &&
+    (await readFile(stamp, 'utf8').catch(() => '')) === key &&
+    (await stat(bundle).then(
+      () => true,
+      () => false,
+    ));
+  if (!unchanged) {
+    await writeAtomic(bundle, JSON.stringify(docs));
+    await writeAtomic(stamp, key);
+  }
   // Documents of older hashes are never asked for again.
   for (const name of await readdir(dir)) {
     if (!keep.has(name) && !name.endsWith('.tmp')) await rm(path.join(dir, name), { force: true });

@@ -92,6 +92,7 @@ export class WatchCache implements Disposable {
   private _health: WatchHealth = { state: 'connecting' };
   private _rv: string | undefined;
   private _consistentRelist = false;
+  private _tooManyRequests = 0;
   private _disposed = false;
   private _started = false;
   private _synced = false;
@@ -225,6 +226,12 @@ export class WatchCache implements Disposable {
       }
       if (this._disposed) return;
       if (!err) continue; // clean end of a watch (timeoutSeconds): renew at once from the last resourceVersion
+      if (err.status === 429 && this._tooManyRequests < 5) {
+        // "storage is (re)initializing" and other throttling: short, quiet retries before reporting it.
+        this._tooManyRequests++;
+        await this.sleep(1000);
+        continue;
+      }
       if (err.kind === 'gone') {
         // 410: our resourceVersion was compacted away; relist at once (not a connection problem).
         this._rv = undefined;
@@ -257,15 +264,16 @@ export class WatchCache implements Disposable {
     let cont: string | undefined;
     let rv: string | undefined;
     const path = resourcePath(this.target);
-    do {
+    let fromCache = !this._consistentRelist;
+    // A for-loop, not do/while: `continue` must restart the list, not test the continue token.
+    for (;;) {
       this._listAbort = new AbortController();
       // The first list is served from the apiserver's watch cache (resourceVersion=0, one page, no etcd
       // read), as client-go's reflector does; after 410 Gone the relist is a consistent, paginated read so
       // the state cannot go back in time.
-      const fromCache = !this._consistentRelist;
       const res = await this._transport.get<ListPage>(path, {
         query: {
-          resourceVersion: fromCache ? '0' : undefined,
+          resourceVersion: fromCache && !cont ? '0' : undefined,
           limit: fromCache ? undefined : (this._opts.pageSize ?? 500),
           continue: cont,
           labelSelector: this.target.labelSelector,
@@ -279,6 +287,13 @@ export class WatchCache implements Disposable {
       if (!res.ok) {
         if (res.error.kind === 'gone' && cont) {
           cont = undefined; // the continue token expired: start the list again
+          fresh.clear();
+          continue;
+        }
+        if (fromCache && res.error.status === 429) {
+          // The watch cache of this resource is still initializing (new CRD, apiserver restart): read etcd.
+          fromCache = false;
+          cont = undefined;
           fresh.clear();
           continue;
         }
@@ -296,7 +311,8 @@ export class WatchCache implements Disposable {
       }
       rv = page.metadata?.resourceVersion;
       cont = page.metadata?.continue || undefined;
-    } while (cont);
+      if (!cont) break;
+    }
 
     for (const [uid, old] of this._items) {
       if (!fresh.has(uid)) {
@@ -313,6 +329,7 @@ export class WatchCache implements Disposable {
     }
     this._batcher.flush();
     this._rv = rv;
+    this._tooManyRequests = 0;
     this._backoff.reset();
     this.setHealth({ state: 'connected', since: this._timers.now() });
     this.settleSync(undefined);

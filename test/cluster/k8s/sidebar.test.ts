@@ -134,6 +134,8 @@ test('workloads and pods appear, change and disappear in the model source', asyn
   assert.ok(snap.ok, !snap.ok ? snap.error.message : '');
   assert.ok(snap.value.workloadKinds.some((k) => kindKey(k) === 'PyTorchJob.kubeflow.org'));
   assert.equal(snap.value.objects.get('Pod')!.size, 0);
+  const notConnected = [...snap.value.health].filter(([, h]) => h.state !== 'connected');
+  assert.deepEqual(notConnected, [], JSON.stringify(notConnected));
   assert.equal(src.health.state, 'connected');
   const trees = new LiveTrees(src);
   open.push(trees);

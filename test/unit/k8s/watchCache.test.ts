@@ -232,3 +232,68 @@ test('paginated lists follow continue tokens', async () => {
   assert.equal(t.lists.length, 2);
   cache.dispose();
 });
+
+test('a 429 from the watch cache (storage initializing) falls back to a consistent list at once', async () => {
+  const { t, cache } = setup();
+  t.listAnswer = (c) =>
+    c.query?.resourceVersion === '0'
+      ? fail({
+          kind: 'server',
+          status: 429,
+          reason: 'TooManyRequests',
+          message: 'storage is (re)initializing',
+        })
+      : ok({ metadata: { resourceVersion: '7' }, items: [pod('a', 'u1', '5')] });
+  cache.start();
+  assert.equal(await cache.whenSynced(), undefined);
+  assert.equal(cache.size, 1);
+  assert.deepEqual(
+    t.lists.map((l) => [l.query!.resourceVersion, l.query!.limit]),
+    [
+      ['0', undefined],
+      [undefined, 500],
+    ],
+  );
+  assert.equal((cache.health as WatchHealth).state, 'connected');
+  cache.dispose();
+});
+
+test('a 429 on the watch is retried quietly before it counts as a connection problem', async () => {
+  const { t, timers, cache, health } = setup();
+  cache.start();
+  await cache.whenSynced();
+  await tick();
+  t.watchAnswer = () => ({ kind: 'server', status: 429, message: 'storage is (re)initializing' });
+  t.watches[0]!.end();
+  await tick(10);
+  assert.equal((cache.health as WatchHealth).state, 'connected');
+  t.watchAnswer = () => undefined;
+  timers.advance(1000);
+  await tick(10);
+  assert.equal(t.watches.length, 2);
+  assert.deepEqual(
+    health.map((h) => h.state),
+    ['connected'],
+  );
+  cache.dispose();
+});
+
+test('an expired continue token restarts the list from the first page', async () => {
+  const { t, cache } = setup();
+  let calls = 0;
+  t.listAnswer = () => {
+    calls++;
+    if (calls === 1)
+      return ok({ metadata: { resourceVersion: '9', continue: 'tok' }, items: [pod('a', 'u1', '1')] });
+    if (calls === 2) return fail({ kind: 'gone', status: 410, message: 'continue token expired' });
+    if (calls === 3)
+      return ok({ metadata: { resourceVersion: '12', continue: 'tok2' }, items: [pod('a', 'u1', '1')] });
+    return ok({ metadata: { resourceVersion: '12' }, items: [pod('b', 'u2', '2')] });
+  };
+  cache.start();
+  assert.equal(await cache.whenSynced(), undefined);
+  assert.deepEqual([...cache.items()].map((o) => o.metadata.name).sort(), ['a', 'b']);
+  assert.equal(t.lists[2]!.query!.continue, undefined);
+  assert.equal(cache.resourceVersion, '12');
+  cache.dispose();
+});

@@ -1,6 +1,6 @@
 // src/k8s/openapi.ts with a fake apiserver: documents are cached by hash and re-read only when the hash changes.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
@@ -57,10 +57,13 @@ test('downloads every group-version once, then serves unchanged hashes from the 
 
   // Same hashes: only the index is read. A new hash for one group-version: only that one is downloaded.
   const second = fakeServer(index, docs);
+  const mtime = (await stat(r1.file)).mtimeMs;
+  await new Promise((r) => setTimeout(r, 20));
   const r2 = await fetchOpenApiV3(second, { cacheDir, clusterKey: 'https://127.0.0.1:6443' });
   assert.ok(r2.ok);
   assert.deepEqual([r2.fetched, r2.cached], [0, 2]);
   assert.deepEqual(second.calls, ['/openapi/v3']);
+  assert.equal((await stat(r2.file)).mtimeMs, mtime, 'an unchanged bundle is not rewritten');
 
   const changed = { ...docs, 'apis/kubeflow.org/v1': { components: { schemas: { b: 3 } } } };
   const third = fakeServer({ ...index, 'apis/kubeflow.org/v1': 'BBB2' }, changed);
@@ -68,6 +71,7 @@ test('downloads every group-version once, then serves unchanged hashes from the 
   assert.ok(r3.ok);
   assert.deepEqual([r3.fetched, r3.cached], [1, 1]);
   assert.deepEqual(r3.docs['apis/kubeflow.org/v1'], changed['apis/kubeflow.org/v1']);
+  assert.deepEqual(JSON.parse(await readFile(r3.file, 'utf8')), changed, 'a changed bundle is rewritten');
   const files = await readdir(clusterFolder(cacheDir, 'https://127.0.0.1:6443'));
   assert.ok(!files.some((f) => f.includes('BBB.')), `stale hash removed: ${files.join(', ')}`);
 });

@@ -149,9 +149,10 @@ describe('OpenAPI v3 of the real apiserver for the language server', () => {
       return res.ok && `apis/${GROUP}/v1` in res.docs ? res : undefined;
     });
     assert.ok(live.ok);
+    // The new group-version was downloaded; the rest (unless another test changed it meanwhile) came from the cache.
     assert.ok(
-      live.fetched >= 1 && live.fetched <= 2,
-      `only the new documents were downloaded (${live.fetched})`,
+      live.fetched >= 1 && live.cached > live.fetched,
+      `fetched ${live.fetched}, cached ${live.cached}`,
     );
 
     const c = inProcess();

@@ -17,7 +17,8 @@ function find(d) {
     const p = join(d, name);
     if (name === 'node_modules' || name === 'fixtures') continue;
     if (statSync(p).isDirectory()) out.push(...find(p));
-    else if (name.endsWith('.test.ts')) out.push(p);
+    // *.cluster.test.ts files need the shared local cluster: `npm run test:cluster` runs them.
+    else if (name.endsWith('.test.ts') && !name.endsWith('.cluster.test.ts')) out.push(p);
   }
   return out;
 }

@@ -87,6 +87,8 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
   /** Whole-request timeout for non-streaming requests (ms). */
   readonly timeoutMs?: number;
+  /** Streams: give up when the response headers have not arrived within this long (ms). */
+  readonly headersTimeoutMs?: number;
 }
 
 interface Applied {
@@ -213,6 +215,14 @@ export class KubeTransport {
         if (e.code === 'ECONNRESET' && method === 'GET' && !retried && req.reusedSocket) resolve(RETRY);
         else resolve(fail(classifyError(e, this.server)));
       });
+      if (o.headersTimeoutMs) {
+        const t = setTimeout(() => {
+          req.destroy(Object.assign(new Error('no response headers'), { code: 'ETIMEDOUT' }));
+        }, o.headersTimeoutMs);
+        t.unref();
+        req.on('response', () => clearTimeout(t));
+        req.on('close', () => clearTimeout(t));
+      }
       if (o.timeoutMs) {
         req.setTimeout(o.timeoutMs, () => {
           const e = Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' });

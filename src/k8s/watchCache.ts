@@ -53,6 +53,7 @@ export function resourcePath(t: WatchTarget): string {
 }
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+const INACTIVE = 'GantryWatchInactive';
 
 /** Drops the parts of an object the sidebar never reads and that dominate its size. */
 export function stripObject(o: KubeObject): KubeObject {
@@ -226,6 +227,11 @@ export class WatchCache implements Disposable {
       }
       if (this._disposed) return;
       if (!err) continue; // clean end of a watch (timeoutSeconds): renew at once from the last resourceVersion
+      if (err.reason === INACTIVE) {
+        // A quiet watch (the server sent no bookmark in time) or a dead connection: renew at once. If the
+        // connection is dead the new request fails and that failure is reported.
+        continue;
+      }
       if (err.status === 429 && this._tooManyRequests < 5) {
         // "storage is (re)initializing" and other throttling: short, quiet retries before reporting it.
         this._tooManyRequests++;
@@ -351,6 +357,8 @@ export class WatchCache implements Disposable {
         fieldSelector: this.target.fieldSelector,
       },
       signal: ac.signal,
+      // A half-open connection (network gone without a reset) must not hang the reconnect.
+      headersTimeoutMs: 30_000,
     });
     if (this._disposed) {
       if (res.ok) res.value.destroy();
@@ -382,6 +390,7 @@ export class WatchCache implements Disposable {
           this.stats.inactivityAborts++;
           finish({
             kind: 'unreachable',
+            reason: INACTIVE,
             message: `No data from the cluster for ${Math.round(inactivityMs / 1000)} s; reconnecting.`,
           });
         }, inactivityMs);

@@ -201,10 +201,19 @@ test('inactivity timeout aborts a silent watch and reconnects', async () => {
   await tick(10);
   assert.equal(cache.stats.inactivityAborts, 1);
   assert.equal(t.watches[0]!.body.destroyed, true);
-  timers.advance(500);
-  await tick(10);
+  // Renewed at once from the last bookmark, without reporting a problem.
   assert.equal(t.watches.length, 2);
   assert.equal(t.watches[1]!.call.query!.resourceVersion, '11');
+  assert.equal((cache.health as WatchHealth).state, 'connected');
+  // When the connection is really gone, the renewal fails and that is reported.
+  t.watchAnswer = () => ({
+    kind: 'unreachable',
+    message: 'Cannot reach the cluster: the connection timed out (ETIMEDOUT).',
+  });
+  timers.advance(90_000);
+  await tick(10);
+  assert.equal(cache.stats.inactivityAborts, 2);
+  assert.equal((cache.health as WatchHealth).state, 'reconnecting');
   cache.dispose();
 });
 

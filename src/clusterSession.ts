@@ -75,7 +75,8 @@ export class ClusterSession implements vscode.Disposable {
       case 'failed':
         return `${s.error.message} (context ${ctx})`;
       case 'reconnecting':
-        return `Connection to ${ctx} lost since ${new Date(s.since).toLocaleTimeString()}: ${s.error.message} Reconnecting; the tree shows the last known state.`;
+        // The error text often says "reconnecting" already; say it once.
+        return `Connection to ${ctx} lost since ${new Date(s.since).toLocaleTimeString()}: ${s.error.message}${/reconnecting/i.test(s.error.message) ? '' : ' Reconnecting.'} The tree shows the last known state.`;
       case 'connected':
         return s.notes.length ? s.notes.join(' ') : undefined;
       default:

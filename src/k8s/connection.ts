@@ -82,6 +82,15 @@ export class ClusterConnection implements Disposable {
     this._store.add(transport);
   }
 
+  /** A connection over a given transport (unit tests drive a scripted one). */
+  static fromTransport(
+    context: KubeconfigContext,
+    transport: KubeTransport,
+    opts: ConnectionOptions = {},
+  ): ClusterConnection {
+    return new ClusterConnection(context, transport, new CachingExecAuth({ env: opts.env }), opts);
+  }
+
   /** A connection for `contextName` (kubeconfig problems come back as values; nothing is contacted yet). */
   static create(
     cfg: MergedKubeconfig,

@@ -86,6 +86,25 @@ export class FakeTransport {
     return ok(w.body as unknown as IncomingMessage);
   }
 
+  readonly config = { exec: undefined };
+  /** Answers SelfSubjectAccessReviews: namespace '' = all namespaces. */
+  canI: (verb: string, resource: string, namespace: string) => boolean = () => true;
+  readonly posts: { path: string; body: unknown }[] = [];
+
+  async request<T>(method: string, path: string, o: RequestOptions = {}): Promise<Result<T>> {
+    if (method === 'GET') return this.get<T>(path, o);
+    this.posts.push({ path, body: o.body });
+    if (path.endsWith('/selfsubjectaccessreviews')) {
+      const a = (
+        o.body as { spec: { resourceAttributes: { verb: string; resource: string; namespace?: string } } }
+      ).spec.resourceAttributes;
+      return ok({ status: { allowed: this.canI(a.verb, a.resource, a.namespace ?? '') } } as T);
+    }
+    return ok({} as T);
+  }
+
+  dispose(): void {}
+
   asTransport(): KubeTransport {
     return this as unknown as KubeTransport;
   }

@@ -491,6 +491,26 @@ test('exec credential plugins run (once, cached) and a missing one is named with
   }
   assert.equal(readFileSync(join(dir, 'runs'), 'utf8').trim().split('\n').length, 1);
 
+  // A credential the apiserver rejects (401) is dropped and the plugin runs again, once.
+  const rotating = join(dir, 'bin', 'rotating-plugin');
+  writeFileSync(
+    rotating,
+    `#!/bin/sh\necho run >> "${dir}/rot-runs"\nif [ -f "${dir}/rot-seen" ]; then T='${token}'; else touch "${dir}/rot-seen"; T=expired-token; fi\n` +
+      `echo "{\\"apiVersion\\":\\"client.authentication.k8s.io/v1\\",\\"kind\\":\\"ExecCredential\\",\\"status\\":{\\"token\\":\\"$T\\"}}"\n`,
+    { mode: 0o755 },
+  );
+  const rotFile = restrictedKubeconfig(
+    dir,
+    { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: rotating } },
+    ns,
+  );
+  const conn3 = connect(loadKubeconfig({ explicitPath: rotFile }) as MergedKubeconfig, undefined, {
+    PATH: process.env.PATH,
+  });
+  const afterRotate = await conn3.listEvents({ kind: 'Pod' }, ns, 'x');
+  assert.ok(afterRotate.ok, !afterRotate.ok ? afterRotate.error.message : '');
+  assert.equal(readFileSync(join(dir, 'rot-runs'), 'utf8').trim().split('\n').length, 2);
+
   const missing = restrictedKubeconfig(
     dir,
     { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'gke-gcloud-auth-plugin' } },

@@ -16,7 +16,7 @@ const pointer = join(runStateDir(), 'cluster.json');
 
 function usage(): never {
   console.error(
-    'usage: cli.ts up [--version 1.36.3] [--no-simulator] [--no-crds] [--no-nodes] | down | status',
+    'usage: cli.ts up [--version 1.36.3] [--no-simulator] [--no-demo-logs] [--no-crds] [--no-nodes] | down | status',
   );
   process.exit(2);
 }
@@ -58,6 +58,7 @@ async function main(): Promise<void> {
       crds: !flag('--no-crds'),
       simulator: !flag('--no-simulator'),
       reapWithOwner: false,
+      demoLogs: !flag('--no-demo-logs'),
       log: (m) => console.error(`[cluster:up] ${m}`),
     });
     await mkdir(runStateDir(), { recursive: true });

@@ -53,6 +53,8 @@ export interface StartOptions {
   nodes?: boolean;
   crds?: boolean;
   simulator?: boolean;
+  /** Demo only: the simulator writes plausible live logs for the pods it manages (cluster:up). */
+  demoLogs?: boolean;
   /** Print progress lines (cluster:up, the test runner). */
   log?: (msg: string) => void;
 }
@@ -387,13 +389,20 @@ async function installCrds(state: ClusterState): Promise<void> {
   );
 }
 
-async function startSimulatorProcess(state: ClusterState): Promise<ComponentState> {
+async function startSimulatorProcess(state: ClusterState, demoLogs: boolean): Promise<ComponentState> {
   const logFile = join(state.runDir, 'logs', 'simulator.log');
   const main = join(repoRoot, 'test/cluster/simulator/main.ts');
   const pid = startDetached({
     name: 'simulator',
     bin: process.execPath,
-    args: ['--import', 'tsx', main, '--kubeconfig', state.kubeconfigPath],
+    args: [
+      '--import',
+      'tsx',
+      main,
+      '--kubeconfig',
+      state.kubeconfigPath,
+      ...(demoLogs ? ['--demo-logs', state.podLogsDir] : []),
+    ],
     logFile,
     cwd: repoRoot,
   });
@@ -623,7 +632,7 @@ export async function startClusterState(opts: StartOptions = {}): Promise<Cluste
     }
     if (opts.simulator !== false) {
       log('starting workload simulator');
-      state.components.simulator = await startSimulatorProcess(state);
+      state.components.simulator = await startSimulatorProcess(state, opts.demoLogs === true);
       mark('simulator');
     }
     await writeState(state);

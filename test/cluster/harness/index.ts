@@ -1,8 +1,6 @@
 // The cluster test harness. Other test suites code against this API (keep the names stable).
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   readState,
   runKubectl,
@@ -16,7 +14,10 @@ import {
   type StartOptions,
 } from './cluster';
 import { isOurProcess, stopPid } from './procs';
-import { Rest, RestError, isConflict, isNotFound } from './rest';
+import { appendPodLog } from './logs';
+import { Rest, isConflict, isNotFound } from './rest';
+
+export { criLine, podLogFile } from './logs';
 
 export interface TestCluster {
   kubeconfigPath: string;
@@ -54,11 +55,6 @@ export { readState, stateFile };
 
 const KWOK = '/apis/kwok.x-k8s.io/v1alpha1';
 
-interface LogsObject {
-  metadata: { name: string; namespace: string; resourceVersion?: string };
-  spec: { logs: { containers?: string[]; logsFile?: string; follow?: boolean }[] };
-}
-
 interface PortForwardObject {
   metadata: { name: string; namespace: string; resourceVersion?: string };
   spec: { forwards: { ports?: number[]; target?: { address: string; port: number } }[] };
@@ -70,24 +66,6 @@ interface PodLike {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function sanitize(s: string): string {
-  return s.replace(/[^A-Za-z0-9._-]/g, '_');
-}
-
-export function podLogFile(
-  state: Pick<ClusterState, 'podLogsDir'>,
-  namespace: string,
-  pod: string,
-  container: string,
-): string {
-  return join(state.podLogsDir, `${sanitize(namespace)}_${sanitize(pod)}`, `${sanitize(container)}.log`);
-}
-
-/** One CRI log line: `<RFC3339Nano> <stream> F <text>`. */
-export function criLine(text: string, stream: 'stdout' | 'stderr' = 'stdout', at = new Date()): string {
-  return `${at.toISOString().replace('Z', '000000Z')} ${stream} F ${text}\n`;
-}
 
 class Cluster implements TestCluster {
   private restP: Promise<Rest> | undefined;
@@ -149,74 +127,7 @@ class Cluster implements TestCluster {
     lines: string[],
     stream: 'stdout' | 'stderr' = 'stdout',
   ): Promise<void> {
-    const file = podLogFile(this.state, namespace, pod, container);
-    const fresh = !existsSync(file);
-    await mkdir(join(file, '..'), { recursive: true });
-    if (fresh) await writeFile(file, '', { flag: 'a' });
-    const now = new Date();
-    await appendFile(file, lines.map((l) => criLine(l, stream, now)).join(''));
-    if (fresh) await this.registerLogs(namespace, pod, container);
-  }
-
-  /** Points kwok at this pod's files with a namespaced `Logs` object (owned by the pod, so GC removes it). */
-  private async registerLogs(namespace: string, pod: string, container: string): Promise<void> {
-    const rest = await this.rest();
-    const path = `${KWOK}/namespaces/${namespace}/logs/${pod}`;
-    const p = await rest.find<PodLike>(`/api/v1/namespaces/${namespace}/pods/${pod}`);
-    const containers = new Set([
-      container,
-      ...(p?.spec.containers.map((c) => c.name) ?? []),
-      ...(p?.spec.initContainers?.map((c) => c.name) ?? []),
-    ]);
-    for (const c of containers) {
-      const f = podLogFile(this.state, namespace, pod, c);
-      await mkdir(join(f, '..'), { recursive: true });
-      await writeFile(f, '', { flag: 'a' });
-    }
-    for (let attempt = 0; ; attempt++) {
-      const existing = await rest.find<LogsObject>(path);
-      const logs = existing?.spec.logs ?? [];
-      for (const c of containers) {
-        if (!logs.some((l) => l.containers?.includes(c)))
-          logs.push({ containers: [c], logsFile: podLogFile(this.state, namespace, pod, c), follow: true });
-      }
-      const body = {
-        apiVersion: 'kwok.x-k8s.io/v1alpha1',
-        kind: 'Logs',
-        metadata: {
-          name: pod,
-          namespace,
-          ...(existing ? { resourceVersion: existing.metadata.resourceVersion } : {}),
-          ...(p
-            ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: pod, uid: p.metadata.uid }] }
-            : {}),
-        },
-        spec: { logs },
-      };
-      try {
-        if (existing) await rest.put(path, body);
-        else await rest.post(`${KWOK}/namespaces/${namespace}/logs`, body);
-        break;
-      } catch (e) {
-        if (!isConflict(e) || attempt > 5) throw e;
-      }
-    }
-    // kwok learns about the Logs object through a watch: wait until it serves this file, not the default.
-    if (!p) return;
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      try {
-        const text = await rest.raw(
-          'GET',
-          `/api/v1/namespaces/${namespace}/pods/${pod}/log?container=${encodeURIComponent(container)}&limitBytes=1`,
-        );
-        if (text.length > 0) return;
-      } catch (e) {
-        if (!(e instanceof RestError)) throw e;
-      }
-      await sleep(100);
-    }
-    throw new Error(`kwok did not start serving ${namespace}/${pod}/${container} logs within 15s`);
+    await appendPodLog(await this.rest(), this.state.podLogsDir, namespace, pod, container, lines, stream);
   }
 
   async forwardPodPort(

@@ -4,6 +4,7 @@
 // (plus a resync every few seconds), so a missed event or a restarted apiserver only delays it.
 import * as k8s from '@kubernetes/client-node';
 import { Rest, RestError } from '../harness/rest';
+import { writeDemoLogs } from './demoLogs';
 import { reconcileJobSet, reconcileTrainJob } from './jobset';
 import { reconcileRayCluster, reconcileRayJob } from './ray';
 import { reconcileInferenceService, reconcileNotebook } from './serving';
@@ -45,6 +46,8 @@ export interface Simulator {
 export interface SimulatorOptions {
   log?: (msg: string) => void;
   resyncMs?: number;
+  /** Demo only: append plausible output to managed pods' logs (files under this run's pod-logs folder). */
+  demoLogsDir?: string;
 }
 
 export async function startSimulator(
@@ -61,6 +64,7 @@ export async function startSimulator(
   const aborts = new Map<string, AbortController>();
   const pending = new Map<string, { name: string; at: number }[]>();
   let passWaiters: (() => void)[] = [];
+  let lastPods: Obj[] = [];
 
   const event: Ctx['event'] = async (obj, type, reason, message, component) => {
     const ns = obj.metadata.namespace ?? 'default';
@@ -100,6 +104,7 @@ export async function startSimulator(
       statefulSets: await must('/apis/apps/v1/statefulsets'),
       deployments: await must('/apis/apps/v1/deployments'),
     };
+    lastPods = snap.pods;
     const ctx: Ctx = { rest, snap, log, event, pending };
     for (const kind of KINDS) {
       const items = await listItems(ctx, kind.path);
@@ -161,6 +166,14 @@ export async function startSimulator(
 
   await Promise.all(WATCHED.map((p) => startWatch(p)));
   const resync = setInterval(() => schedule(0), opts.resyncMs ?? 3000);
+  let demoBusy = false;
+  const demo = opts.demoLogsDir
+    ? setInterval(() => {
+        if (demoBusy || stopped) return;
+        demoBusy = true;
+        void writeDemoLogs(rest, opts.demoLogsDir as string, lastPods, log).finally(() => (demoBusy = false));
+      }, 3000)
+    : undefined;
   schedule(0);
   log('simulator ready');
 
@@ -173,6 +186,7 @@ export async function startSimulator(
     dispose: async () => {
       stopped = true;
       clearInterval(resync);
+      if (demo) clearInterval(demo);
       if (timer) clearTimeout(timer);
       for (const ac of aborts.values()) ac.abort();
       aborts.clear();

@@ -1,4 +1,4 @@
-// CLI: node --import tsx test/cluster/simulator/main.ts --kubeconfig FILE
+// CLI: node --import tsx test/cluster/simulator/main.ts --kubeconfig FILE [--demo-logs POD_LOGS_DIR]
 // Runs the workload simulator until SIGINT/SIGTERM.
 import { startSimulator } from './index';
 
@@ -10,8 +10,10 @@ async function main(): Promise<void> {
     console.error('usage: main.ts --kubeconfig FILE');
     process.exit(2);
   }
+  const d = args.indexOf('--demo-logs');
   const sim = await startSimulator(kubeconfig, {
     log: (m) => console.log(`${new Date().toISOString()} ${m}`),
+    demoLogsDir: d >= 0 ? args[d + 1] : undefined,
   });
   const stop = (): void => {
     void sim.dispose().finally(() => process.exit(0));

@@ -6,6 +6,8 @@ import type { ClusterModel } from '../session/clusterModel';
 import { createGpusProvider } from './gpusView';
 import { createWorkloadsProvider } from './workloadsView';
 
+const AGE_REFRESH_MS = 30_000;
+
 export class Sidebar implements vscode.Disposable {
   private readonly _disposables: vscode.Disposable[] = [];
   private _modelSubs: vscode.Disposable[] = [];
@@ -29,6 +31,11 @@ export class Sidebar implements vscode.Disposable {
     this._status.name = 'Gantry: Kubernetes context';
     this._status.command = 'gantry.selectContext';
     this._disposables.push(this.workloads, this.gpus, this.workloadsView, this.gpusView, this._status);
+    // Rows show ages ("3m20s") computed when a row is built; rebuild the visible tree now and then so they move.
+    const ages = setInterval(() => {
+      if (this._session?.model && this.workloadsView.visible) this.workloads.refresh([ROOT]);
+    }, AGE_REFRESH_MS);
+    this._disposables.push({ dispose: () => clearInterval(ages) });
   }
 
   /** Shows the session's data from now on (called once the services have loaded). */

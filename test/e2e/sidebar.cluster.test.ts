@@ -307,6 +307,16 @@ describe('sidebar against the local cluster', { skip: noCluster }, () => {
       timer.lap('recovered');
     }));
 
+  it('moves the ages of quiet rows without a change in the cluster', () =>
+    wb.guard('ages', async () => {
+      const age = async () => (await wb.treeItems(W)).find((i) => i.label === BATCH)?.description;
+      const first = await age();
+      assert.match(first ?? '', /^Running · 1\/1 · \d/);
+      // The view rebuilds its rows every 30 s while visible.
+      await waitFor('the age of the batch Job to move', async () => (await age()) !== first, 45_000);
+      timer.lap('ages');
+    }));
+
   it('logged no extension error', () => {
     assert.deepEqual(gantryErrors(wb), []);
   });

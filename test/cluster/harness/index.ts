@@ -174,8 +174,8 @@ class Cluster implements TestCluster {
       ...f.filter((x) => !x.ports?.includes(port)),
       { ports: [port], target: { address: '127.0.0.1', port: targetPort } },
     ]);
-    // kwok reads PortForward objects through an informer; give it a moment to see the change.
-    await sleep(500);
+    // kwok reads PortForward objects through an informer (milliseconds); allow for a loaded machine.
+    await sleep(1000);
     let disposed = false;
     return {
       dispose: async () => {

@@ -108,6 +108,8 @@ export class ClusterSession implements vscode.Disposable {
     const created = ClusterConnection.create(cfg, ctx.name, {
       env: process.env,
       configuredNamespaces: this._config.namespaces,
+      // Restricted Mode: a kubeconfig that lives in the workspace must not run programs (exec plugins).
+      allowExecPlugins: vscode.workspace.isTrusted || !cfg.files.some((f) => isInWorkspace(f)),
     });
     if (!created.ok) {
       this._setupError = `${created.error.message} (context ${ctx.name})`;
@@ -174,6 +176,13 @@ export class ClusterSession implements vscode.Disposable {
     this._onDidChangeModel.dispose();
     this._onDidChangeState.dispose();
   }
+}
+
+function isInWorkspace(file: string): boolean {
+  return (vscode.workspace.workspaceFolders ?? []).some((w) => {
+    const root = w.uri.fsPath.endsWith('/') ? w.uri.fsPath : `${w.uri.fsPath}/`;
+    return file.startsWith(root);
+  });
 }
 
 /** `prod-*` style patterns: `*` is any run of characters. */

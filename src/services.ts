@@ -28,6 +28,10 @@ export class Services implements vscode.Disposable {
     this._disposables.push(this.session, this.languageClient);
     this._disposables.push(this.languageClient.startWhenYamlOpens());
     this._disposables.push(this.session.onDidChangeModel((m) => this.feedLanguageServer(m)));
+    // Trust granted: exec plugins of a workspace kubeconfig may run, and live schemas may be fetched.
+    this._disposables.push(
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.session.connect(this.session.contextName)),
+    );
     this._disposables.push(
       _deps.config.onDidChange((e) => {
         if (e.affectsConfiguration('gantry.kubeconfig') || e.affectsConfiguration('gantry.namespaces')) {

@@ -1,7 +1,7 @@
 // Every command in package.json is registered by activate(), and every registered command is declared.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { installVscodeStub } from './helpers/vscodeStub';
 
 const record = installVscodeStub();
@@ -23,9 +23,16 @@ function memento() {
   };
 }
 
+const subscriptions: { dispose(): void }[] = [];
+after(async () => {
+  // Deactivation must release everything (timers included): the test process exits only if it does.
+  const ext = await import('../../src/extension');
+  await ext.deactivate();
+  for (const s of subscriptions.splice(0)) s.dispose();
+});
+
 async function activateOnce(): Promise<void> {
   const ext = await import('../../src/extension');
-  const subscriptions: { dispose(): void }[] = [];
   ext.activate({
     subscriptions,
     extensionPath: '/x',

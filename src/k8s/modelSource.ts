@@ -70,6 +70,7 @@ export class ClusterModelSource implements Disposable {
   private _pending = new Map<string, { kind: KindRef; sets: ChangeSet<KubeObject>[] }>();
   private _flushTimer: unknown;
   private _scope: NamespaceScope;
+  private _podsClusterWide = false;
   private _workloadKinds: KindRef[] = [];
   private _discovered?: DiscoveredKinds;
   private _health: SourceHealth = { state: 'connecting' };
@@ -114,11 +115,16 @@ export class ClusterModelSource implements Disposable {
    */
   async start(signal?: AbortSignal): Promise<Result<ModelSnapshot>> {
     // Credentials check, scope and discovery in parallel: one round trip instead of three.
-    const [probe, scope, disc] = await Promise.all([
+    // GPU allocation on a node counts every pod bound to it, whatever namespaces the views show: with a
+    // chosen set of namespaces, pods are still watched cluster-wide when the user may list them.
+    const narrowed = this._opts.scope.kind === 'some' && this._opts.nodes !== false;
+    const [probe, scope, disc, allPods] = await Promise.all([
       this._conn.probe(signal),
       this._conn.resolveScope(this._opts.scope, signal),
       this._conn.discover(signal),
+      narrowed ? this._conn.canI('list', CORE_KINDS.pod, undefined, signal) : Promise.resolve(undefined),
     ]);
+    this._podsClusterWide = allPods?.ok === true && allPods.value;
     if (!probe.ok) return this.failed(probe.error);
     if (!scope.ok) return this.failed(scope.error);
     if (!disc.ok) return this.failed(disc.error);
@@ -146,6 +152,7 @@ export class ClusterModelSource implements Disposable {
 
   private namespacesFor(kind: KindRef): (string | undefined)[] {
     if (!kind.namespaced || this._scope.kind === 'all') return [undefined];
+    if (kind === CORE_KINDS.pod && this._podsClusterWide) return [undefined];
     return [...this._scope.namespaces];
   }
 

@@ -110,6 +110,40 @@ test('the GPUs tree holds the job pods on H100 nodes and the pool totals add up'
   assert.equal(holders.length, 3);
 });
 
+test('GPUs held by pods of namespaces outside the chosen ones still count as allocated', async () => {
+  const other = await cluster.createNamespace('model-other');
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'holder', namespace: other, annotations: { 'sim.gantry.dev/duration': '600s' } },
+    spec: {
+      nodeName: 'mi300x-node-0',
+      tolerations: [{ operator: 'Exists' }],
+      containers: [{ name: 'main', image: 'rocm:6.2', resources: { limits: { 'amd.com/gpu': 3 } } }],
+    },
+  };
+  try {
+    const r = await cluster.kubectl(['create', '-f', '-'], { input: JSON.stringify(pod) });
+    assert.equal(r.code, 0, r.stderr);
+    const node = await waitFor('the MI300X node with 3 GPUs allocated', async () => {
+      const n = model.gpus!.gpuNode('mi300x-node-0');
+      const amd = n?.resources.find((x) => x.resource === 'amd.com/gpu');
+      return amd && amd.allocated === 3 ? amd : undefined;
+    });
+    assert.equal(node.free, node.allocatable - 3);
+    // The workload tree still shows only the chosen namespace.
+    assert.deepEqual(
+      model
+        .workloads!.children(ROOT)
+        .flatMap((g) => model.workloads!.children(g.id))
+        .map((w) => w.label),
+      ['llama-ft'],
+    );
+  } finally {
+    await cluster.kubectl(['delete', 'namespace', other, '--wait=false']);
+  }
+});
+
 test('grouping by namespace rebuilds the tree under the namespace', async () => {
   model.setGrouping('namespace');
   const groups = model.workloads!.children(ROOT);

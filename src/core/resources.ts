@@ -2,39 +2,12 @@
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- pod specs are plain API JSON */
 
-const BINARY: Record<string, number> = {
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-const DECIMAL: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-};
+import { quantityValue } from './quantity';
 
 /** Parses a Kubernetes quantity ("8", "500m", "16Gi", "1e3") to a number; NaN when malformed. */
 export function parseQuantity(q: string | number | undefined | null): number {
   if (q === undefined || q === null) return 0;
-  if (typeof q === 'number') return q;
-  const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?)$/.exec(
-    q.trim(),
-  );
-  if (!m) return NaN;
-  const base = Number(m[1]);
-  if (m[2]) return base * 10 ** Number(m[2].slice(1));
-  const suffix = m[3] ?? '';
-  return base * (BINARY[suffix] ?? DECIMAL[suffix] ?? 1);
+  return quantityValue(typeof q === 'string' ? q.trim() : q) ?? NaN;
 }
 
 /**

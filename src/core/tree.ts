@@ -53,7 +53,7 @@ export const ContextValue = {
 
 export type Collapsible = 'none' | 'collapsed' | 'expanded';
 
-interface NodeBase {
+export interface NodeBase {
   id: string;
   parent: string;
   label: string;

@@ -12,6 +12,7 @@ export interface ClusterFactsPayload {
     unschedulable?: boolean;
   }[];
   localQueues: { namespace: string; name: string }[];
+  /** Namespace of documents without metadata.namespace (the context's namespace, else 'default'). */
   defaultNamespace: string;
 }
 

@@ -1,7 +1,7 @@
 // Adapts a pure tree model (children by id, changed ids) to a TreeDataProvider. VS Code matches refreshed
 // elements by object identity, so the provider hands out one element object per id and refreshes those.
 import * as vscode from 'vscode';
-import { ROOT } from '../core/tree';
+import { ROOT, type NodeBase } from '../core/tree';
 
 export interface TreeModelLike<N extends { id: string }> {
   children(id?: string): N[];
@@ -9,15 +9,8 @@ export interface TreeModelLike<N extends { id: string }> {
   node?(id: string): N | undefined;
 }
 
-export interface TreeNodeBase {
-  id: string;
-  parent: string;
-  label: string;
-  description?: string;
-  tooltip?: string;
-  contextValue: string;
-  collapsible: 'none' | 'collapsed' | 'expanded';
-}
+/** What a tree row needs; the core tree models' nodes all have it. */
+export type TreeNodeBase = NodeBase;
 
 export class ModelTreeProvider<N extends TreeNodeBase>
   implements vscode.TreeDataProvider<N>, vscode.Disposable

@@ -18,7 +18,7 @@ import {
   str,
   type YAMLMap,
 } from '../validation/ast';
-import { quantityValue } from '../validation/quantity';
+import { quantityValue } from '../../core/quantity';
 import type { ContainerSite, PodSite } from './podTemplates';
 
 export function isGpuResource(name: string): boolean {

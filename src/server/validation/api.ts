@@ -1,23 +1,16 @@
 // The validation engine's public API, used by the language server (server.ts, completion, hover,
 // code actions). Pure: no vscode, no stdout.
 import type { Diagnostic, Range, TextEdit } from 'vscode-languageserver-types';
+import type { ClusterFactsPayload } from '../../shared/protocol';
 import type { SchemaStore } from '../schema/store';
 
 export type { Diagnostic, Range, TextEdit };
 
-/** Facts from the connected cluster. Absent = offline: the live rules (103, 104, 106, 110) are skipped. */
-export interface ClusterFacts {
-  nodes: {
-    name: string;
-    labels: Record<string, string>;
-    allocatable: Record<string, string>;
-    taints: { key: string; value?: string; effect: string }[];
-    unschedulable?: boolean;
-  }[];
-  localQueues: { namespace: string; name: string }[];
-  /** Namespace of documents without metadata.namespace (the context's namespace, else 'default'). */
-  defaultNamespace: string;
-}
+/**
+ * Facts from the connected cluster, as the client sends them (declared once, in the protocol). Absent =
+ * offline: the live rules (103, 104, 106, 110) are skipped.
+ */
+export type ClusterFacts = ClusterFactsPayload;
 
 export interface ValidateOptions {
   store: SchemaStore;

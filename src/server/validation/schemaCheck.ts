@@ -16,7 +16,7 @@ import {
   type Positions,
   Severity,
 } from './ast';
-import { isQuantity } from './quantity';
+import { isQuantity } from '../../core/quantity';
 import { didYouMean, suggest } from './suggest';
 
 const patternCache = new Map<string, RegExp | null>();

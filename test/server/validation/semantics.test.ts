@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { SchemaStore, schemaAtPath, KFP_PIPELINE_SPEC } from '../../../src/server/schema/store';
 import { splitChunks, Validator } from '../../../src/server/validation/validator';
 import { editDistance, suggest } from '../../../src/server/validation/suggest';
-import { isQuantity, quantityValue } from '../../../src/server/validation/quantity';
+import { isQuantity, quantityValue } from '../../../src/core/quantity';
 import { bundled, loc, problems, show, validate } from './helpers';
 
 const pod = (spec: string, meta = '  name: p\n'): string =>

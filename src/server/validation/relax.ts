@@ -41,35 +41,75 @@ export function relaxQuotedScalars(text: string, errorOffsets: number[]): Relaxe
     for (let l = errLine; l >= 0 && l > errLine - 200; l--) {
       const m = OPENER.exec(lines[l]);
       if (!m) continue;
-      const indent = m[1].length;
-      const quote = m[2];
-      // Lex from the opening quote to the closing one.
-      let line = l;
-      let col = m[0].length;
-      let closed = false;
-      while (line < lines.length && !closed) {
-        const s = lines[line];
-        while (col < s.length) {
-          const c = s[col];
-          if (quote === '"' && c === '\\') col += 2;
-          else if (quote === "'" && c === "'" && s[col + 1] === "'") col += 2;
-          else if (c === quote) {
-            closed = true;
-            break;
-          } else col++;
-        }
-        if (closed) break;
-        line++;
-        col = 0;
-        if (line < lines.length) {
-          const lead = /^[ ]*/.exec(lines[line])![0].length;
-          if (lead <= indent && lines[line].trim() !== '') pads.set(line, indent + 1 - lead);
-        }
-      }
+      const { line, closed } = scanQuoted(lines, l, m, pads);
       if (closed && line >= errLine) break;
       for (let k = l + 1; k <= line; k++) pads.delete(k);
     }
   }
+  return apply(lines, pads);
+}
+
+/**
+ * Lexes the quoted scalar `m` (an OPENER match on line `l`) to its closing quote, recording in `pads` the
+ * continuation lines that need indenting. Returns the line of the closing quote (or the last line).
+ */
+function scanQuoted(
+  lines: string[],
+  l: number,
+  m: RegExpExecArray,
+  pads: Map<number, number>,
+): { line: number; closed: boolean } {
+  const indent = m[1].length;
+  const quote = m[2];
+  let line = l;
+  let col = m[0].length;
+  let closed = false;
+  while (line < lines.length && !closed) {
+    const s = lines[line];
+    while (col < s.length) {
+      const c = s[col];
+      if (quote === '"' && c === '\\') col += 2;
+      else if (quote === "'" && c === "'" && s[col + 1] === "'") col += 2;
+      else if (c === quote) {
+        closed = true;
+        break;
+      } else col++;
+    }
+    if (closed) break;
+    line++;
+    col = 0;
+    if (line < lines.length) {
+      const lead = /^[ ]*/.exec(lines[line])![0].length;
+      if (lead <= indent && lines[line].trim() !== '') pads.set(line, indent + 1 - lead);
+    }
+  }
+  return { line, closed };
+}
+
+/**
+ * Re-indents, in one pass, every quoted scalar that opens a line and continues at or left of that line's
+ * indentation. The validator tries this once after a "Missing closing quote" error and keeps it when the result
+ * parses without errors: one reparse instead of one per error (the parser stops at the first one per document).
+ */
+export function relaxAllQuotedScalars(text: string): Relaxed | undefined {
+  const lines = text.split('\n');
+  const pads = new Map<number, number>();
+  for (let l = 0; l < lines.length; l++) {
+    const s = lines[l];
+    if (!s.includes('"') && !s.includes("'")) continue;
+    const m = OPENER.exec(s);
+    if (!m) continue;
+    const found = new Map<number, number>();
+    const { line, closed } = scanQuoted(lines, l, m, found);
+    if (!closed) break; // runs to the end of the text: leave it to the per-error repair
+    if (line === l) continue;
+    for (const [k, n] of found) pads.set(k, n);
+    l = line;
+  }
+  return apply(lines, pads);
+}
+
+function apply(lines: string[], pads: Map<number, number>): Relaxed | undefined {
   if (!pads.size) return undefined;
   const out = lines.map((s, i) => (pads.has(i) ? ' '.repeat(pads.get(i)!) + s : s));
   return { text: out.join('\n'), pads };

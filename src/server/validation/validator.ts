@@ -14,7 +14,7 @@ import { runLiveRules, runOfflineRules } from '../rules';
 import type { ClusterFacts, GantryDiagnosticData, ValidateOptions } from './api';
 import { SchemaCode } from './codes';
 import { diag, get, isMap, keyText, type Node, Positions, Severity, str, type YAMLMap } from './ast';
-import { relaxQuotedScalars } from './relax';
+import { relaxAllQuotedScalars, relaxQuotedScalars } from './relax';
 import { SchemaChecker } from './schemaCheck';
 import { didYouMean, suggest } from './suggest';
 
@@ -195,6 +195,26 @@ export class Validator {
     // Each round fixes the scalars the parser stopped at; later ones only show up after that.
     // The variant with the fewest errors wins (the original unless relaxing helps).
     let cur = { text, pads, lc, parsed, list };
+    // First, one pass that re-indents every such scalar: when that parses cleanly (the usual KFP IR case), it is
+    // what the rounds below would end with, for one reparse instead of one per scalar.
+    if (hasQuoteError(list)) {
+      const all = relaxAllQuotedScalars(text);
+      if (all) {
+        const lc2 = new LineCounter();
+        const p2 = parseAllDocuments(all.text, parseOptions(lc2));
+        const l2 = Array.isArray(p2) ? p2 : [];
+        if (count(l2) === 0) {
+          ({ text, pads, lc, parsed, list } = {
+            text: all.text,
+            pads: all.pads,
+            lc: lc2,
+            parsed: p2,
+            list: l2,
+          });
+          cur = { text, pads, lc, parsed, list };
+        }
+      }
+    }
     for (let round = 0; round < 20; round++) {
       const quoteErrors = cur.list.flatMap((d) =>
         d.errors.filter((e) => e.message.startsWith('Missing closing ')),
@@ -333,6 +353,10 @@ export class Validator {
       fixes,
     );
   }
+}
+
+function hasQuoteError(list: Document.Parsed[]): boolean {
+  return list.some((d) => d.errors.some((e) => e.message.startsWith('Missing closing ')));
 }
 
 function firstLine(s: string): string {

@@ -575,6 +575,12 @@ export class Workbench {
     await this.expandView(viewTitle);
     const row = this.treeItem(viewTitle, label);
     await this.page.mouse.move(0, 0);
+    // A hover left over from an earlier element (the activity bar after openContainer) would be read instead.
+    await this.page
+      .locator('.workbench-hover, .monaco-hover:not(.hidden)')
+      .first()
+      .waitFor({ state: 'detached', timeout: 5_000 })
+      .catch(() => undefined);
     await row.locator('.monaco-icon-label').hover();
     const hover = this.page.locator('.workbench-hover, .monaco-hover:not(.hidden)').last();
     await hover.waitFor({ timeout: 10_000 });

@@ -89,11 +89,14 @@ function scanQuoted(
 /**
  * Re-indents, in one pass, every quoted scalar that opens a line and continues at or left of that line's
  * indentation. The validator tries this once after a "Missing closing quote" error and keeps it when the result
- * parses without errors: one reparse instead of one per error (the parser stops at the first one per document).
+ * parses without errors and each opening quote found here starts a quoted scalar there (not, say, a quote
+ * inside a plain scalar's continuation): one reparse instead of one per error (the parser stops at the first one per document).
  */
-export function relaxAllQuotedScalars(text: string): Relaxed | undefined {
+export function relaxAllQuotedScalars(text: string): (Relaxed & { quotes: number[] }) | undefined {
   const lines = text.split('\n');
   const pads = new Map<number, number>();
+  /** [line, column] of each re-indented scalar's opening quote. */
+  const openers: [number, number][] = [];
   for (let l = 0; l < lines.length; l++) {
     const s = lines[l];
     if (!s.includes('"') && !s.includes("'")) continue;
@@ -103,10 +106,21 @@ export function relaxAllQuotedScalars(text: string): Relaxed | undefined {
     const { line, closed } = scanQuoted(lines, l, m, found);
     if (!closed) break; // runs to the end of the text: leave it to the per-error repair
     if (line === l) continue;
+    if (found.size) openers.push([l, m[0].length - 1]);
     for (const [k, n] of found) pads.set(k, n);
     l = line;
   }
-  return apply(lines, pads);
+  const relaxed = apply(lines, pads);
+  if (!relaxed) return undefined;
+  // Offsets of the opening quotes in the relaxed text (their own lines are not re-indented).
+  const quotes: number[] = [];
+  let o = 0;
+  let next = 0;
+  for (let i = 0; i < lines.length && next < openers.length; i++) {
+    if (openers[next][0] === i) quotes.push(o + openers[next++][1]);
+    o += lines[i].length + (pads.get(i) ?? 0) + 1;
+  }
+  return { ...relaxed, quotes };
 }
 
 function apply(lines: string[], pads: Map<number, number>): Relaxed | undefined {

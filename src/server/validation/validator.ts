@@ -13,7 +13,18 @@ import { KFP_PIPELINE_SPEC, KFP_PLATFORM_SPEC, type SchemaNode, type SchemaStore
 import { runLiveRules, runOfflineRules } from '../rules';
 import type { ClusterFacts, GantryDiagnosticData, ValidateOptions } from './api';
 import { SchemaCode } from './codes';
-import { diag, get, isMap, keyText, type Node, Positions, Severity, str, type YAMLMap } from './ast';
+import {
+  diag,
+  get,
+  isMap,
+  isScalar,
+  keyText,
+  type Node,
+  Positions,
+  Severity,
+  str,
+  type YAMLMap,
+} from './ast';
 import { relaxAllQuotedScalars, relaxQuotedScalars } from './relax';
 import { SchemaChecker } from './schemaCheck';
 import { didYouMean, suggest } from './suggest';
@@ -203,7 +214,7 @@ export class Validator {
         const lc2 = new LineCounter();
         const p2 = parseAllDocuments(all.text, parseOptions(lc2));
         const l2 = Array.isArray(p2) ? p2 : [];
-        if (count(l2) === 0) {
+        if (count(l2) === 0 && opensQuotedScalars(l2, all.quotes)) {
           ({ text, pads, lc, parsed, list } = {
             text: all.text,
             pads: all.pads,
@@ -357,6 +368,27 @@ export class Validator {
 
 function hasQuoteError(list: Document.Parsed[]): boolean {
   return list.some((d) => d.errors.some((e) => e.message.startsWith('Missing closing ')));
+}
+
+/** Whether a double- or single-quoted scalar starts at each of `offsets`. */
+function opensQuotedScalars(list: Document.Parsed[], offsets: number[]): boolean {
+  const starts = new Set<number>();
+  const walk = (n: unknown): void => {
+    if (!n || typeof n !== 'object') return;
+    if (isScalar(n)) {
+      if ((n.type === 'QUOTE_DOUBLE' || n.type === 'QUOTE_SINGLE') && n.range) starts.add(n.range[0]);
+      return;
+    }
+    const items = (n as { items?: unknown[] }).items;
+    if (items) for (const it of items) walk(it);
+    const p = n as { key?: unknown; value?: unknown };
+    if ('key' in p) {
+      walk(p.key);
+      walk(p.value);
+    }
+  };
+  for (const d of list) walk(d.contents);
+  return offsets.every((o) => starts.has(o));
 }
 
 function firstLine(s: string): string {

@@ -574,8 +574,10 @@ export class Workbench {
   async hoverTreeItem(viewTitle: string, label: string): Promise<string> {
     await this.expandView(viewTitle);
     const row = this.treeItem(viewTitle, label);
-    await this.page.mouse.move(0, 0);
-    // A hover left over from an earlier element (the activity bar after openContainer) would be read instead.
+    // Park the mouse over the editor area (the top-left corner has hovers of its own), and let a hover left
+    // over from an earlier element (the activity bar after openContainer) go, or it would be read instead.
+    const vp = this.page.viewportSize() ?? { width: 1280, height: 800 };
+    await this.page.mouse.move(vp.width * 0.7, vp.height * 0.6);
     await this.page
       .locator('.workbench-hover, .monaco-hover:not(.hidden)')
       .first()

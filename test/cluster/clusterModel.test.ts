@@ -9,27 +9,14 @@ import { ClusterModelSource } from '../../src/k8s/modelSource';
 import { ROOT, workloadId, type PodNode, type WorkloadNode } from '../../src/core/tree';
 import { ClusterModel } from '../../src/session/clusterModel';
 import { sharedCluster, type TestCluster } from './harness/index';
-import { waitFor } from './helpers';
+import { h100Replica, waitFor } from './helpers';
 
 let cluster: TestCluster;
 let cfg: MergedKubeconfig;
 let ns: string;
 let model: ClusterModel;
 
-const TOLERATE = [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }];
-const replica = (replicas: number, gpus: number) => ({
-  replicas,
-  restartPolicy: 'OnFailure',
-  template: {
-    spec: {
-      tolerations: TOLERATE,
-      nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' },
-      containers: [
-        { name: 'pytorch', image: 'trainer:1.0', resources: { limits: { 'nvidia.com/gpu': gpus } } },
-      ],
-    },
-  },
-});
+const replica = h100Replica;
 
 before(async () => {
   cluster = await sharedCluster();

@@ -69,3 +69,20 @@ export function gpuPod(
     },
   };
 }
+
+/** A training-operator replica spec of `replicas` pods with `gpus` H100 GPUs each (tolerating the GPU taint). */
+export function h100Replica(replicas: number, gpus: number): Json {
+  return {
+    replicas,
+    restartPolicy: 'OnFailure',
+    template: {
+      spec: {
+        tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+        nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' },
+        containers: [
+          { name: 'pytorch', image: 'trainer:1.0', resources: { limits: { 'nvidia.com/gpu': gpus } } },
+        ],
+      },
+    },
+  };
+}

@@ -1,6 +1,7 @@
 // The packaged extension in real VS Code against the local cluster: the ML Workloads and GPUs views show a
 // simulated PyTorchJob and a batch Job with live status, roles and pods; hover, Describe, grouping, Delete and
 // live updates work from the UI; the views report a lost apiserver and recover by themselves.
+import { h100Replica } from '../cluster/helpers';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { extensionId, launch, waitFor, type Workbench } from './harness';
@@ -12,20 +13,7 @@ const G = 'GPUs';
 const JOB = 'llama-ft';
 const BATCH = 'preprocess';
 
-const TOLERATE = [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }];
-const replica = (replicas: number, gpus: number) => ({
-  replicas,
-  restartPolicy: 'OnFailure',
-  template: {
-    spec: {
-      tolerations: TOLERATE,
-      nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' },
-      containers: [
-        { name: 'pytorch', image: 'trainer:1.0', resources: { limits: { 'nvidia.com/gpu': gpus } } },
-      ],
-    },
-  },
-});
+const replica = h100Replica;
 const batchJob = (ns: string, name: string, duration: string) => ({
   apiVersion: 'batch/v1',
   kind: 'Job',

@@ -110,13 +110,16 @@ class Cluster implements TestCluster {
       kind: 'Namespace',
       metadata: { name, labels: { 'gantry.dev/test': 'true' } },
     });
-    const deadline = Date.now() + 30_000;
+    // Right after an apiserver restart (stopApiserver/startApiserver) the controller-manager's informers are
+    // still backing off and can take well over 30 s to create the ServiceAccount (seen in CI).
+    const waitS = 120;
+    const deadline = Date.now() + waitS * 1000;
     while (Date.now() < deadline) {
       if (await rest.find(`/api/v1/namespaces/${name}/serviceaccounts/default`)) return name;
       await sleep(100);
     }
     throw new Error(
-      `namespace ${name}: default ServiceAccount not created within 30s (is kube-controller-manager running?)`,
+      `namespace ${name}: default ServiceAccount not created within ${waitS}s (is kube-controller-manager running?)`,
     );
   }
 

@@ -55,7 +55,7 @@ export class Services implements vscode.Disposable {
     let schemasFile: string | undefined;
     const send = (): void => {
       if (model.state.state !== 'connected' && model.state.state !== 'reconnecting') return;
-      const facts = clusterFacts(model.source.snapshot(), defaultNamespace);
+      const facts = clusterFacts((key) => model.source.objectsOf(key), defaultNamespace);
       const key = factsKey(facts) + (schemasFile ?? '');
       if (key === lastSent) return;
       lastSent = key;

@@ -1,12 +1,15 @@
 // What the language server needs from the live cluster (its GANTRY103/104/106/110 rules), from the caches.
 import type { KubeObject } from '../core/kube';
-import type { ModelSnapshot } from '../k8s/modelSource';
 import type { ClusterFactsPayload } from '../shared/protocol';
 
 const LOCAL_QUEUE = 'LocalQueue.kueue.x-k8s.io';
 
-export function clusterFacts(s: ModelSnapshot, defaultNamespace: string): ClusterFactsPayload {
-  const nodes = [...(s.objects.get('Node')?.values() ?? [])].map((n: KubeObject) => ({
+/** `objectsOf(kindKey)` iterates the cached objects of a kind (ClusterModelSource.objectsOf, no copy). */
+export function clusterFacts(
+  objectsOf: (kindKey: string) => Iterable<KubeObject>,
+  defaultNamespace: string,
+): ClusterFactsPayload {
+  const nodes = [...objectsOf('Node')].map((n: KubeObject) => ({
     name: n.metadata.name,
     labels: n.metadata.labels ?? {},
     allocatable: (n.status?.allocatable ?? {}) as Record<string, string>,
@@ -17,7 +20,7 @@ export function clusterFacts(s: ModelSnapshot, defaultNamespace: string): Cluste
     })),
     ...(n.spec?.unschedulable ? { unschedulable: true } : {}),
   }));
-  const localQueues = [...(s.objects.get(LOCAL_QUEUE)?.values() ?? [])].map((q) => ({
+  const localQueues = [...objectsOf(LOCAL_QUEUE)].map((q) => ({
     namespace: q.metadata.namespace ?? '',
     name: q.metadata.name,
   }));

@@ -55,7 +55,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [noClientNode] }] },
   },
   {
-    files: ['src/core/**/*.ts', 'src/server/**/*.ts', 'src/shared/**/*.ts', 'src/session/**/*.ts'],
+    files: ['src/core/**/*.ts', 'src/server/**/*.ts', 'src/shared/**/*.ts', 'src/model/**/*.ts', 'src/sessions/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [noVscode, noClientNode] }] },
   },
   {

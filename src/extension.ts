@@ -1,18 +1,34 @@
-// Composition root: build the context, register, return. Nothing else happens here.
-import type * as vscode from 'vscode';
+// The composition root: build the context, register every feature, start. Nothing else happens here.
+import * as vscode from 'vscode';
+import { registerCommands } from './commands';
 import { Ctx } from './ctx';
+import { DESCRIBE_SCHEME, DescribeProvider } from './panels/describe';
+import { SessionsView } from './views/sessionsView';
+import { Sidebar } from './views/sidebar';
 
 let ctx: Ctx | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
-  ctx = new Ctx(context);
-  context.subscriptions.push(ctx);
-  ctx.start();
+  const c = (ctx = new Ctx(context));
+  context.subscriptions.push(c);
+  for (const d of registerCommands(c)) c.own(d);
+  const sidebar = c.own(new Sidebar());
+  const sessions = c.own(new SessionsView());
+  c.own(vscode.workspace.registerTextDocumentContentProvider(DESCRIBE_SCHEME, new DescribeProvider(c)));
+  void c.services().then(
+    (s) => {
+      sidebar.attach(s.cluster);
+      sessions.attach(s.sessions);
+      return s.cluster.connect('start');
+    },
+    (e) => c.reportUnexpected('loading Gantry', e),
+  );
 }
 
 export async function deactivate(): Promise<void> {
   const c = ctx;
   ctx = undefined;
-  // The language client stops its server process; the rest is disposed through context.subscriptions.
+  // The language client stops its server process; sessions, connections and views are disposed through
+  // context.subscriptions.
   await c?.stop();
 }

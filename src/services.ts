@@ -1,12 +1,15 @@
 // The heavy half of the extension, bundled as dist/services.js and loaded after activate() returns: the
-// cluster session (Kubernetes client) and the language client, plus the feed between them.
+// connection pool, the current cluster (Kubernetes client), the user sessions and the language client, plus
+// the feed between the cluster and the language server. Wiring only.
 import * as vscode from 'vscode';
-import { ClusterSession } from './clusterSession';
+import { CurrentCluster, type ContextSwitch } from './cluster/currentCluster';
 import type { Config } from './config';
+import { ConnectionPool } from './k8s/connections';
 import { fetchOpenApiV3 } from './k8s/openapi';
 import { GantryLanguageClient } from './lsp/client';
-import type { ClusterModel } from './session/clusterModel';
-import { clusterFacts, factsKey } from './session/lspFeed';
+import type { ClusterModel } from './model/clusterModel';
+import { clusterFacts, factsKey } from './model/lspFeed';
+import { SessionManager } from './sessions/manager';
 
 export interface ServiceDeps {
   config: Config;
@@ -15,35 +18,55 @@ export interface ServiceDeps {
 }
 
 export class Services implements vscode.Disposable {
-  readonly session: ClusterSession;
+  readonly pool = new ConnectionPool();
+  readonly sessions = new SessionManager();
+  readonly cluster: CurrentCluster;
   readonly languageClient: GantryLanguageClient;
   private readonly _disposables: vscode.Disposable[] = [];
 
   constructor(private readonly _deps: ServiceDeps) {
-    this.session = new ClusterSession(_deps.config, _deps.extension.workspaceState, _deps.log);
+    this.cluster = new CurrentCluster(_deps.config, _deps.extension.workspaceState, _deps.log, this.pool);
     this.languageClient = new GantryLanguageClient({
       serverModule: _deps.extension.asAbsolutePath('dist/server.js'),
       log: _deps.log,
     });
-    this._disposables.push(this.session, this.languageClient);
+    // Disposed in reverse: the language client, then the cluster, the sessions (each releases its lease), and
+    // the pool last.
+    this._disposables.push(this.pool, this.sessions, this.cluster, this.languageClient);
     this._disposables.push(this.languageClient.startWhenYamlOpens());
-    this._disposables.push(this.session.onDidChangeModel((m) => this.feedLanguageServer(m)));
-    // Trust granted: exec plugins of a workspace kubeconfig may run, and live schemas may be fetched.
+    this._disposables.push(this.cluster.onDidChangeModel((m) => this.feedLanguageServer(m)));
+    this._disposables.push(this.cluster.onDidSwitchContext((s) => this.contextSwitched(s)));
+    // Trust granted: exec plugins of a workspace kubeconfig may run, and live schemas may be fetched. The views
+    // get a new connection; sessions keep theirs.
     this._disposables.push(
-      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.session.connect(this.session.contextName)),
+      vscode.workspace.onDidGrantWorkspaceTrust(
+        () => void this.cluster.connect('trust', this.cluster.contextName),
+      ),
     );
     this._disposables.push(
       _deps.config.onDidChange((e) => {
-        if (e.affectsConfiguration('gantry.kubeconfig') || e.affectsConfiguration('gantry.namespaces')) {
-          void this.session.connect(this.session.contextName);
-        }
+        if (e.affectsConfiguration('gantry.kubeconfig'))
+          void this.cluster.connect('kubeconfig', this.cluster.contextName);
+        else if (e.affectsConfiguration('gantry.namespaces')) void this.cluster.rescope();
       }),
     );
   }
 
+  /** A context switch ends the sessions of every other context, and says so. */
+  private contextSwitched(s: ContextSwitch): void {
+    const reason = s.to ? `context switched to ${s.to}` : 'no context is selected any more';
+    const n = this.sessions.stopOtherContexts(s.to, reason);
+    if (n > 0) {
+      this._deps.log.info(`stopped ${n} session(s) of ${s.from ?? 'the previous context'}: ${reason}`);
+      void vscode.window.showInformationMessage(
+        `Gantry stopped ${n === 1 ? 'a log stream or port-forward' : `${n} log streams and port-forwards`} of ${s.from ?? 'the previous context'}: ${reason}.`,
+      );
+    }
+  }
+
   /** Tells the language server about the connected cluster: its schemas and the facts its rules need. */
   private feedLanguageServer(model: ClusterModel | undefined): void {
-    const conn = this.session.connection;
+    const conn = this.cluster.connection;
     if (!model || !conn) {
       void this.languageClient.notifyCluster({ clusterId: null });
       return;
@@ -89,7 +112,7 @@ export class Services implements vscode.Disposable {
         cacheDir: extension.globalStorageUri.fsPath,
         clusterKey: conn.server,
       }).then((r) => {
-        if (conn.isDisposed) return;
+        if (model.isDisposed) return;
         if (r.ok) {
           schemasFile = r.file;
           log.info(`live schemas of ${conn.context.name}: ${r.fetched} fetched, ${r.cached} from cache`);
@@ -99,7 +122,7 @@ export class Services implements vscode.Disposable {
         }
       });
     }
-    conn.own({
+    model.own({
       dispose: () => {
         if (timer) clearTimeout(timer);
         for (const s of subs) s.dispose();

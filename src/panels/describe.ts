@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { KindRef, KubeObject } from '../core/kube';
 import { formatAge } from '../core/status';
-import type { Ctx } from '../ctx';
+import type { Host } from '../host';
 
 export const DESCRIBE_SCHEME = 'gantry-describe';
 
@@ -24,7 +24,7 @@ export function describeUri(t: Target): vscode.Uri {
 }
 
 export class DescribeProvider implements vscode.TextDocumentContentProvider {
-  constructor(private readonly _ctx: Ctx) {}
+  constructor(private readonly _host: Host) {}
 
   async provideTextDocumentContent(uri: vscode.Uri, token: vscode.CancellationToken): Promise<string> {
     let t: Target;
@@ -33,7 +33,7 @@ export class DescribeProvider implements vscode.TextDocumentContentProvider {
     } catch {
       return '# This describe link is not valid.';
     }
-    const session = (await this._ctx.services()).session;
+    const session = (await this._host.services()).cluster;
     const conn = session.connection;
     if (!conn || session.contextName !== t.context) {
       return `# ${t.kind.kind} ${t.name}: context ${t.context} is not the current context (${session.contextName ?? 'none'}).\n# Switch back to it to describe this object.`;

@@ -25,6 +25,10 @@ export interface SessionInfo {
 
 export interface UserSession extends SessionInfo, Disposable {
   readonly onDidChange: (listener: (s: UserSession) => void) => Disposable;
+  /** A local URL the session serves (port-forwards): the Sessions view offers Open and Copy URL. */
+  readonly url?: string;
+  /** Brings the session's panel forward (log streams); set by the editor layer that created the panel. */
+  show?(): void;
   /** Ends the session with a reason the user sees ("stopped", "context switched to prod"). Idempotent. */
   stop(reason: string): void;
 }

@@ -1,8 +1,8 @@
 // The sidebar: both tree views and the status bar item, fed by the cluster session. Owns its disposables.
 import * as vscode from 'vscode';
 import { ROOT, type GpuTreeNode, type WorkloadTreeNode } from '../core/tree';
-import type { ClusterSession } from '../clusterSession';
-import type { ClusterModel } from '../session/clusterModel';
+import type { CurrentCluster } from '../cluster/currentCluster';
+import type { ClusterModel } from '../model/clusterModel';
 import { createGpusProvider } from './gpusView';
 import { createWorkloadsProvider } from './workloadsView';
 
@@ -16,7 +16,7 @@ export class Sidebar implements vscode.Disposable {
   readonly workloadsView: vscode.TreeView<WorkloadTreeNode>;
   readonly gpusView: vscode.TreeView<GpuTreeNode>;
   private readonly _status: vscode.StatusBarItem;
-  private _session: ClusterSession | undefined;
+  private _session: CurrentCluster | undefined;
 
   constructor() {
     this.workloadsView = vscode.window.createTreeView('gantry.workloads', {
@@ -39,7 +39,7 @@ export class Sidebar implements vscode.Disposable {
   }
 
   /** Shows the session's data from now on (called once the services have loaded). */
-  attach(session: ClusterSession): void {
+  attach(session: CurrentCluster): void {
     this._session = session;
     this._disposables.push(session.onDidChangeModel((m) => this.attachModel(m)));
     this._disposables.push(session.onDidChangeState(() => this.render()));

@@ -7,7 +7,7 @@ import { ClusterConnection } from '../../src/k8s/connection';
 import { loadKubeconfig, type MergedKubeconfig } from '../../src/k8s/kubeconfig';
 import { ClusterModelSource } from '../../src/k8s/modelSource';
 import { ROOT, workloadId, type PodNode, type WorkloadNode } from '../../src/core/tree';
-import { ClusterModel } from '../../src/session/clusterModel';
+import { ClusterModel } from '../../src/model/clusterModel';
 import { sharedCluster, type TestCluster } from './harness/index';
 import { h100Replica, waitFor } from './helpers';
 

@@ -58,7 +58,7 @@ test('without a kubeconfig the views are told so (their welcome text explains wh
     await new Promise((r) => setTimeout(r, 20));
   assert.equal(record.contexts.get('gantry:kubeconfig'), 'missing');
   assert.equal(record.contexts.get('gantry:connection'), 'none');
-  assert.deepEqual(record.treeViews.sort(), ['gantry.gpus', 'gantry.workloads']);
+  assert.deepEqual(record.treeViews.sort(), ['gantry.gpus', 'gantry.sessions', 'gantry.workloads']);
 });
 
 test('every menu entry names a declared command', () => {

@@ -42,6 +42,15 @@ export class ClusterModel implements Disposable {
     this._store.add(source.onDidChangeHealth((h) => this.onHealth(h)));
   }
 
+  get isDisposed(): boolean {
+    return this._store.isDisposed;
+  }
+
+  /** Registers something that lives as long as this view scope (e.g. the language server feed). */
+  own<T extends Disposable>(d: T): T {
+    return this._store.add(d);
+  }
+
   get state(): ModelState {
     return this._state;
   }

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { CurrentCluster, type ContextSwitch } from './cluster/currentCluster';
 import type { Config } from './config';
+import { DisposableStore } from './core/lifecycle';
 import { ConnectionPool } from './k8s/connections';
 import { fetchOpenApiV3 } from './k8s/openapi';
 import { GantryLanguageClient } from './lsp/client';
@@ -22,7 +23,7 @@ export class Services implements vscode.Disposable {
   readonly sessions = new SessionManager();
   readonly cluster: CurrentCluster;
   readonly languageClient: GantryLanguageClient;
-  private readonly _disposables: vscode.Disposable[] = [];
+  private readonly _store = new DisposableStore();
 
   constructor(private readonly _deps: ServiceDeps) {
     this.cluster = new CurrentCluster(_deps.config, _deps.extension.workspaceState, _deps.log, this.pool);
@@ -32,18 +33,18 @@ export class Services implements vscode.Disposable {
     });
     // Disposed in reverse: the language client, then the cluster, the sessions (each releases its lease), and
     // the pool last.
-    this._disposables.push(this.pool, this.sessions, this.cluster, this.languageClient);
-    this._disposables.push(this.languageClient.startWhenYamlOpens());
-    this._disposables.push(this.cluster.onDidChangeModel((m) => this.feedLanguageServer(m)));
-    this._disposables.push(this.cluster.onDidSwitchContext((s) => this.contextSwitched(s)));
+    for (const d of [this.pool, this.sessions, this.cluster, this.languageClient]) this._store.add(d);
+    this._store.add(this.languageClient.startWhenYamlOpens());
+    this._store.add(this.cluster.onDidChangeModel((m) => this.feedLanguageServer(m)));
+    this._store.add(this.cluster.onDidSwitchContext((s) => this.contextSwitched(s)));
     // Trust granted: exec plugins of a workspace kubeconfig may run, and live schemas may be fetched. The views
     // get a new connection; sessions keep theirs.
-    this._disposables.push(
+    this._store.add(
       vscode.workspace.onDidGrantWorkspaceTrust(
         () => void this.cluster.connect('trust', this.cluster.contextName),
       ),
     );
-    this._disposables.push(
+    this._store.add(
       _deps.config.onDidChange((e) => {
         if (e.affectsConfiguration('gantry.kubeconfig'))
           void this.cluster.connect('kubeconfig', this.cluster.contextName);
@@ -135,6 +136,6 @@ export class Services implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const d of this._disposables.splice(0).reverse()) d.dispose();
+    this._store.dispose();
   }
 }

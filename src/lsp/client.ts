@@ -5,6 +5,7 @@
 // Whether live schemas and cluster facts may come from a workspace-provided kubeconfig in Restricted Mode is
 // decided by the caller (the cluster connection), which simply does not call notifyCluster() then.
 import * as vscode from 'vscode';
+import { DisposableStore } from '../core/lifecycle';
 import {
   CloseAction,
   ErrorAction,
@@ -45,7 +46,7 @@ export class GantryLanguageClient implements vscode.Disposable {
   private _starting?: Promise<void>;
   private _lastCluster?: ClusterChangedParams;
   private readonly _policy: RestartPolicy;
-  private readonly _disposables: vscode.Disposable[] = [];
+  private readonly _store = new DisposableStore();
   private _disposed = false;
 
   constructor(private readonly _opts: GantryLanguageClientOptions) {
@@ -68,8 +69,7 @@ export class GantryLanguageClient implements vscode.Disposable {
       sub.dispose();
       void this.start();
     });
-    this._disposables.push(sub);
-    return sub;
+    return this._store.add(sub);
   }
 
   /** Starts the server once; concurrent callers share the same start. */
@@ -181,7 +181,7 @@ export class GantryLanguageClient implements vscode.Disposable {
 
   dispose(): void {
     this._disposed = true;
-    for (const d of this._disposables.splice(0)) d.dispose();
+    this._store.dispose();
     void this.stop();
   }
 }

@@ -1,5 +1,6 @@
 // The sidebar: both tree views and the status bar item, fed by the cluster session. Owns its disposables.
 import * as vscode from 'vscode';
+import { DisposableStore } from '../core/lifecycle';
 import { ROOT, type GpuTreeNode, type WorkloadTreeNode } from '../core/tree';
 import type { CurrentCluster } from '../cluster/currentCluster';
 import type { ClusterModel } from '../model/clusterModel';
@@ -9,8 +10,8 @@ import { createWorkloadsProvider } from './workloadsView';
 const AGE_REFRESH_MS = 30_000;
 
 export class Sidebar implements vscode.Disposable {
-  private readonly _disposables: vscode.Disposable[] = [];
-  private _modelSubs: vscode.Disposable[] = [];
+  private readonly _store = new DisposableStore();
+  private _modelSubs = new DisposableStore();
   readonly workloads = createWorkloadsProvider();
   readonly gpus = createGpusProvider();
   readonly workloadsView: vscode.TreeView<WorkloadTreeNode>;
@@ -30,34 +31,39 @@ export class Sidebar implements vscode.Disposable {
     this._status = vscode.window.createStatusBarItem('gantry.context', vscode.StatusBarAlignment.Left, 50);
     this._status.name = 'Gantry: Kubernetes context';
     this._status.command = 'gantry.selectContext';
-    this._disposables.push(this.workloads, this.gpus, this.workloadsView, this.gpusView, this._status);
+    for (const d of [this.workloads, this.gpus, this.workloadsView, this.gpusView, this._status])
+      this._store.add(d);
     // Rows show ages ("3m20s") computed when a row is built; rebuild the visible tree now and then so they move.
     const ages = setInterval(() => {
       if (this._session?.model && this.workloadsView.visible) this.workloads.refresh([ROOT]);
     }, AGE_REFRESH_MS);
-    this._disposables.push({ dispose: () => clearInterval(ages) });
+    this._store.add({ dispose: () => clearInterval(ages) });
   }
 
   /** Shows the session's data from now on (called once the services have loaded). */
   attach(session: CurrentCluster): void {
     this._session = session;
-    this._disposables.push(session.onDidChangeModel((m) => this.attachModel(m)));
-    this._disposables.push(session.onDidChangeState(() => this.render()));
+    this._store.add(session.onDidChangeModel((m) => this.attachModel(m)));
+    this._store.add(session.onDidChangeState(() => this.render()));
     this.attachModel(session.model);
     this.render();
   }
 
   private attachModel(model: ClusterModel | undefined): void {
-    for (const d of this._modelSubs.splice(0)) d.dispose();
+    this._modelSubs.dispose();
+    this._modelSubs = new DisposableStore();
     this.workloads.setModel(model?.workloads);
     this.gpus.setModel(model?.gpus);
     if (!model) return;
-    this._modelSubs.push(
+    const subs = this._modelSubs;
+    subs.add(
       model.onDidChangeWorkloads((ids) => {
         if (ids.includes(ROOT)) this.workloads.setModel(model.workloads);
         else this.workloads.refresh(ids);
         this.renderGpuSummary(model);
       }),
+    );
+    subs.add(
       model.onDidChangeGpus((ids) => {
         if (ids.includes(ROOT)) this.gpus.setModel(model.gpus);
         else this.gpus.refresh(ids);
@@ -115,7 +121,7 @@ export class Sidebar implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const d of this._modelSubs.splice(0)) d.dispose();
-    for (const d of this._disposables.splice(0).reverse()) d.dispose();
+    this._modelSubs.dispose();
+    this._store.dispose();
   }
 }

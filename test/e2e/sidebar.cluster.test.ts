@@ -87,13 +87,12 @@ describe('sidebar against the local cluster', { skip: noCluster }, () => {
         .first()
         .click();
       await qp.locator('.quick-input-title', { hasText: 'Gantry: Namespaces' }).waitFor();
+      // As a person does it: type the name, and Enter takes the highlighted row.
       await qp.locator('.quick-input-box input').fill(ns);
-      const row = qp
-        .locator('.quick-input-list .monaco-list-row')
+      await qp
+        .locator('.quick-input-list .monaco-list-row.focused')
         .filter({ has: wb.page.locator('.label-name', { hasText: new RegExp(`^${ns}$`) }) })
-        .first();
-      await row.waitFor();
-      await row.click();
+        .waitFor();
       await wb.page.keyboard.press('Enter');
       await qp.waitFor({ state: 'hidden' });
       // The session reconnects with the new scope; the status bar says so once it is connected.

@@ -1,6 +1,6 @@
 // Node types, ids and inputs shared by the tree models (workloadTree.ts, gpuTree.ts) and the views.
 
-import { type KubeObject, kindKey } from '../kube';
+import { type KubeObject, type ObjectMeta, kindKey } from '../kube';
 import { type GpuNode, type GpuPoolSummary, type WorkloadRef } from '../gpu';
 import { type MlKind, groupOf } from '../kinds';
 import { type PodSummary, type WorkloadSummary } from '../status';
@@ -88,9 +88,16 @@ export interface TreeOptions {
 
 // --- ids -----------------------------------------------------------------------------------------------------
 
-export const objKey = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-export const workloadId = (kindKeyStr: string, o: KubeObject) => `w:${kindKeyStr}:${objKey(o)}`;
-export const podId = (o: KubeObject) => `p:${objKey(o)}`;
+/** Enough of an object to name it (an event's involvedObject, a target the user picked). */
+export interface Named {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata: Pick<ObjectMeta, 'name' | 'namespace'>;
+}
+
+export const objKey = (o: Named) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+export const workloadId = (kindKeyStr: string, o: Named) => `w:${kindKeyStr}:${objKey(o)}`;
+export const podId = (o: Named) => `p:${objKey(o)}`;
 export const kindGroupId = (kindKeyStr: string) => `g:kind:${kindKeyStr}`;
 export const namespaceGroupId = (ns: string | undefined) => `g:ns:${ns ?? ''}`;
 export const roleId = (wid: string, role: string) => `${wid}#${role}`;

@@ -1,14 +1,11 @@
-// Pure tree models for the ML Workloads and GPUs views, with an incremental path: a watch event maps to the
-// few node ids whose rendering changed, in O(1) index lookups (plus the cost of re-summarizing one workload).
-//
-// Pod -> workload resolution: controller/owner uid first (Pod -> Job, Pod -> PyTorchJob, Pod -> RayCluster), then
-// the operators' naming labels (jobset-name, ray.io/cluster, leaderworkerset name, notebook-name...), then up the
-// ownerReference chain while the owner is a known workload (Job -> JobSet -> TrainJob, Job -> CronJob,
-// RayCluster -> RayJob). Workloads owned by another known workload (child Jobs, Kueue Workloads, a RayJob's
-// cluster) are not shown on their own; their pods and Kueue state roll up to the top owner.
+// The ML Workloads tree, with an incremental path: a watch event maps to the few node ids whose rendering
+// changed, in O(1) index lookups (plus the cost of re-summarizing one workload). Which pods belong to which
+// workload is the WorkloadIndex's (../workloadIndex.ts); this model renders groups, rows, summaries and events.
+// Workloads owned by another known workload are not shown on their own; their pods and Kueue state roll up.
 
 import { type KubeObject } from '../kube';
-import { ALIAS_LABELS, type MlKind, canonicalAliasLabel, kindKeyOf, podAliases } from '../kinds';
+import { type MlKind, kindKeyOf } from '../kinds';
+import { type IndexEntry, WorkloadIndex } from '../workloadIndex';
 import { type WorkloadRef, type WorkloadResolver, workloadRefFromPod } from '../gpu';
 import {
   type PodSummary,
@@ -43,27 +40,6 @@ import {
 /* eslint-disable @typescript-eslint/no-explicit-any -- event JSON */
 
 // --- model ---------------------------------------------------------------------------------------------------
-
-interface Entry {
-  id: string;
-  kind: MlKind;
-  obj: KubeObject;
-  uid?: string;
-  ownerUid?: string;
-  aliasKeys: string[];
-  /** Pods whose resolved top workload is this one. */
-  pods: Set<string>;
-  summary?: WorkloadSummary;
-}
-
-interface PodEntry {
-  pod: KubeObject;
-  /** The workload the pod resolved to before climbing owners. */
-  direct?: string;
-  top?: string;
-  orphanKeys?: string[];
-  summary?: PodSummary;
-}
 
 function sameSummary(a: WorkloadSummary | undefined, b: WorkloadSummary): boolean {
   if (!a) return false;
@@ -107,17 +83,14 @@ const MAX_EVENTS_PER_OBJECT = 20;
 /** The ML Workloads tree. Build once from a snapshot, then feed watch changes to apply(). */
 export class WorkloadTreeModel {
   readonly grouping: Grouping;
+  /** Pod membership, shared with whoever asks the tree which pods a workload has. */
+  readonly index: WorkloadIndex;
   private readonly _now: () => number;
   private readonly _kinds = new Map<string, MlKind>();
   private readonly _kindIndex = new Map<string, number>();
   private readonly _kindNames = new Set<string>();
-  private readonly _entries = new Map<string, Entry>();
-  private readonly _byUid = new Map<string, string>();
-  private readonly _alias = new Map<string, Set<string>>();
-  private readonly _childrenByOwner = new Map<string, Set<string>>();
-  private readonly _pods = new Map<string, PodEntry>();
-  private readonly _podsByDirect = new Map<string, Set<string>>();
-  private readonly _orphans = new Map<string, Set<string>>();
+  private readonly _summaries = new Map<string, WorkloadSummary>();
+  private readonly _podSummaries = new Map<string, PodSummary>();
   private readonly _events = new Map<string, KubeObject[]>();
   private readonly _groups = new Map<string, Set<string>>();
   private readonly _byName = new Map<string, string>();
@@ -134,9 +107,9 @@ export class WorkloadTreeModel {
       snapshot.workloads instanceof Map
         ? [...snapshot.workloads.values()]
         : Object.values(snapshot.workloads as Record<string, readonly KubeObject[]>);
-    for (const list of lists) for (const o of list) this._addEntry(o);
+    this.index = new WorkloadIndex(snapshot.kinds, { workloads: lists.flat(), pods: snapshot.pods });
+    for (const e of this.index.entries()) this._nameEntry(e);
     for (const e of snapshot.events ?? []) this._addEvent(e);
-    for (const p of snapshot.pods) this._upsertPod(p);
     this._rebuildGroups();
   }
 
@@ -149,19 +122,21 @@ export class WorkloadTreeModel {
       const set = this._groups.get(id);
       if (!set) return [];
       return [...set]
-        .map((wid) => this._entries.get(wid)!)
-        .sort((a, b) => this._kindOrder(a) - this._kindOrder(b) || (objKey(a.obj) < objKey(b.obj) ? -1 : 1))
+        .map((wid) => this.index.entry(wid)!)
+        .sort(
+          (a, b) => this._kindOrder(a) - this._kindOrder(b) || (objKey(a.object) < objKey(b.object) ? -1 : 1),
+        )
         .map((e) => this._workloadNode(e, id));
     }
     const hash = id.lastIndexOf('#');
     if (hash > 0) {
-      const e = this._entries.get(id.slice(0, hash));
+      const e = this.index.entry(id.slice(0, hash));
       const role = id.slice(hash + 1);
       const g = e && this._roleGroups(e).find((x) => x.role === role);
       return g ? g.pods.map((p) => this._podNode(p, id, e.id)) : [];
     }
     if (id.startsWith('w:')) {
-      const e = this._entries.get(id);
+      const e = this.index.entry(id);
       if (!e) return [];
       const groups = this._roleGroups(e);
       if (groups.length > 1) {
@@ -189,50 +164,46 @@ export class WorkloadTreeModel {
     const hash = id.lastIndexOf('#');
     if (hash > 0) return this.children(id.slice(0, hash)).find((n) => n.id === id);
     if (id.startsWith('w:')) {
-      const e = this._entries.get(id);
-      if (!e || this._isHidden(e)) return undefined;
+      const e = this.index.entry(id);
+      if (!e || this.index.isHidden(id)) return undefined;
       return this._workloadNode(e, this._groupIdOf(e));
     }
     if (id.startsWith('p:')) {
-      const pe = this._pods.get(id);
-      if (!pe?.top) return undefined;
-      const parent = this._podParent(pe);
-      return this.children(parent).find((n) => n.id === id);
+      const top = this.index.pod(id)?.top;
+      if (!top) return undefined;
+      return this.children(this._podParent(id, top)).find((n) => n.id === id);
     }
     return undefined;
   }
 
   /** The summary of a shown workload (for commands and the status bar). */
   summary(wid: string): WorkloadSummary | undefined {
-    const e = this._entries.get(wid);
+    const e = this.index.entry(wid);
     return e ? this._summary(e) : undefined;
   }
 
-  /** Pods of a shown workload (resolved, including those of its child Jobs / clusters). */
+  /** Pods of a workload (resolved, including those of its child Jobs / clusters). */
   podsOf(wid: string): KubeObject[] {
-    const e = this._entries.get(wid);
-    return e ? [...e.pods].map((k) => this._pods.get(k)!.pod) : [];
+    return this.index.podsOf(wid);
   }
 
   /** The shown workload a pod belongs to, as a reference (for the GPU view). */
   readonly workloadRefOf: WorkloadResolver = (pod) => {
-    const pe = this._pods.get(podId(pod));
-    const e = pe?.top ? this._entries.get(pe.top) : undefined;
+    const top = this.index.workloadOfPod(pod);
+    const e = top ? this.index.entry(top) : undefined;
     if (!e) return workloadRefFromPod(pod);
-    const ref: WorkloadRef = { group: e.kind.group, kind: e.kind.kind, name: e.obj.metadata.name };
-    if (e.obj.metadata.namespace) ref.namespace = e.obj.metadata.namespace;
+    const ref: WorkloadRef = { group: e.kind.group, kind: e.kind.kind, name: e.object.metadata.name };
+    if (e.object.metadata.namespace) ref.namespace = e.object.metadata.namespace;
     return ref;
   };
 
   /** Id of the shown workload a pod rolls up to. */
   workloadOfPod(pod: KubeObject): string | undefined {
-    return this._pods.get(podId(pod))?.top;
+    return this.index.workloadOfPod(pod);
   }
 
   get size(): { workloads: number; shown: number; pods: number } {
-    let shown = 0;
-    for (const e of this._entries.values()) if (!this._isHidden(e)) shown++;
-    return { workloads: this._entries.size, shown, pods: this._pods.size };
+    return this.index.size;
   }
 
   // ---- incremental path ----
@@ -253,21 +224,16 @@ export class WorkloadTreeModel {
 
   private _applyPod(change: WatchChange, changed: Set<string>): void {
     const key = podId(change.object);
-    const before = this._pods.get(key);
-    const oldTop = before?.top;
-    if (change.type === 'deleted') {
-      if (before) this._removePod(key);
+    if (change.type === 'deleted')
       this._events.delete(`Pod|${change.object.metadata.namespace ?? ''}|${change.object.metadata.name}`);
-    } else {
-      this._upsertPod(change.object);
-    }
-    const newTop = this._pods.get(key)?.top;
+    this._podSummaries.delete(key);
+    const { before: oldTop, after: newTop, known } = this.index.apply(change).pod!;
     if (oldTop !== newTop) {
       for (const t of [oldTop, newTop]) if (t) this._touchWorkload(t, changed, true);
       return;
     }
     if (!newTop) return;
-    const structural = !before || change.type === 'deleted';
+    const structural = !known || change.type === 'deleted';
     this._touchWorkload(newTop, changed, structural);
     if (!structural) changed.add(key);
   }
@@ -289,82 +255,75 @@ export class WorkloadTreeModel {
     }
     let top: string | undefined;
     if (io.kind === 'Pod') {
-      const pe = this._pods.get(`p:${io.namespace ?? ''}/${io.name}`);
-      if (pe) pe.summary = undefined;
-      top = pe?.top;
-      if (top) changed.add(`p:${io.namespace ?? ''}/${io.name}`);
+      const pid = `p:${io.namespace ?? ''}/${io.name}`;
+      this._podSummaries.delete(pid);
+      top = this.index.pod(pid)?.top;
+      if (top) changed.add(pid);
     } else {
       const wid = this._byName.get(k);
-      if (wid && this._entries.has(wid)) top = this._top(wid);
+      if (wid && this.index.entry(wid)) top = this.index.topOf(wid);
     }
     if (top) {
-      const entry = this._entries.get(top)!;
-      entry.summary = undefined;
+      this._summaries.delete(top);
       changed.add(top);
     }
   }
 
   private _applyWorkload(change: WatchChange, changed: Set<string>): void {
     const o = change.object;
-    const kk = kindKeyOf(o);
-    const id = workloadId(kk, o);
-    const existing = this._entries.get(id);
+    const id = workloadId(kindKeyOf(o), o);
+    const existing = this.index.entry(id);
     const groupsBefore = new Set(this._groups.keys());
     if (change.type === 'deleted') {
       if (!existing) return;
       this._events.delete(`${existing.kind.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`);
-      const wasShown = !this._isHidden(existing);
+      const wasShown = !this.index.isHidden(id);
       const groupBefore = this._groupIdOf(existing);
-      const oldTop = this._top(id);
-      const affected = this._descendants(id);
-      this._removeEntry(existing);
-      this._reresolve(affected, changed);
-      changed.delete(id);
+      const oldTop = this.index.topOf(id);
+      const d = this.index.apply(change);
+      this._summaries.delete(id);
+      for (const t of d.pods) {
+        this._summaries.delete(t);
+        changed.add(t);
+      }
       if (oldTop !== id) this._touchWorkload(oldTop, changed, true);
       this._rebuildGroups();
       this._groupsChanged(groupsBefore, changed);
       if (wasShown) changed.add(groupBefore);
       // children whose owner went away are shown on their own now
-      for (const d of affected) {
-        const de = this._entries.get(d);
-        if (de) changed.add(this._groupIdOf(de));
+      for (const r of d.rehomed) {
+        const re = this.index.entry(r);
+        if (re) changed.add(this._groupIdOf(re));
       }
       return;
     }
-    // a new uid under the same name is a re-created object whose delete we missed: replace it
-    const replaced =
-      existing && (existing.ownerUid !== (this._ownerUid(o) ?? undefined) || existing.uid !== o.metadata.uid);
-    if (existing && !replaced) {
-      const before = existing.obj;
-      // modified in place: aliases may have appeared (RayJob status.rayClusterName)
-      const oldAliases = existing.aliasKeys.join('\n');
-      this._unindexAliases(existing);
-      existing.obj = o;
-      existing.aliasKeys = this._aliasKeysOf(existing.kind, o);
-      this._indexAliases(existing);
-      if (existing.aliasKeys.join('\n') !== oldAliases) this._adoptOrphans(existing, changed);
-      const top = this._top(id);
+    const before = existing?.object;
+    const d = this.index.apply(change);
+    if (d.modified.length && before) {
+      for (const t of d.pods) this._touchWorkload(t, changed, true);
+      const top = this.index.topOf(id);
       // the tooltip shows the conditions table: a changed condition repaints even when the summary holds
       const condsChanged = conditionSignature(before) !== conditionSignature(o);
       this._touchWorkload(top, changed, condsChanged && top === id);
       if (condsChanged && top !== id) this._touchWorkload(top, changed, false);
       return;
     }
-    if (existing) this._removeEntry(existing);
-    const entry = this._addEntry(o);
+    const entry = this.index.entry(id);
     if (!entry) return;
-    // children that arrived before their owner, and their pods, now roll up here
-    const affected = this._descendants(entry.id);
-    this._reresolve(affected, changed);
-    this._adoptOrphans(entry, changed);
+    this._summaries.delete(id);
+    this._nameEntry(entry);
+    for (const t of d.pods) {
+      this._summaries.delete(t);
+      changed.add(t);
+    }
     this._rebuildGroups();
     this._groupsChanged(groupsBefore, changed);
-    const top = this._top(entry.id);
-    if (top !== entry.id) this._touchWorkload(top, changed, true);
+    const top = this.index.topOf(id);
+    if (top !== id) this._touchWorkload(top, changed, true);
     else changed.add(this._groupIdOf(entry));
-    for (const d of affected) {
-      const de = this._entries.get(d);
-      if (de && d !== entry.id) changed.add(this._groupIdOf(de));
+    for (const r of d.rehomed) {
+      const re = this.index.entry(r);
+      if (re) changed.add(this._groupIdOf(re));
     }
   }
 
@@ -383,202 +342,21 @@ export class WorkloadTreeModel {
 
   /** Re-summarize a shown workload; report it when its rendering changed (or always when structural). */
   private _touchWorkload(wid: string, changed: Set<string>, structural: boolean): void {
-    const e = this._entries.get(wid);
+    const e = this.index.entry(wid);
     if (!e) return;
-    const before = e.summary;
-    e.summary = undefined;
+    const before = this._summaries.get(wid);
+    this._summaries.delete(wid);
     const after = this._summary(e);
     if (structural || !sameSummary(before, after)) {
       changed.add(wid);
     }
   }
 
-  // ---- index maintenance ----
+  // ---- events and groups ----
 
-  private _ownerUid(o: KubeObject): string | undefined {
-    const refs = o.metadata.ownerReferences ?? [];
-    return (refs.find((r) => r.controller) ?? refs[0])?.uid;
-  }
-
-  private _aliasKeysOf(kind: MlKind, o: KubeObject): string[] {
-    return podAliases(kind, o).map(
-      (a) => `${o.metadata.namespace ?? ''}|${canonicalAliasLabel(a.label)}|${a.value}`,
-    );
-  }
-
-  private _indexAliases(e: Entry): void {
-    for (const k of e.aliasKeys) {
-      let s = this._alias.get(k);
-      if (!s) this._alias.set(k, (s = new Set()));
-      s.add(e.id);
-    }
-  }
-
-  private _unindexAliases(e: Entry): void {
-    for (const k of e.aliasKeys) {
-      const s = this._alias.get(k);
-      s?.delete(e.id);
-      if (s && !s.size) this._alias.delete(k);
-    }
-  }
-
-  private _addEntry(o: KubeObject): Entry | undefined {
-    const kind = this._kinds.get(kindKeyOf(o));
-    if (!kind) return undefined;
-    const e: Entry = {
-      id: workloadId(kind.key, o),
-      kind,
-      obj: o,
-      aliasKeys: this._aliasKeysOf(kind, o),
-      pods: new Set(),
-    };
-    if (o.metadata.uid) {
-      e.uid = o.metadata.uid;
-      this._byUid.set(o.metadata.uid, e.id);
-    }
-    const ou = this._ownerUid(o);
-    if (ou) {
-      e.ownerUid = ou;
-      let s = this._childrenByOwner.get(ou);
-      if (!s) this._childrenByOwner.set(ou, (s = new Set()));
-      s.add(e.id);
-    }
-    this._entries.set(e.id, e);
-    this._byName.set(`${kind.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`, e.id);
-    this._indexAliases(e);
-    return e;
-  }
-
-  private _removeEntry(e: Entry): void {
-    this._entries.delete(e.id);
-    if (e.uid && this._byUid.get(e.uid) === e.id) this._byUid.delete(e.uid);
-    if (e.ownerUid) {
-      const s = this._childrenByOwner.get(e.ownerUid);
-      s?.delete(e.id);
-      if (s && !s.size) this._childrenByOwner.delete(e.ownerUid);
-    }
-    this._unindexAliases(e);
-  }
-
-  /** The entry and every known workload below it. */
-  private _descendants(id: string): Set<string> {
-    const out = new Set<string>([id]);
-    const stack = [id];
-    while (stack.length) {
-      const e = this._entries.get(stack.pop()!);
-      const kids = e?.uid ? this._childrenByOwner.get(e.uid) : undefined;
-      for (const k of kids ?? []) {
-        if (out.has(k)) continue;
-        out.add(k);
-        stack.push(k);
-      }
-    }
-    return out;
-  }
-
-  /** Pods resolved directly to any of these workloads get resolved again (the hierarchy changed). */
-  private _reresolve(ids: Set<string>, changed: Set<string>): void {
-    const keys = new Set<string>();
-    for (const id of ids) for (const k of this._podsByDirect.get(id) ?? []) keys.add(k);
-    for (const k of keys) {
-      const pe = this._pods.get(k)!;
-      const oldTop = pe.top;
-      this._upsertPod(pe.pod);
-      const newTop = this._pods.get(k)?.top;
-      for (const t of [oldTop, newTop]) if (t && this._entries.has(t)) changed.add(t);
-    }
-    for (const t of changed) {
-      const e = this._entries.get(t);
-      if (e) e.summary = undefined;
-    }
-  }
-
-  private _adoptOrphans(e: Entry, changed: Set<string>): void {
-    const keys = new Set<string>();
-    const lookups = [...(e.uid ? [`uid:${e.uid}`] : []), ...e.aliasKeys.map((k) => `a:${k}`)];
-    for (const l of lookups) for (const k of this._orphans.get(l) ?? []) keys.add(k);
-    for (const k of keys) {
-      const pe = this._pods.get(k);
-      if (!pe) continue;
-      this._upsertPod(pe.pod);
-      const top = this._pods.get(k)?.top;
-      if (top) this._touchWorkload(top, changed, true);
-    }
-  }
-
-  private _top(id: string): string {
-    let cur = id;
-    for (let i = 0; i < 8; i++) {
-      const e = this._entries.get(cur);
-      const up = e?.ownerUid ? this._byUid.get(e.ownerUid) : undefined;
-      if (!up || up === cur) break;
-      cur = up;
-    }
-    return cur;
-  }
-
-  private _isHidden(e: Entry): boolean {
-    return !!e.ownerUid && this._byUid.has(e.ownerUid);
-  }
-
-  private _resolveDirect(pod: KubeObject): { direct?: string; candidates: string[] } {
-    const candidates: string[] = [];
-    for (const r of pod.metadata.ownerReferences ?? []) {
-      const wid = this._byUid.get(r.uid);
-      if (wid) return { direct: wid, candidates };
-      candidates.push(`uid:${r.uid}`);
-    }
-    const labels = pod.metadata.labels ?? {};
-    const ns = pod.metadata.namespace ?? '';
-    for (const l of ALIAS_LABELS) {
-      const v = labels[l];
-      if (!v) continue;
-      const key = `${ns}|${canonicalAliasLabel(l)}|${v}`;
-      const s = this._alias.get(key);
-      if (s?.size) return { direct: s.values().next().value as string, candidates };
-      candidates.push(`a:${key}`);
-    }
-    return { candidates };
-  }
-
-  private _upsertPod(pod: KubeObject): void {
-    const key = podId(pod);
-    this._removePod(key);
-    const { direct, candidates } = this._resolveDirect(pod);
-    const pe: PodEntry = { pod };
-    if (direct) {
-      pe.direct = direct;
-      pe.top = this._top(direct);
-      let s = this._podsByDirect.get(direct);
-      if (!s) this._podsByDirect.set(direct, (s = new Set()));
-      s.add(key);
-      this._entries.get(pe.top)!.pods.add(key);
-    } else {
-      pe.orphanKeys = candidates;
-      for (const c of candidates) {
-        let s = this._orphans.get(c);
-        if (!s) this._orphans.set(c, (s = new Set()));
-        s.add(key);
-      }
-    }
-    this._pods.set(key, pe);
-  }
-
-  private _removePod(key: string): void {
-    const pe = this._pods.get(key);
-    if (!pe) return;
-    if (pe.direct) {
-      const s = this._podsByDirect.get(pe.direct);
-      s?.delete(key);
-      if (s && !s.size) this._podsByDirect.delete(pe.direct);
-    }
-    if (pe.top) this._entries.get(pe.top)?.pods.delete(key);
-    for (const c of pe.orphanKeys ?? []) {
-      const s = this._orphans.get(c);
-      s?.delete(key);
-      if (s && !s.size) this._orphans.delete(c);
-    }
-    this._pods.delete(key);
+  /** Events name their object by kind and name only. */
+  private _nameEntry(e: IndexEntry): void {
+    this._byName.set(`${e.kind.kind}|${e.object.metadata.namespace ?? ''}|${e.object.metadata.name}`, e.id);
   }
 
   private _addEvent(e: KubeObject): void {
@@ -594,31 +372,31 @@ export class WorkloadTreeModel {
     if (list.length > MAX_EVENTS_PER_OBJECT) list.shift();
   }
 
-  private _eventsOfWorkload(e: Entry): KubeObject[] {
+  private _eventsOfWorkload(e: IndexEntry): KubeObject[] {
     const out: KubeObject[] = [];
     const add = (kind: string, o: KubeObject) => {
       const l = this._events.get(`${kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`);
       if (l) out.push(...l);
     };
-    for (const d of this._descendants(e.id)) {
-      const de = this._entries.get(d);
-      if (de) add(de.kind.kind, de.obj);
+    for (const d of this.index.descendants(e.id)) {
+      const de = this.index.entry(d);
+      if (de) add(de.kind.kind, de.object);
     }
-    for (const k of e.pods) add('Pod', this._pods.get(k)!.pod);
+    for (const p of this.index.podsOf(e.id)) add('Pod', p);
     return out;
   }
 
-  private _groupIdOf(e: Entry): string {
-    const top = this._entries.get(this._top(e.id)) ?? e;
+  private _groupIdOf(e: IndexEntry): string {
+    const top = this.index.entry(this.index.topOf(e.id)) ?? e;
     return this.grouping === 'kind'
       ? kindGroupId(top.kind.key)
-      : namespaceGroupId(top.obj.metadata.namespace);
+      : namespaceGroupId(top.object.metadata.namespace);
   }
 
   private _rebuildGroups(): void {
     this._groups.clear();
-    for (const e of this._entries.values()) {
-      if (this._isHidden(e)) continue;
+    for (const e of this.index.entries()) {
+      if (this.index.isHidden(e.id)) continue;
       const g = this._groupIdOf(e);
       let s = this._groups.get(g);
       if (!s) this._groups.set(g, (s = new Set()));
@@ -626,34 +404,35 @@ export class WorkloadTreeModel {
     }
   }
 
-  private _kindOrder(e: Entry): number {
+  private _kindOrder(e: IndexEntry): number {
     return this._kindIndex.get(e.kind.key) ?? this._kindIndex.size;
   }
 
   // ---- node materialization ----
 
-  private _summary(e: Entry): WorkloadSummary {
-    if (!e.summary) {
-      const pods = [...e.pods].map((k) => this._pods.get(k)!.pod);
+  private _summary(e: IndexEntry): WorkloadSummary {
+    let s = this._summaries.get(e.id);
+    if (!s) {
       const kueue: KubeObject[] = [];
-      for (const c of e.uid ? (this._childrenByOwner.get(e.uid) ?? []) : []) {
-        const ce = this._entries.get(c);
-        if (ce?.kind.family === 'kueueWorkload') kueue.push(ce.obj);
+      for (const c of this.index.childrenOf(e.id)) {
+        const ce = this.index.entry(c);
+        if (ce?.kind.family === 'kueueWorkload') kueue.push(ce.object);
       }
-      e.summary = summarize(e.obj, {
-        pods,
+      s = summarize(e.object, {
+        pods: this.index.podsOf(e.id),
         events: this._eventsOfWorkload(e),
         workloads: kueue,
         now: this._now(),
       });
+      this._summaries.set(e.id, s);
     }
-    return e.summary;
+    return s;
   }
 
-  private _workloadNode(e: Entry, parent: string): WorkloadNode {
+  private _workloadNode(e: IndexEntry, parent: string): WorkloadNode {
     const s = this._summary(e);
     const now = this._now();
-    const age = formatAge(e.obj.metadata.creationTimestamp, now);
+    const age = formatAge(e.object.metadata.creationTimestamp, now);
     const parts = [statusLine(s)];
     if (e.kind.hasPods || s.total) parts.push(`${s.ready}/${s.total}`);
     const g = gpuShort(s);
@@ -661,13 +440,13 @@ export class WorkloadTreeModel {
     parts.push(age);
     const desc =
       this.grouping === 'namespace' ? `${e.kind.displayName} · ${parts.join(' · ')}` : parts.join(' · ');
-    const tooltip = () => tooltipMarkdown(e.obj, { ...s, age }, this._eventsOfWorkload(e), now);
+    const tooltip = () => tooltipMarkdown(e.object, { ...s, age }, this._eventsOfWorkload(e), now);
     let tip: string | undefined;
     return {
       type: 'workload',
       id: e.id,
       parent,
-      label: e.obj.metadata.name,
+      label: e.object.metadata.name,
       description: desc,
       // Computed when first read, not for every row of a 300-workload group. The setter keeps the node a plain
       // writable record for callers that copy nodes onto kept elements (Object.assign).
@@ -678,34 +457,34 @@ export class WorkloadTreeModel {
         tip = v;
       },
       contextValue: `${ContextValue.workload}.${e.kind.category}.${s.phase}`,
-      collapsible: e.pods.size ? 'collapsed' : 'none',
+      collapsible: this.index.podCount(e.id) ? 'collapsed' : 'none',
       kind: e.kind,
-      object: e.obj,
+      object: e.object,
       summary: { ...s, age },
     };
   }
 
-  private _roleGroups(e: Entry) {
-    const pods = [...e.pods].map((k) => this._pods.get(k)!.pod);
-    return groupPodsByRole(e.kind, pods);
+  private _roleGroups(e: IndexEntry) {
+    return groupPodsByRole(e.kind, this.index.podsOf(e.id));
   }
 
-  private _podParent(pe: PodEntry): string {
-    const e = this._entries.get(pe.top!)!;
+  private _podParent(pid: string, top: string): string {
+    const e = this.index.entry(top)!;
     const groups = this._roleGroups(e);
     if (groups.length <= 1) return e.id;
-    const g = groups.find((x) => x.pods.includes(pe.pod));
+    const pod = this.index.pod(pid)!.pod;
+    const g = groups.find((x) => x.pods.includes(pod));
     return g ? roleId(e.id, g.role) : e.id;
   }
 
   private _podNode(pod: KubeObject, parent: string, wid: string): PodNode {
     const key = podId(pod);
-    const pe = this._pods.get(key)!;
-    if (!pe.summary) {
+    let s = this._podSummaries.get(key);
+    if (!s) {
       const evs = this._events.get(`Pod|${pod.metadata.namespace ?? ''}|${pod.metadata.name}`);
-      pe.summary = podSummary(pod, evs);
+      s = podSummary(pod, evs);
+      this._podSummaries.set(key, s);
     }
-    const s = pe.summary;
     const parts = [s.phase];
     if (s.node) parts.push(s.node);
     if (s.restarts) parts.push(`↻${s.restarts}`);

@@ -9,7 +9,15 @@
 // under the uids and alias labels that would claim them, and are adopted when it appears.
 
 import { type KubeObject, kindKey } from './kube';
-import { ALIAS_LABELS, type MlKind, canonicalAliasLabel, kindKeyOf, podAliases } from './kinds';
+import {
+  ALIAS_LABELS,
+  type KindFamily,
+  type MlKind,
+  type MlKindDef,
+  canonicalAliasLabel,
+  kindKeyOf,
+  podAliases,
+} from './kinds';
 import { type Named, type WatchChange, podId, workloadId } from './tree/nodes';
 
 /** A workload the index knows (shown or hidden). */
@@ -412,3 +420,24 @@ export class WorkloadIndex {
     this._pods.delete(id);
   }
 }
+
+/**
+ * Kinds whose objects stand between a workload of this kind and its pods (owner chains the index climbs),
+ * for a caller that watches only what one workload needs. Kinds whose pods carry the workload's own name label
+ * or owner reference need none.
+ */
+export function podPathKinds(d: Pick<MlKindDef, 'family'>): readonly { group: string; kind: string }[] {
+  return POD_PATH[d.family] ?? [];
+}
+
+const JOB = { group: 'batch', kind: 'Job' };
+const RAY_CLUSTER = { group: 'ray.io', kind: 'RayCluster' };
+const POD_PATH: Partial<Record<KindFamily, readonly { group: string; kind: string }[]>> = {
+  // TrainJob -> JobSet -> Job -> Pod (kubeflow/trainer v2 runtime; JobSet controller)
+  trainJob: [{ group: 'jobset.x-k8s.io', kind: 'JobSet' }, JOB],
+  jobset: [JOB],
+  cronJob: [JOB],
+  // RayJob -> RayCluster -> Pod, and the submitter Job in K8sJobMode
+  rayJob: [RAY_CLUSTER, JOB],
+  rayService: [RAY_CLUSTER],
+};

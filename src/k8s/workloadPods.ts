@@ -5,7 +5,7 @@ import { findKindDef, kindKeyOf, podRole, selectDiscovered, type MlKind } from '
 import { kindKey, type KindRef, type KubeObject } from '../core/kube';
 import { DisposableStore, Emitter, type Disposable } from '../core/lifecycle';
 import { groupPodsByRole } from '../core/status';
-import { podId, workloadId } from '../core/tree/nodes';
+import { podId, workloadId } from '../core/tree';
 import { podPathKinds, WorkloadIndex } from '../core/workloadIndex';
 import { CORE_KINDS, type ClusterConnection } from './connection';
 import { fail, ok, type K8sError, type Result } from './errors';

@@ -122,7 +122,8 @@ class PodsTracker implements WorkloadPods {
     } else {
       this._id = podId({ metadata: { namespace: t.namespace, name: t.name } });
     }
-    if (this._store.isDisposed) return fail({ kind: 'cancelled', message: 'Stopped.' });
+    if (this._store.isDisposed || this._conn.isDisposed)
+      return fail({ kind: 'cancelled', message: 'Stopped.' });
 
     const index = (this._index = new WorkloadIndex(kinds));
     const caches: WatchCache[] = [];

@@ -254,7 +254,7 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
   };
 
   let clusterSeq = 0;
-  connection.onNotification(clusterChanged, async (params: ClusterChangedParams) => {
+  connection.onNotification(clusterChanged, async (params) => {
     const seq = ++clusterSeq;
     let error: string | undefined;
     let live: SchemaStore | undefined;

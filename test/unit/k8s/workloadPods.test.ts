@@ -266,6 +266,69 @@ test('Ray workers are grouped per worker group and labelled <group>-<suffix>, li
   conn.dispose();
 });
 
+test('a RayJob follows its cluster pods and the pod of its submitter Job', async () => {
+  const rj = o('ray.io/v1', 'RayJob', 'tune', {}, { rayClusterName: 'tune-rc' });
+  const rc = o('ray.io/v1', 'RayCluster', 'tune-rc', { ownerReferences: [ownerOf(rj)] });
+  const submit = o('batch/v1', 'Job', 'tune', { ownerReferences: [ownerOf(rj)] });
+  const { t, conn } = setup(
+    {
+      '/apis/ray.io/v1/namespaces/ml/rayjobs': [rj],
+      '/apis/ray.io/v1/namespaces/ml/rayclusters': [rc],
+      '/apis/batch/v1/namespaces/ml/jobs': [submit],
+      [PODS]: [
+        o('v1', 'Pod', 'tune-rc-gpu-worker-q9', {
+          labels: { 'ray.io/cluster': 'tune-rc', 'ray.io/node-type': 'worker', 'ray.io/group': 'gpu' },
+          ownerReferences: [ownerOf(rc)],
+        }),
+        o('v1', 'Pod', 'tune-x2', {
+          labels: { 'batch.kubernetes.io/job-name': 'tune', 'ray.io/originated-from-crd': 'RayJob' },
+          ownerReferences: [ownerOf(submit)],
+        }),
+        o('v1', 'Pod', 'tune-rc-head-a', {
+          labels: { 'ray.io/cluster': 'tune-rc', 'ray.io/node-type': 'head' },
+          ownerReferences: [ownerOf(rc)],
+        }),
+      ],
+    },
+    (c) =>
+      c.path === '/apis'
+        ? ok({
+            kind: 'APIGroupDiscoveryList',
+            items: [
+              group('ray.io', 'v1', [res('rayjobs', 'RayJob'), res('rayclusters', 'RayCluster')]),
+              group('batch', 'v1', [res('jobs', 'Job')]),
+            ],
+          })
+        : undefined,
+  );
+  const w = trackPods(conn, {
+    type: 'workload',
+    group: 'ray.io',
+    kind: 'RayJob',
+    namespace: 'ml',
+    name: 'tune',
+  });
+  assert.ok((await w.ready()).ok);
+  assert.deepEqual(
+    w.current().map((p) => `${p.role}:${p.label}`),
+    ['head:head', 'submitter:submitter', 'gpu:gpu-q9'],
+  );
+  assert.deepEqual(
+    t.lists
+      .filter((l) => l.path.includes('/namespaces/'))
+      .map((l) => l.path)
+      .sort(),
+    [
+      PODS,
+      '/apis/batch/v1/namespaces/ml/jobs',
+      '/apis/ray.io/v1/namespaces/ml/rayclusters',
+      '/apis/ray.io/v1/namespaces/ml/rayjobs',
+    ],
+  );
+  w.dispose();
+  conn.dispose();
+});
+
 test('a pod target: re-created under the same name (new uid) ends it', async () => {
   const p = tpod(llama, 'master', 0);
   const { t, timers, conn } = setup({ [PODS]: [p] });

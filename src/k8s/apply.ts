@@ -151,6 +151,18 @@ export function applyErrorOf(
       };
     return { kind: 'invalid', causes: plain, message: `${ctx.label} was rejected: ${e.message}` };
   }
+  // Server-side apply reports fields outside the schema as a 500 "failed to create typed patch object".
+  const undeclared = [...e.message.matchAll(/(\.[^\s:]+): field not declared in schema/g)];
+  if (undeclared.length)
+    return {
+      kind: 'invalid',
+      causes: undeclared.map((m) => ({
+        docIndex,
+        fieldPath: normalizeFieldPath(m[1]),
+        message: 'unknown field (not in the schema)',
+      })),
+      message: `${ctx.label} was rejected: ${undeclared.map((m) => normalizeFieldPath(m[1])).join(', ')}: field not declared in the schema`,
+    };
   return { kind: 'other', error: e, message: `${ctx.label}: ${e.message}` };
 }
 

@@ -198,6 +198,21 @@ describe('applyErrorOf', () => {
       { docIndex: 0, fieldPath: 'spec.paralelism', message: 'unknown field "spec.paralelism"' },
     ]);
   });
+  it('server-side apply of a field outside the schema (500 typed patch) is a cause too', () => {
+    const e = applyErrorOf(
+      {
+        kind: 'server',
+        status: 500,
+        message:
+          'The apiserver answered 500: failed to create typed patch object (ml/j; batch/v1, Kind=Job): .spec.paralelism: field not declared in schema',
+      },
+      4,
+      ctx,
+    );
+    assert.deepEqual(e.kind === 'invalid' && e.causes, [
+      { docIndex: 4, fieldPath: 'spec.paralelism', message: 'unknown field (not in the schema)' },
+    ]);
+  });
   it('forbidden names the verb and the resource', () => {
     const e = applyErrorOf({ kind: 'forbidden', status: 403, message: 'Forbidden: ...' }, 0, {
       ...ctx,

@@ -9,7 +9,7 @@ import { confirmProtected } from './guards';
 import type { CommandTable } from './index';
 
 const DIFF_SCHEME = 'gantry-diff';
-/** Shown after a submit: the log helper's command (a tree node or a workload id as its argument). */
+/** Offered after a submit when installed: the log streams' command (argument: the workload's tree row). */
 const FOLLOW_LOGS = 'gantry.followLogs';
 const SHOW_IN_TREE = 'gantry.showInTree';
 
@@ -288,7 +288,9 @@ async function submit(ctx: SubmitContext, t: Target): Promise<void> {
     void vscode.window.showErrorMessage(`Gantry: ${text}`, 'Show Log').then((a) => a && log.show(true));
     return;
   }
-  const workload = report.applied.map((a) => ({ a, id: lib.treeIdOf(a) })).find((x) => x.id);
+  const workload = report.applied
+    .map((a) => ({ a, id: lib.treeIdOf(a) }))
+    .find((x): x is { a: Submitter.AppliedObject; id: string } => x.id !== undefined);
   if (!workload) {
     void vscode.window.showInformationMessage(`Gantry: ${text}`);
     return;
@@ -296,11 +298,14 @@ async function submit(ctx: SubmitContext, t: Target): Promise<void> {
   void vscode.commands.executeCommand(SHOW_IN_TREE, workload.id);
   const known = new Set(await vscode.commands.getCommands(true));
   const actions = [...(known.has(FOLLOW_LOGS) ? ['Follow Logs'] : []), 'Show in Tree'];
+  const more = report.applied.length > 1 ? ` ${text}` : '';
   const a = await vscode.window.showInformationMessage(
-    `Gantry: submitted ${workload.a.label}. ${text}`,
+    `Gantry: submitted ${workload.a.label}.${more}`,
     ...actions,
   );
-  if (a === 'Follow Logs') await vscode.commands.executeCommand(FOLLOW_LOGS, workload.id);
+  // Follow Logs takes the workload's tree row, as from the tree's context menu (a picker when it is not there).
+  if (a === 'Follow Logs')
+    await vscode.commands.executeCommand(FOLLOW_LOGS, cluster.model?.workloads?.node(workload.id));
   if (a === 'Show in Tree') await vscode.commands.executeCommand(SHOW_IN_TREE, workload.id);
 }
 

@@ -6,7 +6,7 @@ import type { Host } from '../host';
 import type { Services } from '../services';
 import type * as Submitter from '../model/submitter';
 import { confirmProtected } from './guards';
-import type { CommandTable } from './index';
+import type { CommandTable } from './types';
 
 const DIFF_SCHEME = 'gantry-diff';
 /** Offered after a submit when installed: the log streams' command (argument: the workload's tree row). */

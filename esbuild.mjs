@@ -14,6 +14,10 @@ const lazyServices = {
     build.onResolve({ filter: /^\.\/services$/ }, (args) =>
       args.importer.endsWith('ctx.ts') ? { path: './services.js', external: true } : undefined,
     );
+    // The submit steps (YAML, apply, fit check) load on the first Submit or Diff, as dist/submitter.js.
+    build.onResolve({ filter: /^\.\.\/model\/submitter$/ }, (args) =>
+      args.importer.endsWith('submit.ts') ? { path: './submitter.js', external: true } : undefined,
+    );
   },
 };
 
@@ -36,6 +40,7 @@ const common = {
 const entries = [
   { in: 'src/extension.ts', out: 'dist/extension.js', plugins: [lazyServices] },
   { in: 'src/services.ts', out: 'dist/services.js' },
+  { in: 'src/model/submitter.ts', out: 'dist/submitter.js' },
   { in: 'src/server/main.ts', out: 'dist/server.js' },
 ];
 

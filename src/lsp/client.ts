@@ -15,7 +15,13 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { clusterApplied, clusterChanged, type ClusterChangedParams } from '../shared/protocol';
+import {
+  clusterApplied,
+  clusterChanged,
+  type ClusterChangedParams,
+  dryRunDiagnostics,
+  type DryRunDiagnosticsParams,
+} from '../shared/protocol';
 import { RestartPolicy } from './restartPolicy';
 
 export const RESTART_COMMAND = 'gantry.restartLanguageServer';
@@ -156,6 +162,18 @@ export class GantryLanguageClient implements vscode.Disposable {
   async notifyCluster(payload: ClusterChangedParams): Promise<void> {
     this._lastCluster = payload;
     if (this._client?.state === State.Running) await this._client.sendNotification(clusterChanged, payload);
+  }
+
+  /**
+   * Where a dry run's rejected fields are in the file (the server owns positions). Starts the server when it is
+   * not running (a submit from the explorer may come before any YAML was opened).
+   */
+  async dryRunDiagnostics(params: DryRunDiagnosticsParams): Promise<vscode.Diagnostic[]> {
+    await this.start();
+    const client = this._client;
+    if (client?.state !== State.Running) return [];
+    const ds = await client.sendRequest(dryRunDiagnostics, params);
+    return client.protocol2CodeConverter.asDiagnostics(ds);
   }
 
   /** Stops the server process; deactivate() returns this promise. */

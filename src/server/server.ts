@@ -24,8 +24,11 @@ import {
   clusterChanged,
   type ClusterAppliedParams,
   type ClusterChangedParams,
+  dryRunDiagnostics,
 } from '../shared/protocol';
+import { dryRunDiagnosticsFor } from './applyCauses';
 import { codeActions } from './codeActions';
+import { submitCodeLenses } from './codeLens';
 import { complete } from './completion';
 import { hover } from './hover';
 import { ValidationQueue } from './validationQueue';
@@ -301,6 +304,7 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
         hoverProvider: true,
         documentSymbolProvider: { label: 'Gantry' },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        codeLensProvider: { resolveProvider: false },
       },
       serverInfo: { name: 'gantry' },
     };
@@ -342,6 +346,17 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
     }),
   );
   connection.onCodeAction((p) => withDoc(p.textDocument.uri, [], () => codeActions(p)));
+  // Submit lenses; huge files get none (splitting them on every lens request would cost too much).
+  connection.onCodeLens((p) =>
+    withDoc(p.textDocument.uri, [], (doc) =>
+      isHuge(doc.getText()) ? [] : submitCodeLenses(doc.uri, doc.getText()),
+    ),
+  );
+  connection.onRequest(dryRunDiagnostics, (p) =>
+    p.text !== undefined
+      ? dryRunDiagnosticsFor(p.text, p.causes)
+      : withDoc(p.uri, [], (doc) => dryRunDiagnosticsFor(doc.getText(), p.causes)),
+  );
   connection.onShutdown(() => validationQueue.dispose());
 
   // Once initialized, load the bundled index and run the validator once on a small manifest in the background,

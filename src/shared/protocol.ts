@@ -3,7 +3,8 @@
 // method name is spelled anywhere else. No vscode and no server imports: vscode-languageserver-protocol is
 // what the language client and the language server both bundle already.
 // Models: rust-analyzer editors/code/src/lsp_ext.ts, vscode-eslint $shared/customMessages.ts.
-import { NotificationType } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import type { Diagnostic } from 'vscode-languageserver-types';
 
 /** What the server needs to know about a cluster for its rules (GANTRY1xx). Mirrors the validator's ClusterFacts. */
 export interface ClusterFactsPayload {
@@ -54,4 +55,37 @@ export const clusterApplied = new NotificationType<ClusterAppliedParams>('gantry
 /** Diagnostic codes the server offers quick fixes for (the codes belong to the validator). */
 export const DiagnosticCodes = {
   limitBelowRequest: 'GANTRY102',
+} as const;
+
+// --- Submit -------------------------------------------------------------------------------------------------
+
+/** A field the apiserver rejected in a dry run, in YAML document `docIndex` of the file (empty documents count). */
+export interface DryRunCause {
+  docIndex: number;
+  /** Kubernetes field path: `spec.template.spec.containers[0].image`, `metadata.labels[app.kubernetes.io/name]`. */
+  fieldPath: string;
+  message: string;
+}
+
+export interface DryRunDiagnosticsParams {
+  uri: string;
+  /** The text that was submitted, when the document is not open in the editor (explorer submit). */
+  text?: string;
+  causes: DryRunCause[];
+}
+
+/**
+ * Client -> server request: where in the open document each dry-run cause is (the server owns positions).
+ * The answer's diagnostics carry code `dry-run`; the client shows them until the document changes.
+ */
+export const dryRunDiagnostics = new RequestType<DryRunDiagnosticsParams, Diagnostic[], void>(
+  'gantry/dryRunDiagnostics',
+);
+
+/** Commands the server's Submit / Submit All CodeLenses run (the client registers them). */
+export const SubmitCommands = {
+  /** Arguments: the document URI (string) and the YAML document index (number). */
+  submit: 'gantry.submit',
+  /** Argument: the document URI (string). */
+  submitAll: 'gantry.submitAll',
 } as const;

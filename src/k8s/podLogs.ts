@@ -4,10 +4,9 @@
 // are always requested (they drive the resume); the caller decides whether to show them. Nothing throws:
 // failures end the follow with a message.
 import { containerPhase, type ContainerPhase } from '../core/containers';
-import { POD_KIND, type KubeObject } from '../core/kube';
-import { Emitter, toDisposable, type Disposable } from '../core/lifecycle';
+import type { KubeObject } from '../core/kube';
+import { Emitter, type Disposable } from '../core/lifecycle';
 import { lastCarriageState, MAX_LINE_CHARS, parseTimestamp, ResumeCursor } from '../core/logMerge';
-import type { ClusterConnection } from './connection';
 import type { K8sError } from './errors';
 import { INACTIVE_REASON, readLines, type LineStream } from './lineStream';
 import { RetryLoop } from './retry';
@@ -353,42 +352,4 @@ export class ContainerLogFollower implements Disposable {
     this._onDidChangeState.dispose();
     this._onRestarted.dispose();
   }
-}
-
-/** A PodSource from a watch of one pod (by name; with `uid`, a new pod of the same name counts as deleted). */
-export function watchPod(
-  conn: ClusterConnection,
-  namespace: string,
-  name: string,
-  uid?: string,
-): PodSource & Disposable {
-  const handle = conn.watch({ kind: POD_KIND, namespace, fieldSelector: `metadata.name=${name}` });
-  const cache = handle.cache;
-  const find = () => {
-    for (const o of cache.items()) if (o.metadata.name === name && (!uid || o.metadata.uid === uid)) return o;
-    return undefined;
-  };
-  const changed = new Emitter<void>();
-  const subs = [cache.onDidChange(() => changed.fire()), toDisposable(() => changed.dispose())];
-  let unavailable = false;
-  void cache.whenSynced().then((e) => {
-    unavailable = !!e && !cache.synced;
-    changed.fire();
-  });
-  return {
-    get unavailable() {
-      return unavailable && !cache.synced;
-    },
-    get pod() {
-      return find();
-    },
-    get deleted() {
-      return cache.synced && find() === undefined;
-    },
-    onDidChange: (l: () => void) => changed.event(l),
-    dispose: () => {
-      for (const s of subs) s.dispose();
-      handle.dispose();
-    },
-  };
 }

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { Host } from '../host';
 import { clusterCommands } from './cluster';
+import { logCommands } from './logs';
 import { objectCommands } from './objects';
 import { sessionCommands } from './sessions';
 
@@ -10,7 +11,7 @@ export type Handler = (...args: unknown[]) => unknown;
 export type CommandTable = Record<string, Handler>;
 
 export function commandTable(host: Host): CommandTable {
-  const tables = [clusterCommands(host), objectCommands(host), sessionCommands(host)];
+  const tables = [clusterCommands(host), objectCommands(host), sessionCommands(host), logCommands(host)];
   const all: CommandTable = {};
   for (const t of tables) {
     for (const [id, h] of Object.entries(t)) {

@@ -116,6 +116,8 @@ export class LogSession extends BaseSession {
   private _detailTimer: unknown;
   /** Lines received (event lines not counted). */
   lines = 0;
+  /** Brings the panel forward; set by the panel that renders this session. */
+  show?: () => void;
 
   constructor(
     id: string,

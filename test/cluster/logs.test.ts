@@ -7,61 +7,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { POD_KIND, type KubeObject } from '../../src/core/kube';
-import { compareLabels, formatEntry } from '../../src/core/logMerge';
+import { formatEntry } from '../../src/core/logMerge';
 import { ClusterConnection } from '../../src/k8s/connection';
 import type { ConnectionLease } from '../../src/k8s/connections';
-import { ok } from '../../src/k8s/errors';
 import { loadKubeconfig, type MergedKubeconfig } from '../../src/k8s/kubeconfig';
-import {
-  LogSession,
-  type LogTarget,
-  type TrackedPod,
-  type TrackPods,
-  type WorkloadPods,
-} from '../../src/sessions/logFollow';
+import { LogSession, type LogTarget } from '../../src/sessions/logFollow';
 import type { SessionState } from '../../src/sessions/session';
 import { sharedCluster, type TestCluster } from './harness/index';
 import type { Rest } from './harness/rest';
 import { rest, waitFor } from './helpers';
+import { labelTracker } from './logTracker';
 
 const JOB = 'training.kubeflow.org/job-name';
 const TYPE = 'training.kubeflow.org/replica-type';
 const INDEX = 'training.kubeflow.org/replica-index';
-
-/**
- * The pods of a training job by its labels, role and rank from the operator's labels: a stand-in for
- * k8s/workloadPods.ts trackPods (on its way to main) with the same interface.
- */
-const labelTracker: TrackPods = (conn, target) => {
-  const h = conn.watch({
-    kind: POD_KIND,
-    namespace: target.namespace,
-    labelSelector: target.type === 'workload' ? `${JOB}=${target.name}` : undefined,
-    fieldSelector: target.type === 'pod' ? `metadata.name=${target.name}` : undefined,
-  });
-  const current = (): TrackedPod[] =>
-    [...h.cache.items()]
-      .filter((p) => !p.metadata.deletionTimestamp)
-      .map((pod: KubeObject) => {
-        const role = pod.metadata.labels?.[TYPE] ?? 'pod';
-        const index = Number(pod.metadata.labels?.[INDEX] ?? 0);
-        return { pod, role, label: `${role}-${index}`, rank: [index] };
-      })
-      .sort((a, b) => compareLabels(a.label, b.label));
-  const tracker: WorkloadPods = {
-    ready: async () => {
-      const e = await h.cache.whenSynced();
-      return e ? { ok: false, error: e } : ok(undefined);
-    },
-    current,
-    workload: () => undefined,
-    onDidChange: (l) => h.cache.onDidChange(() => l(current())),
-    onDidEnd: () => ({ dispose: () => undefined }),
-    dispose: () => h.dispose(),
-  };
-  return tracker;
-};
 
 function trainingPod(name: string, role: string, index: number): unknown {
   return {

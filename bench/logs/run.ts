@@ -100,6 +100,19 @@ async function main(): Promise<void> {
       await new Promise((r) => w.on('exit', r));
       return Date.now() - t0;
     };
+    /** Waits until every line arrived, or nothing new arrived for 15 s (then the rest counts as lost). */
+    const drain = async (complete: () => boolean, lastDelivery: () => number) => {
+      const start = Date.now();
+      let seen = lastDelivery();
+      let quietSince = Date.now();
+      while (!complete() && Date.now() - quietSince < 15_000 && Date.now() - start < 300_000) {
+        await sleep(250);
+        if (lastDelivery() !== seen) {
+          seen = lastDelivery();
+          quietSince = Date.now();
+        }
+      }
+    };
     const markReady = () =>
       Promise.all(pods.map((p) => cluster.appendLog(ns, p, 'pytorch', [`ready ${phase}`])));
 
@@ -125,10 +138,12 @@ async function main(): Promise<void> {
         child.stdin!.write(`PODS ${PODS}\n`);
         let ready = false;
         let done = false;
+        let progress = 0;
         let report: Record<string, unknown> | undefined;
         lines(child, (l) => {
           if (l === 'READY') ready = true;
           else if (l === 'DONE') done = true;
+          else if (l.startsWith('PROGRESS ')) progress = Number(l.slice(9));
           else if (l.startsWith('{')) report = JSON.parse(l) as Record<string, unknown>;
         });
         // "ready" lines until the follower has seen one from every pod (it starts from the end of the log).
@@ -140,8 +155,10 @@ async function main(): Promise<void> {
         );
         log(`round ${round}: gantry following, flooding ${PODS} x ${RATE}/s for ${SECONDS}s`);
         const wrote = await flood();
-        const drain = Date.now() + 30_000;
-        while (!done && Date.now() < drain) await sleep(100);
+        await drain(
+          () => done,
+          () => progress,
+        );
         child.stdin!.write('STOP\n');
         await waitFor('gantry report', async () => report, 30_000, 50);
         results.push({ who: 'gantry', round, r: { ...report!, writerMs: wrote } });
@@ -197,8 +214,10 @@ async function main(): Promise<void> {
         );
         log(`round ${round}: kubectl following, flooding`);
         const wrote = await flood();
-        const drain = Date.now() + 30_000;
-        while (!tally.complete() && Date.now() < drain) await sleep(100);
+        await drain(
+          () => tally.complete(),
+          () => tally.last,
+        );
         const s1 = procStats(child.pid!);
         child.kill();
         results.push({
@@ -245,6 +264,7 @@ async function main(): Promise<void> {
           fmt(((r.cpuSeconds as number) * 1e6) / Math.max(1, delivered), 1).padStart(12),
           fmt(r.peakRssMB).padStart(12),
           fmt(r.peakHeapMB ?? 'n/a').padStart(13),
+          fmt(r.heapAfterGcMB ?? 'n/a').padStart(17),
         ].join(' '),
       );
       for (const [pod, p] of Object.entries(r.perPod as Record<string, unknown>))

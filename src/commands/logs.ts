@@ -16,6 +16,7 @@ type Node = WorkloadTreeNode | GpuTreeNode;
 export function logTargetOf(node: Node | undefined): LogTarget | undefined {
   switch (node?.type) {
     case 'workload': {
+      if (node.kind.category === 'queueing') return undefined;
       const m = node.object.metadata;
       return {
         type: 'workload',
@@ -40,8 +41,10 @@ function workloadsInView(cluster: CurrentCluster): WorkloadTreeNode[] {
   const out: WorkloadTreeNode[] = [];
   const walk = (nodes: WorkloadTreeNode[]) => {
     for (const n of nodes) {
-      if (n.type === 'workload') out.push(n);
-      else if (n.type === 'group') walk(tree.children(n.id));
+      // Queues (Kueue) have no pods of their own.
+      if (n.type === 'workload') {
+        if (n.kind.category !== 'queueing') out.push(n);
+      } else if (n.type === 'group') walk(tree.children(n.id));
     }
   };
   walk(tree.children());

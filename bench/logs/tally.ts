@@ -12,7 +12,9 @@ interface PodTally {
 export class Tally {
   pods = 8;
   private readonly _byPod = new Map<string, PodTally>();
-  private readonly _lat: number[] = [];
+  /** Latency histogram in 1 ms buckets up to 10 min (bounded memory, unlike one number per line). */
+  private readonly _lat = new Uint32Array(600_001);
+  private _count = 0;
   private _completed = 0;
   first = 0;
   last = 0;
@@ -27,7 +29,8 @@ export class Tally {
     const m = RE.exec(text);
     if (!m || m[1] !== this._phase) return false;
     const seq = Number(m[2]);
-    this._lat.push(now - Number(m[3]));
+    this._lat[Math.max(0, Math.min(600_000, now - Number(m[3])))]!++;
+    this._count++;
     if (!this.first) this.first = now;
     this.last = now;
     let t = this._byPod.get(pod);
@@ -55,8 +58,12 @@ export class Tally {
   }
 
   report(): Record<string, unknown> {
-    const lat = this._lat.sort((a, b) => a - b);
-    const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] ?? NaN;
+    const q = (p: number) => {
+      const want = Math.min(this._count, Math.floor(this._count * p) + 1);
+      let acc = 0;
+      for (let ms = 0; ms < this._lat.length; ms++) if ((acc += this._lat[ms]!) >= want) return ms;
+      return NaN;
+    };
     const perPod: Record<string, { delivered: number; lost: number; outOfOrder: number; repeated: number }> =
       {};
     for (const [pod, t] of [...this._byPod].sort(([a], [b]) => a.localeCompare(b)))
@@ -67,9 +74,9 @@ export class Tally {
         repeated: t.repeated,
       };
     return {
-      delivered: lat.length,
+      delivered: this._count,
       seconds: (this.last - this.first) / 1000,
-      linesPerSecond: lat.length / Math.max(0.001, (this.last - this.first) / 1000),
+      linesPerSecond: this._count / Math.max(0.001, (this.last - this.first) / 1000),
       p50: q(0.5),
       p95: q(0.95),
       perPod,

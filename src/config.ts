@@ -24,6 +24,12 @@ export class Config {
     return this._c.get<string[]>('protectedContexts', []).filter((n) => typeof n === 'string' && n !== '');
   }
 
+  /** Lines a log panel keeps (gantry.logs.maxLines). */
+  get logsMaxLines(): number {
+    const v = this._c.get<number>('logs.maxLines', 50_000);
+    return Number.isFinite(v) && v >= 1000 ? Math.floor(v) : 50_000;
+  }
+
   onDidChange(listener: (e: vscode.ConfigurationChangeEvent) => void): vscode.Disposable {
     return vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(SECTION)) listener(e);

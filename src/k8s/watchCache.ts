@@ -3,24 +3,15 @@
 // timeout; pitfall 9: 410 arrives as an ERROR event followed by a clean close).
 // Shape after client-go's Reflector (ListAndWatch: list, watch from the list's resourceVersion,
 // bookmarks, relist on "too old resource version"): read for shape only.
-import type { IncomingMessage } from 'node:http';
 import type { KindRef, KubeObject } from '../core/kube';
 import { Emitter, type Disposable } from '../core/lifecycle';
 import { classifyError, statusError, type K8sError } from './errors';
+import { INACTIVE_REASON, readLines, type LineStream } from './lineStream';
+import { RetryLoop, type Health } from './retry';
 import { Backoff, ChangeBatcher, jittered, realTimers, type ChangeSet, type Timers } from './timing';
 import type { KubeTransport } from './transport';
 
-export type WatchHealth =
-  | { readonly state: 'connecting' }
-  | { readonly state: 'connected'; readonly since: number }
-  | {
-      readonly state: 'reconnecting';
-      readonly since: number;
-      readonly lastError: K8sError;
-      readonly attempt: number;
-    }
-  | { readonly state: 'forbidden'; readonly error: K8sError }
-  | { readonly state: 'stopped' };
+export type WatchHealth = Health;
 
 export interface WatchTarget {
   readonly kind: Pick<KindRef, 'group' | 'version' | 'plural' | 'namespaced' | 'kind'>;
@@ -53,7 +44,6 @@ export function resourcePath(t: WatchTarget): string {
 }
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
-const INACTIVE = 'GantryWatchInactive';
 
 /** Drops the parts of an object the sidebar never reads and that dominate its size. */
 export function stripObject(o: KubeObject): KubeObject {
@@ -85,29 +75,25 @@ class Aborted extends Error {}
 export class WatchCache implements Disposable {
   private readonly _items = new Map<string, KubeObject>();
   private readonly _onDidChange = new Emitter<ChangeSet<KubeObject>>();
-  private readonly _onDidChangeHealth = new Emitter<WatchHealth>();
   private readonly _batcher: ChangeBatcher<KubeObject>;
   private readonly _timers: Timers;
   private readonly _random: () => number;
-  private readonly _backoff: Backoff;
-  private _health: WatchHealth = { state: 'connecting' };
+  private readonly _loop: RetryLoop;
   private _rv: string | undefined;
   private _consistentRelist = false;
-  private _tooManyRequests = 0;
   private _disposed = false;
   private _started = false;
   private _synced = false;
   private _syncWaiters: ((e: K8sError | undefined) => void)[] = [];
   private _firstError: K8sError | undefined;
-  private _current?: IncomingMessage;
-  private _sleep?: { timer: unknown; resolve: () => void };
+  private _current?: LineStream;
   private _listAbort?: AbortController;
   /** Counters for tests and the benchmark. */
   readonly stats = { lists: 0, watches: 0, events: 0, bookmarks: 0, gone: 0, inactivityAborts: 0 };
 
   /** Fires batched change sets, keyed by uid. */
   readonly onDidChange = this._onDidChange.event;
-  readonly onDidChangeHealth = this._onDidChangeHealth.event;
+  readonly onDidChangeHealth: RetryLoop['onDidChangeHealth'];
 
   constructor(
     private readonly _transport: KubeTransport,
@@ -116,12 +102,28 @@ export class WatchCache implements Disposable {
   ) {
     this._timers = _opts.timers ?? realTimers;
     this._random = _opts.random ?? Math.random;
-    this._backoff = _opts.backoff ?? new Backoff({ random: this._random });
+    this._loop = new RetryLoop({
+      timers: this._timers,
+      backoff: _opts.backoff ?? new Backoff({ random: this._random }),
+      forbiddenRetryMs: _opts.forbiddenRetryMs,
+      onError: (err) => {
+        if (err.kind === 'gone') {
+          // 410: our resourceVersion was compacted away; relist at once (not a connection problem).
+          this._rv = undefined;
+          this._consistentRelist = true;
+          this.stats.gone++;
+          return 'again';
+        }
+        this.settleSync(err);
+        return 'default';
+      },
+    });
+    this.onDidChangeHealth = this._loop.onDidChangeHealth;
     this._batcher = new ChangeBatcher((c) => this._onDidChange.fire(c), _opts.batchMs ?? 50, this._timers);
   }
 
   get health(): WatchHealth {
-    return this._health;
+    return this._loop.health;
   }
 
   /** True once the first list has completed. */
@@ -164,13 +166,11 @@ export class WatchCache implements Disposable {
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
-    this._current?.destroy();
+    this._current?.abort();
     this._listAbort?.abort();
-    this.wake();
     this._batcher.dispose();
-    this.setHealth({ state: 'stopped' });
+    this._loop.dispose();
     this._onDidChange.dispose();
-    this._onDidChangeHealth.dispose();
     this.settleSync(undefined);
   }
 
@@ -180,87 +180,23 @@ export class WatchCache implements Disposable {
     for (const w of this._syncWaiters.splice(0)) w(e);
   }
 
-  private setHealth(h: WatchHealth): void {
-    const prev = this._health;
-    if (prev.state === h.state && h.state !== 'reconnecting') return;
-    this._health = h;
-    this._onDidChangeHealth.fire(h);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = this._timers.setTimeout(() => {
-        this._sleep = undefined;
-        resolve();
-      }, ms);
-      this._sleep = { timer, resolve };
-    });
-  }
-
-  private wake(): void {
-    const s = this._sleep;
-    if (s) {
-      this._timers.clearTimeout(s.timer);
-      this._sleep = undefined;
-      s.resolve();
-    }
-  }
-
   /** Skip the remaining backoff and reconnect now (e.g. the user pressed Retry). */
   retryNow(): void {
-    this.wake();
+    this._loop.retryNow();
   }
 
   private async run(): Promise<void> {
-    while (!this._disposed) {
-      let err: K8sError | undefined;
+    await this._loop.run(async () => {
       try {
-        if (this._rv === undefined) {
-          err = await this.list();
-        }
-        if (!err && !this._disposed) {
-          err = await this.watch();
-        }
+        let err: K8sError | undefined;
+        if (this._rv === undefined) err = await this.list();
+        if (!err && !this._disposed) err = await this.watch();
+        return err;
       } catch (e) {
-        if (e instanceof Aborted || this._disposed) return;
-        err = classifyError(e, this._transport.server);
+        if (e instanceof Aborted || this._disposed) throw e;
+        return classifyError(e, this._transport.server);
       }
-      if (this._disposed) return;
-      if (!err) continue; // clean end of a watch (timeoutSeconds): renew at once from the last resourceVersion
-      if (err.reason === INACTIVE) {
-        // A quiet watch (the server sent no bookmark in time) or a dead connection: renew at once. If the
-        // connection is dead the new request fails and that failure is reported.
-        continue;
-      }
-      if (err.status === 429 && this._tooManyRequests < 5) {
-        // "storage is (re)initializing" and other throttling: short, quiet retries before reporting it.
-        this._tooManyRequests++;
-        await this.sleep(1000);
-        continue;
-      }
-      if (err.kind === 'gone') {
-        // 410: our resourceVersion was compacted away; relist at once (not a connection problem).
-        this._rv = undefined;
-        this._consistentRelist = true;
-        this.stats.gone++;
-        continue;
-      }
-      this.settleSync(err);
-      if (err.kind === 'forbidden') {
-        this.setHealth({ state: 'forbidden', error: err });
-        await this.sleep(this._opts.forbiddenRetryMs ?? 5 * 60_000);
-        continue;
-      }
-      const prev = this._health;
-      const delay = this._backoff.next();
-      this.setHealth({
-        state: 'reconnecting',
-        since: prev.state === 'reconnecting' ? prev.since : this._timers.now(),
-        lastError: err,
-        attempt: this._backoff.attempt,
-      });
-      await this.sleep(delay);
-    }
+    });
   }
 
   /** Lists all pages and replaces the state exactly: no duplicates, no ghosts. */
@@ -335,9 +271,8 @@ export class WatchCache implements Disposable {
     }
     this._batcher.flush();
     this._rv = rv;
-    this._tooManyRequests = 0;
-    this._backoff.reset();
-    this.setHealth({ state: 'connected', since: this._timers.now() });
+    this._loop.backoff.reset();
+    this._loop.connected();
     this.settleSync(undefined);
     return undefined;
   }
@@ -365,72 +300,33 @@ export class WatchCache implements Disposable {
       throw new Aborted();
     }
     if (!res.ok) return res.error;
-    const stream = res.value;
-    this._current = stream;
-    const inactivityMs = this._opts.inactivityMs ?? 90_000;
-
-    return new Promise<K8sError | undefined>((resolve) => {
-      let buf = '';
-      let result: K8sError | undefined;
-      let done = false;
-      let inactivity: unknown;
-      let gotData = false;
-      const finish = (e: K8sError | undefined) => {
-        if (done) return;
-        done = true;
-        this._timers.clearTimeout(inactivity);
-        this._current = undefined;
-        stream.destroy();
-        ac.abort();
-        resolve(e);
-      };
-      const arm = () => {
-        this._timers.clearTimeout(inactivity);
-        inactivity = this._timers.setTimeout(() => {
-          this.stats.inactivityAborts++;
-          finish({
-            kind: 'unreachable',
-            reason: INACTIVE,
-            message: `No data from the cluster for ${Math.round(inactivityMs / 1000)} s; reconnecting.`,
-          });
-        }, inactivityMs);
-      };
-      arm();
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        arm();
-        if (!gotData) {
-          // Data flows again: later failures start from the shortest backoff.
-          gotData = true;
-          this._backoff.reset();
-        }
-        buf += chunk;
-        let nl: number;
-        while (!done && (nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          if (line.trim()) {
+    const lines = readLines(
+      res.value,
+      {
+        onFirstData: () => this._loop.dataFlows(),
+        onLines: (batch) => {
+          for (const line of batch) {
+            if (!line.trim()) continue;
             const r = this.onLine(line);
-            if (r) {
-              result = r;
-              finish(r);
-            }
+            if (r) return r;
           }
-        }
-      });
-      stream.on('end', () => finish(result));
-      stream.on('error', (e) =>
-        finish(this._disposed ? undefined : classifyError(e, this._transport.server)),
-      );
-      stream.on('aborted', () =>
-        finish({
-          kind: 'unreachable',
-          message: 'The watch connection was closed by the cluster; reconnecting.',
-        }),
-      );
-      // The apiserver accepted the watch: the cached state is current again.
-      this.setHealth({ state: 'connected', since: this._timers.now() });
-    });
+          return undefined;
+        },
+      },
+      {
+        timers: this._timers,
+        inactivityMs: this._opts.inactivityMs ?? 90_000,
+        server: this._transport.server,
+      },
+    );
+    this._current = lines;
+    // The apiserver accepted the watch: the cached state is current again.
+    this._loop.connected();
+    const err = await lines.done;
+    this._current = undefined;
+    ac.abort();
+    if (err?.reason === INACTIVE_REASON) this.stats.inactivityAborts++;
+    return this._disposed ? undefined : err;
   }
 
   /** Applies one watch line; returns an error to end the watch. */

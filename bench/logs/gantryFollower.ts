@@ -1,0 +1,83 @@
+// The Gantry side of bench:logs, in its own process so its CPU and memory are its own: a LogSession on the
+// workload (the same code the editor runs, panel formatting included), checking order and latency per pod.
+// argv: <kubeconfig> <namespace> <job> <phase> <expected per pod>. stdout: READY, DONE, then one JSON line.
+import { formatEntry } from '../../src/core/logMerge';
+import { ClusterConnection } from '../../src/k8s/connection';
+import { loadKubeconfig, type MergedKubeconfig } from '../../src/k8s/kubeconfig';
+import { LogSession } from '../../src/sessions/logFollow';
+import { labelTracker } from '../../test/cluster/logTracker';
+import { Tally } from './tally';
+
+const [kubeconfig, namespace, job, phase, expectedArg] = process.argv.slice(2);
+const expected = Number(expectedArg);
+const cfg = loadKubeconfig({ explicitPath: kubeconfig }) as MergedKubeconfig;
+const conn = ClusterConnection.create(cfg, cfg.currentContext!);
+if (!conn.ok) throw new Error(conn.error.message);
+const session = new LogSession(
+  'bench',
+  { type: 'workload', group: 'kubeflow.org', kind: 'PyTorchJob', namespace: namespace!, name: job! },
+  { lease: { connection: conn.value, dispose: () => conn.value.dispose() }, trackPods: labelTracker },
+  { tailLines: 0 },
+);
+const tally = new Tally(phase!, expected);
+const ready = new Set<string>();
+let formatted = 0;
+let measuring = false;
+let cpu0 = process.cpuUsage();
+let peakRss = 0;
+let peakHeap = 0;
+const sample = () => {
+  const m = process.memoryUsage();
+  peakRss = Math.max(peakRss, m.rss);
+  peakHeap = Math.max(peakHeap, m.heapUsed);
+};
+const sampler = setInterval(() => {
+  if (!measuring) return;
+  sample();
+  process.stdout.write(`PROGRESS ${tally.last}\n`);
+}, 100);
+session.onDidAppend((entries) => {
+  const now = Date.now();
+  for (const e of entries) {
+    // What the panel does per line.
+    formatted += formatEntry(e, { colour: true }).length;
+    if (e.kind !== 'line') continue;
+    if (e.text === `ready ${phase}`) {
+      ready.add(e.source.label);
+      if (ready.size === tally.pods && !measuring) {
+        measuring = true;
+        cpu0 = process.cpuUsage();
+        process.stdout.write('READY\n');
+      }
+      continue;
+    }
+    if (tally.add(e.source.label, e.text, now) && tally.complete()) process.stdout.write('DONE\n');
+  }
+});
+void session.start();
+process.stdin.on('data', (d: Buffer) => {
+  const cmd = d.toString().trim();
+  if (cmd.startsWith('PODS ')) tally.pods = Number(cmd.slice(5));
+  if (cmd === 'STOP') {
+    const cpu = process.cpuUsage(cpu0);
+    sample();
+    clearInterval(sampler);
+    // What stays alive (the ring, the tally): the peak above includes garbage not yet collected.
+    (globalThis as { gc?: () => void }).gc?.();
+    const heapAfterGc = process.memoryUsage().heapUsed;
+    process.stdout.write(
+      JSON.stringify({
+        ...tally.report(),
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        peakRssMB: peakRss / 2 ** 20,
+        peakHeapMB: peakHeap / 2 ** 20,
+        heapAfterGcMB: heapAfterGc / 2 ** 20,
+        ringSize: session.ring.size,
+        formattedMB: formatted / 2 ** 20,
+      }) + '\n',
+    );
+    session.dispose();
+    conn.value.dispose();
+    process.exit(0);
+  }
+});

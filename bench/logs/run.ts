@@ -1,0 +1,287 @@
+// npm run bench:logs — 8 pods of one simulated training job, each appending 10,000 lines/s for 30 s to its kwok
+// log file, followed as one workload by Gantry's LogSession (its own process) and, in the same run and
+// alternating, by `kubectl logs -f -l <job label> --prefix --max-log-requests=8`. Reports per follower: lines
+// delivered per second, lines lost / out of order / repeated per pod, latency append -> delivery p50/p95, CPU
+// seconds and peak memory of the process doing the work; prints cores and load. Figures, no assertions.
+// Options: --attach (the cluster of $GANTRY_CLUSTER_STATE; default: start one), --pods N, --rate N (lines/s
+// per pod), --seconds N, --rounds N (gantry+kubectl pairs).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { type readState } from '../../test/cluster/harness/cluster';
+import { sharedCluster, startCluster, type TestCluster } from '../../test/cluster/harness/index';
+import { podLogFile } from '../../test/cluster/harness/logs';
+import { rest, waitFor } from '../../test/cluster/helpers';
+import { Tally } from './tally';
+
+const { values: args } = parseArgs({
+  options: {
+    attach: { type: 'boolean', default: false },
+    pods: { type: 'string', default: '8' },
+    rate: { type: 'string', default: '10000' },
+    seconds: { type: 'string', default: '30' },
+    rounds: { type: 'string', default: '1' },
+  },
+});
+const PODS = Number(args.pods);
+const RATE = Number(args.rate);
+const SECONDS = Number(args.seconds);
+const ROUNDS = Number(args.rounds);
+const EXPECTED = RATE * SECONDS;
+const JOB = 'bench-logs';
+const log = (m: string) => console.error(`[bench:logs] ${m}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function procStats(pid: number): { cpu: number; hwmMB: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(f[11]) + Number(f[12]);
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return { cpu: ticks / 100, hwmMB: Number(hwm ?? 0) / 1024 };
+  } catch {
+    return { cpu: NaN, hwmMB: NaN };
+  }
+}
+
+function lines(child: ChildProcess, on: (line: string) => void): void {
+  createInterface({ input: child.stdout! }).on('line', on);
+}
+
+async function main(): Promise<void> {
+  const cluster: TestCluster = args.attach ? await sharedCluster() : await startCluster();
+  // The run dir (kwok's log files, the kubectl binary) of the cluster: the harness keeps it in its state.
+  const state = (cluster as unknown as { state: ReturnType<typeof readState> }).state;
+  const api = await rest(cluster);
+  const ns = await cluster.createNamespace('bench-logs');
+  const pods = Array.from({ length: PODS }, (_, i) => `${JOB}-worker-${i}`);
+  const children: ChildProcess[] = [];
+  try {
+    for (const [i, name] of pods.entries())
+      await api.post(`/api/v1/namespaces/${ns}/pods`, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name,
+          labels: {
+            'training.kubeflow.org/job-name': JOB,
+            'training.kubeflow.org/replica-type': 'worker',
+            'training.kubeflow.org/replica-index': String(i),
+          },
+        },
+        spec: {
+          tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+          containers: [{ name: 'pytorch', image: 'trainer:1.0' }],
+        },
+      });
+    for (const name of pods)
+      await waitFor(
+        `${name} Running`,
+        async () =>
+          (await api.get<{ status: { phase: string } }>(`/api/v1/namespaces/${ns}/pods/${name}`)).status
+            .phase === 'Running',
+        60_000,
+      );
+    for (const name of pods) await cluster.appendLog(ns, name, 'pytorch', ['bench start']);
+    const files = pods.map((p) => podLogFile(state.podLogsDir, ns, p, 'pytorch'));
+    const results: { who: string; round: number; r: Record<string, unknown> }[] = [];
+    let phase = 0;
+
+    const flood = async (): Promise<number> => {
+      const t0 = Date.now();
+      const w = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'bench/logs/writer.ts', String(phase), String(RATE), String(SECONDS), ...files],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      children.push(w);
+      await new Promise((r) => w.on('exit', r));
+      return Date.now() - t0;
+    };
+    /** Waits until every line arrived, or nothing new arrived for 15 s (then the rest counts as lost). */
+    const drain = async (complete: () => boolean, lastDelivery: () => number) => {
+      const start = Date.now();
+      let seen = lastDelivery();
+      let quietSince = Date.now();
+      while (!complete() && Date.now() - quietSince < 15_000 && Date.now() - start < 300_000) {
+        await sleep(250);
+        if (lastDelivery() !== seen) {
+          seen = lastDelivery();
+          quietSince = Date.now();
+        }
+      }
+    };
+    const markReady = () =>
+      Promise.all(pods.map((p) => cluster.appendLog(ns, p, 'pytorch', [`ready ${phase}`])));
+
+    for (let round = 1; round <= ROUNDS; round++) {
+      // Gantry
+      phase++;
+      {
+        const child = spawn(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            'bench/logs/gantryFollower.ts',
+            cluster.kubeconfigPath,
+            ns,
+            JOB,
+            String(phase),
+            String(EXPECTED),
+          ],
+          { stdio: ['pipe', 'pipe', 'inherit'] },
+        );
+        children.push(child);
+        child.stdin!.write(`PODS ${PODS}\n`);
+        let ready = false;
+        let done = false;
+        let progress = 0;
+        let report: Record<string, unknown> | undefined;
+        lines(child, (l) => {
+          if (l === 'READY') ready = true;
+          else if (l === 'DONE') done = true;
+          else if (l.startsWith('PROGRESS ')) progress = Number(l.slice(9));
+          else if (l.startsWith('{')) report = JSON.parse(l) as Record<string, unknown>;
+        });
+        // "ready" lines until the follower has seen one from every pod (it starts from the end of the log).
+        await waitFor(
+          'gantry follower ready',
+          async () => ready || void (await markReady()) || (await sleep(1000)),
+          120_000,
+          0,
+        );
+        log(`round ${round}: gantry following, flooding ${PODS} x ${RATE}/s for ${SECONDS}s`);
+        const wrote = await flood();
+        await drain(
+          () => done,
+          () => progress,
+        );
+        child.stdin!.write('STOP\n');
+        await waitFor('gantry report', async () => report, 30_000, 50);
+        results.push({ who: 'gantry', round, r: { ...report!, writerMs: wrote } });
+      }
+      // kubectl
+      phase++;
+      {
+        const tally = new Tally(String(phase), EXPECTED);
+        tally.pods = PODS;
+        const child = spawn(
+          state.kubectl,
+          [
+            '--kubeconfig',
+            cluster.kubeconfigPath,
+            `--cache-dir=${state.runDir}/kubectl-cache`,
+            '-n',
+            ns,
+            'logs',
+            '-f',
+            '-l',
+            `training.kubeflow.org/job-name=${JOB}`,
+            '--prefix',
+            `--max-log-requests=${PODS}`,
+            '--tail=0',
+            '-c',
+            'pytorch',
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        children.push(child);
+        let err = '';
+        child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+        const ready = new Set<string>();
+        let s0 = { cpu: 0, hwmMB: 0 };
+        lines(child, (l) => {
+          // [pod/<name>/<container>] text
+          const close = l.indexOf('] ');
+          if (close < 0) return;
+          const pod = l.slice(5, l.indexOf('/', 5));
+          const text = l.slice(close + 2);
+          if (text === `ready ${phase}`) {
+            ready.add(pod);
+            if (ready.size === PODS) s0 = procStats(child.pid!);
+            return;
+          }
+          tally.add(pod, text, Date.now());
+        });
+        await waitFor(
+          `kubectl following (${err.trim()})`,
+          async () => ready.size === PODS || void (await markReady()) || (await sleep(1000)),
+          120_000,
+          0,
+        );
+        log(`round ${round}: kubectl following, flooding`);
+        const wrote = await flood();
+        await drain(
+          () => tally.complete(),
+          () => tally.last,
+        );
+        const s1 = procStats(child.pid!);
+        child.kill();
+        results.push({
+          who: 'kubectl',
+          round,
+          r: { ...tally.report(), cpuSeconds: s1.cpu - s0.cpu, peakRssMB: s1.hwmMB, writerMs: wrote },
+        });
+      }
+    }
+
+    const fmt = (n: unknown, d = 0) => (typeof n === 'number' ? n.toFixed(d) : String(n));
+    console.log(
+      `\nbench:logs  ${PODS} pods x ${RATE} lines/s x ${SECONDS} s = ${(PODS * EXPECTED).toLocaleString('en-US')} lines per follower`,
+    );
+    console.log(
+      `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
+    console.log(
+      'follower  round  delivered   lines/s  lost  outOfOrder  repeated  p50 ms  p95 ms  CPU s  CPU µs/line  peak RSS MB  peak heap MB',
+    );
+    for (const { who, round, r } of results) {
+      const per = Object.values(
+        r.perPod as Record<string, { lost: number; outOfOrder: number; repeated: number }>,
+      );
+      const missingPods = PODS - per.length;
+      const lost = per.reduce((a, p) => a + p.lost, 0) + missingPods * EXPECTED;
+      const ooo = per.reduce((a, p) => a + p.outOfOrder, 0);
+      const rep = per.reduce((a, p) => a + p.repeated, 0);
+      const delivered = r.delivered as number;
+      console.log(
+        [
+          who.padEnd(8),
+          String(round).padStart(5),
+          fmt(delivered).padStart(10),
+          fmt(r.linesPerSecond).padStart(9),
+          fmt(lost).padStart(5),
+          fmt(ooo).padStart(11),
+          fmt(rep).padStart(9),
+          fmt(r.p50).padStart(7),
+          fmt(r.p95).padStart(7),
+          fmt(r.cpuSeconds, 1).padStart(6),
+          fmt(((r.cpuSeconds as number) * 1e6) / Math.max(1, delivered), 1).padStart(12),
+          fmt(r.peakRssMB).padStart(12),
+          fmt(r.peakHeapMB ?? 'n/a').padStart(13),
+          fmt(r.heapAfterGcMB ?? 'n/a').padStart(17),
+        ].join(' '),
+      );
+      for (const [pod, p] of Object.entries(r.perPod as Record<string, unknown>))
+        log(`${who} r${round} ${pod}: ${JSON.stringify(p)}`);
+    }
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill();
+    await api.delete(`/api/v1/namespaces/${ns}`).catch(() => undefined);
+    api.close();
+    await cluster.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

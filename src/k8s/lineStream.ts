@@ -1,0 +1,102 @@
+// Reads a streaming response (watch events, followed logs) as lines: an inactivity watchdog notices dead
+// connections (a half-open TCP connection never errors), abort() ends it from our side, and the outcome is
+// one value: undefined for a clean end, else the error. Shared by WatchCache and pod logs.
+import type { Readable } from 'node:stream';
+import { LineDecoder, type LineDecoderOptions } from '../core/lines';
+import { classifyError, type K8sError } from './errors';
+import { realTimers, type Timers } from './timing';
+
+/** K8sError.reason of an inactivity abort: the owner renews at once rather than backing off. */
+export const INACTIVE_REASON = 'GantryStreamInactive';
+
+export interface LineStreamOptions extends LineDecoderOptions {
+  readonly timers?: Timers;
+  /** Abort when no byte arrived for this long (ms); 0 or undefined: no watchdog. */
+  readonly inactivityMs?: number;
+  /** Named in network error messages. */
+  readonly server?: string;
+}
+
+export interface LineStreamHandlers {
+  /** Lines completed by one chunk, in order. Return an error to end the stream with it. */
+  onLines(lines: string[]): K8sError | undefined | void;
+  /** The first bytes arrived (data flows: the owner may reset its backoff). */
+  onFirstData?(): void;
+}
+
+export interface LineStream {
+  /** Resolves once: undefined on a clean end or abort(), else the error. */
+  readonly done: Promise<K8sError | undefined>;
+  /** Stops reading and destroys the body; `done` resolves with undefined. */
+  abort(): void;
+  /** Bytes read so far. */
+  readonly bytes: number;
+}
+
+export function readLines(body: Readable, h: LineStreamHandlers, o: LineStreamOptions = {}): LineStream {
+  const timers = o.timers ?? realTimers;
+  const dec = new LineDecoder(o);
+  let bytes = 0;
+  let finish!: (e: K8sError | undefined) => void;
+  const done = new Promise<K8sError | undefined>((resolve) => {
+    let ended = false;
+    let watchdog: unknown;
+    let gotData = false;
+    finish = (e) => {
+      if (ended) return;
+      ended = true;
+      timers.clearTimeout(watchdog);
+      body.removeListener('data', onData);
+      body.destroy();
+      resolve(e);
+    };
+    const ms = o.inactivityMs ?? 0;
+    const arm = () => {
+      if (!ms) return;
+      timers.clearTimeout(watchdog);
+      watchdog = timers.setTimeout(() => {
+        finish({
+          kind: 'unreachable',
+          reason: INACTIVE_REASON,
+          message: `No data from the cluster for ${Math.round(ms / 1000)} s; reconnecting.`,
+        });
+      }, ms);
+    };
+    const deliver = (lines: string[]) => {
+      if (lines.length === 0 || ended) return;
+      const r = h.onLines(lines);
+      if (r) finish(r);
+    };
+    const onData = (chunk: Buffer | string) => {
+      arm();
+      bytes += chunk.length;
+      if (!gotData) {
+        gotData = true;
+        h.onFirstData?.();
+      }
+      deliver(dec.push(chunk));
+    };
+    arm();
+    body.on('data', onData);
+    body.on('end', () => {
+      deliver(dec.end());
+      finish(undefined);
+    });
+    body.on('error', (e) => finish(ended ? undefined : classifyError(e, o.server)));
+    body.on('aborted', () =>
+      finish({ kind: 'unreachable', message: 'The connection was closed by the cluster; reconnecting.' }),
+    );
+    body.on('close', () => {
+      // A body destroyed without 'end' or 'error' (the socket went away): not a clean end.
+      if (!ended)
+        finish({ kind: 'unreachable', message: 'The connection was closed by the cluster; reconnecting.' });
+    });
+  });
+  return {
+    done,
+    abort: () => finish(undefined),
+    get bytes() {
+      return bytes;
+    },
+  };
+}

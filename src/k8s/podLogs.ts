@@ -1,0 +1,355 @@
+// Follows the log of one container through the apiserver, for as long as the container may write: waits
+// while the pod starts, resumes after a dropped connection from the last timestamp seen with nothing lost or
+// repeated, continues across container restarts, and ends with how the container or pod ended. Timestamps
+// are always requested (they drive the resume); the caller decides whether to show them. Nothing throws:
+// failures end the follow with a message.
+import { containerPhase, type ContainerPhase } from '../core/containers';
+import type { KubeObject } from '../core/kube';
+import { Emitter, type Disposable } from '../core/lifecycle';
+import { lastCarriageState, MAX_LINE_CHARS, parseTimestamp, ResumeCursor } from '../core/logMerge';
+import type { K8sError } from './errors';
+import { INACTIVE_REASON, readLines, type LineStream } from './lineStream';
+import { RetryLoop } from './retry';
+import { type Backoff, realTimers, type Timers } from './timing';
+import type { KubeTransport } from './transport';
+
+export interface ContainerRef {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly container: string;
+  /** An init container (its state is read from initContainerStatuses). */
+  readonly init?: boolean;
+}
+
+export interface PodLogOptions {
+  /** Lines of history to start with (first request only). */
+  readonly tailLines?: number;
+  /** History from this many seconds ago (first request only). */
+  readonly sinceSeconds?: number;
+  /** The previous (terminated) instance of the container: read it once and end. */
+  readonly previous?: boolean;
+  readonly timers?: Timers;
+  readonly backoff?: Backoff;
+  /** A log stream has no heartbeat: renew it after this long without data to notice dead connections. */
+  readonly inactivityMs?: number;
+  /** How long a deleted pod's or finished container's stream may still deliver before it is closed. */
+  readonly graceMs?: number;
+  /** Poll interval while the container is waiting to start and the pod source is quiet. */
+  readonly waitPollMs?: number;
+}
+
+/** The pod a follower reads its container's state from (a watch, or the workload's pod tracker). */
+export interface PodSource {
+  /** The latest state; undefined until known. */
+  readonly pod: KubeObject | undefined;
+  /** The pod is gone. */
+  readonly deleted: boolean;
+  /** The pod's state cannot be read (e.g. watching pods is forbidden): follow without it. */
+  readonly unavailable?: boolean;
+  onDidChange(listener: () => void): Disposable;
+}
+
+export interface LogLine {
+  /** Sortable timestamp key (see core/logMerge parseTimestamp). */
+  readonly key: string | undefined;
+  readonly ts: string | undefined;
+  /** The text, a progress bar reduced to its last state. */
+  readonly text: string;
+}
+
+export interface EndHow {
+  readonly reason?: string;
+  readonly exitCode?: number;
+  readonly message?: string;
+}
+
+export type FollowState =
+  | { readonly state: 'starting' }
+  | { readonly state: 'waiting'; readonly reason: string }
+  | { readonly state: 'following' }
+  | { readonly state: 'reconnecting'; readonly message: string; readonly attempt: number }
+  | { readonly state: 'ended'; readonly how: EndHow; readonly error?: K8sError };
+
+const STOP = 'GantryFollowEnded';
+const stopValue: K8sError = { kind: 'cancelled', reason: STOP, message: 'ended' };
+
+export function podLogPath(ref: Pick<ContainerRef, 'namespace' | 'pod'>): string {
+  return `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/pods/${encodeURIComponent(ref.pod)}/log`;
+}
+
+/** A 403 on pods/log, in words that name what is missing. */
+export function forbiddenLogMessage(namespace: string): string {
+  return `Not allowed to read logs: your account lacks "get pods/log" in namespace ${namespace}.`;
+}
+
+export class ContainerLogFollower implements Disposable {
+  private readonly _onLines = new Emitter<LogLine[]>();
+  private readonly _onDidChangeState = new Emitter<FollowState>();
+  private readonly _onRestarted = new Emitter<number>();
+  /** Lines in order; never a line twice, none lost across reconnects. */
+  readonly onLines = this._onLines.event;
+  readonly onDidChangeState = this._onDidChangeState.event;
+  /** The container restarted: its restart count. */
+  readonly onRestarted = this._onRestarted.event;
+  private readonly _loop: RetryLoop;
+  private readonly _timers: Timers;
+  private readonly _cursor = new ResumeCursor();
+  private _state: FollowState = { state: 'starting' };
+  private _current?: LineStream;
+  private _grace: unknown;
+  private _restarts: number | undefined;
+  private _requests = 0;
+  private _started = false;
+  private _disposed = false;
+  private _podSub?: Disposable;
+  /** Lines delivered. */
+  lines = 0;
+
+  constructor(
+    private readonly _transport: KubeTransport,
+    readonly ref: ContainerRef,
+    private readonly _pod: PodSource,
+    private readonly _opts: PodLogOptions = {},
+  ) {
+    this._timers = _opts.timers ?? realTimers;
+    this._loop = new RetryLoop({
+      timers: this._timers,
+      backoff: _opts.backoff,
+      onError: (e) => {
+        if (e.reason === STOP) return 'stop';
+        if (e.kind === 'forbidden') {
+          this.end({ message: forbiddenLogMessage(ref.namespace) }, e);
+          return 'stop';
+        }
+        if (
+          e.kind === 'notFound' ||
+          e.kind === 'invalid' ||
+          e.kind === 'unauthorized' ||
+          e.kind === 'config'
+        ) {
+          if (this._pod.deleted || e.kind === 'notFound') this.end({ message: 'pod deleted' });
+          else this.end({ message: e.message }, e);
+          return 'stop';
+        }
+        return 'default';
+      },
+    });
+    this._loop.onDidChangeHealth((h) => {
+      if (h.state === 'reconnecting')
+        this.setState({ state: 'reconnecting', message: h.lastError.message, attempt: h.attempt });
+    });
+  }
+
+  get state(): FollowState {
+    return this._state;
+  }
+
+  /** Requests made (tests: a resume is a new request). */
+  get requests(): number {
+    return this._requests;
+  }
+
+  /** Lines dropped at reconnect boundaries as already delivered. */
+  get deduplicated(): number {
+    return this._cursor.dropped;
+  }
+
+  start(): this {
+    if (this._started || this._disposed) return this;
+    this._started = true;
+    this._podSub = this._pod.onDidChange(() => this.onPodChange());
+    void this._loop
+      .run(() => this.attempt())
+      .catch((e: unknown) => {
+        this.end({ message: `The log stream failed: ${String(e)}` });
+      });
+    return this;
+  }
+
+  /** Skip a backoff wait and reconnect now. */
+  retryNow(): void {
+    this._loop.retryNow();
+  }
+
+  private setState(s: FollowState): void {
+    if (this._state.state === 'ended') return;
+    if (s.state === this._state.state && s.state !== 'waiting' && s.state !== 'reconnecting') return;
+    if (s.state === 'waiting' && this._state.state === 'waiting' && this._state.reason === s.reason) return;
+    this._state = s;
+    this._onDidChangeState.fire(s);
+  }
+
+  private end(how: EndHow, error?: K8sError): void {
+    if (this._state.state === 'ended') return;
+    this.setState({ state: 'ended', how, error });
+    this.stopWork();
+  }
+
+  private phase(): ContainerPhase | 'deleted' | 'unknown' {
+    if (this._pod.deleted) return 'deleted';
+    const pod = this._pod.pod;
+    if (!pod) return this._pod.unavailable ? { kind: 'running', restarts: 0 } : 'unknown';
+    return containerPhase(pod, this.ref.container, this.ref.init);
+  }
+
+  private noteRestarts(p: ContainerPhase): void {
+    if (p.kind === 'missing') return;
+    if (this._restarts !== undefined && p.restarts > this._restarts) this._onRestarted.fire(p.restarts);
+    if (this._restarts === undefined || p.restarts > this._restarts) this._restarts = p.restarts;
+  }
+
+  private onPodChange(): void {
+    if (this._disposed || this._state.state === 'ended') return;
+    const p = this.phase();
+    if (typeof p !== 'string') this.noteRestarts(p);
+    if (this._current) {
+      // Log streams do not always end with the container (a kubelet stream of a deleted pod may stay open):
+      // give the last lines a moment, then close it; the attempt then ends the follow.
+      if (p === 'deleted' || (typeof p !== 'string' && p.kind === 'terminated' && p.final)) this.closeSoon();
+    } else {
+      this._loop.retryNow(); // wake a wait
+    }
+  }
+
+  private closeSoon(): void {
+    if (this._grace !== undefined) return;
+    const cur = this._current;
+    this._grace = this._timers.setTimeout(() => {
+      this._grace = undefined;
+      cur?.abort();
+    }, this._opts.graceMs ?? 1000);
+  }
+
+  private async wait(reason: string): Promise<undefined> {
+    this.setState({ state: 'waiting', reason });
+    await this._loop.sleep(this._opts.waitPollMs ?? 2000);
+    return undefined;
+  }
+
+  private endHowOf(p: ContainerPhase | 'deleted' | 'unknown'): EndHow | undefined {
+    if (p === 'deleted') return { message: 'pod deleted' };
+    if (typeof p === 'string') return undefined;
+    if (p.kind === 'missing') return { message: `the pod has no container ${this.ref.container}` };
+    if (p.kind === 'terminated' && p.final) return { reason: p.reason, exitCode: p.exitCode };
+    return undefined;
+  }
+
+  private async attempt(): Promise<K8sError | undefined> {
+    if (this._disposed) return stopValue;
+    const p = this.phase();
+    if (p === 'deleted' || (typeof p !== 'string' && p.kind === 'missing')) {
+      this.end(this.endHowOf(p)!);
+      return stopValue;
+    }
+    if (p === 'unknown') return this.wait('waiting for the pod');
+    this.noteRestarts(p);
+    if (p.kind === 'waiting' && !this._opts.previous)
+      return this.wait(`waiting for the pod to start: ${p.reason}`);
+    const finalAtOpen = p.kind === 'terminated' && p.final;
+
+    const query: Record<string, string | number | boolean | undefined> = {
+      follow: !this._opts.previous,
+      container: this.ref.container,
+      timestamps: true,
+      previous: this._opts.previous || undefined,
+    };
+    const resumed = this._cursor.sinceTime;
+    if (resumed) {
+      query.sinceTime = resumed;
+      this._cursor.resume();
+    } else if (this._requests === 0) {
+      query.tailLines = this._opts.tailLines;
+      query.sinceSeconds = this._opts.sinceSeconds;
+    }
+    this._requests++;
+    const opened = this._timers.now();
+    const res = await this._transport.stream(podLogPath(this.ref), { query, headersTimeoutMs: 30_000 });
+    if (this._disposed) {
+      if (res.ok) res.value.destroy();
+      return stopValue;
+    }
+    if (!res.ok) {
+      const e = res.error;
+      // "container x in pod y is waiting to start: ContainerCreating" / "PodInitializing".
+      if (e.status === 400 && /waiting to start|PodInitializing|ContainerCreating/i.test(e.message))
+        return this.wait(`waiting for the pod to start`);
+      if (e.status === 400 && this._opts.previous) {
+        this.end({ message: 'no previous container' });
+        return stopValue;
+      }
+      return e;
+    }
+    this._loop.connected();
+    this.setState({ state: 'following' });
+    // A finished container's log is read to its end; servers that keep such a stream open (kwok) are closed
+    // once it goes quiet.
+    const quiet = finalAtOpen ? (this._opts.graceMs ?? 1000) : (this._opts.inactivityMs ?? 300_000);
+    const stream = readLines(
+      res.value,
+      {
+        onFirstData: () => this._loop.dataFlows(),
+        onLines: (batch) => this.deliver(batch),
+      },
+      {
+        timers: this._timers,
+        inactivityMs: quiet,
+        maxLineChars: MAX_LINE_CHARS,
+        collapseCarriageReturns: true,
+        server: this._transport.server,
+      },
+    );
+    this._current = stream;
+    if (!finalAtOpen) {
+      const now = this.phase();
+      if (now === 'deleted' || (typeof now !== 'string' && now.kind === 'terminated' && now.final))
+        this.closeSoon();
+    }
+    const err = await stream.done;
+    this._current = undefined;
+    if (this._grace !== undefined) this._timers.clearTimeout(this._grace);
+    this._grace = undefined;
+    if (this._disposed) return stopValue;
+    if (err && !(finalAtOpen && err.reason === INACTIVE_REASON)) return err;
+    // The stream ended: the container stopped, the pod went away, or the server closed it.
+    const after = this.phase();
+    const how = this._opts.previous ? { message: 'end of the previous container' } : this.endHowOf(after);
+    if (how) {
+      this.end(how);
+      return stopValue;
+    }
+    // Still running (the server ended the stream) or restarting: follow again from the last timestamp.
+    if (this._timers.now() - opened < 1000) await this._loop.sleep(1000);
+    return undefined;
+  }
+
+  private deliver(batch: string[]): undefined {
+    const out: LogLine[] = [];
+    for (const raw of batch) {
+      const s = parseTimestamp(raw);
+      if (!this._cursor.accept(s.key, s.text)) continue;
+      out.push({ key: s.key, ts: s.ts, text: lastCarriageState(s.text) });
+    }
+    if (out.length) {
+      this.lines += out.length;
+      this._onLines.fire(out);
+    }
+    return undefined;
+  }
+
+  private stopWork(): void {
+    this._disposed = true;
+    this._podSub?.dispose();
+    if (this._grace !== undefined) this._timers.clearTimeout(this._grace);
+    this._current?.abort();
+    this._loop.dispose();
+  }
+
+  /** Stops following (no 'ended' state is reported for a dispose). */
+  dispose(): void {
+    if (this._disposed && this._state.state !== 'ended') return;
+    this.stopWork();
+    this._onLines.dispose();
+    this._onDidChangeState.dispose();
+    this._onRestarted.dispose();
+  }
+}

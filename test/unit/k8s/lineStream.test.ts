@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { INACTIVE_REASON, readLines } from '../../../src/k8s/lineStream';
+import { ManualTimers, tick } from './fakes';
+
+test('lines split across chunks arrive whole and in order; a clean end resolves undefined', async () => {
+  const body = new PassThrough();
+  const got: string[][] = [];
+  let first = 0;
+  const s = readLines(body, { onLines: (l) => void got.push(l), onFirstData: () => first++ });
+  body.write('a\nb');
+  body.write('c\nd\n');
+  body.end('tail');
+  assert.equal(await s.done, undefined);
+  assert.deepEqual(got, [['a'], ['bc', 'd'], ['tail']]);
+  assert.equal(first, 1);
+  assert.equal(s.bytes, 11);
+});
+
+test('a handler error ends the stream with that error and destroys the body', async () => {
+  const body = new PassThrough();
+  const s = readLines(body, {
+    onLines: (l) => (l.includes('stop') ? { kind: 'server', message: 'stop' } : undefined),
+  });
+  body.write('go\nstop\nnever\n');
+  assert.deepEqual(await s.done, { kind: 'server', message: 'stop' });
+  assert.equal(body.destroyed, true);
+});
+
+test('the inactivity watchdog aborts a silent stream; data re-arms it', async () => {
+  const timers = new ManualTimers();
+  const body = new PassThrough();
+  const s = readLines(body, { onLines: () => undefined }, { timers, inactivityMs: 1000 });
+  timers.advance(900);
+  body.write('x\n');
+  await tick();
+  timers.advance(900);
+  let settled = false;
+  void s.done.then(() => (settled = true));
+  await tick();
+  assert.equal(settled, false, 'data arrived 900 ms ago: not inactive yet');
+  timers.advance(200);
+  const e = await s.done;
+  assert.equal(e?.reason, INACTIVE_REASON);
+  assert.equal(body.destroyed, true);
+});
+
+test('abort() resolves undefined; a socket error is classified', async () => {
+  const a = new PassThrough();
+  const s1 = readLines(a, { onLines: () => undefined });
+  s1.abort();
+  assert.equal(await s1.done, undefined);
+  const b = new PassThrough();
+  const s2 = readLines(b, { onLines: () => undefined }, { server: 'https://x:6443' });
+  b.destroy(Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
+  const e = await s2.done;
+  assert.equal(e?.kind, 'unreachable');
+  assert.match(e!.message, /x:6443/);
+});
+
+test('invalid UTF-8 becomes U+FFFD and a character split across chunks decodes whole', async () => {
+  const body = new PassThrough();
+  const got: string[] = [];
+  const s = readLines(body, { onLines: (l) => void got.push(...l) });
+  const euro = Buffer.from('€\n'); // e2 82 ac 0a
+  body.write(euro.subarray(0, 1));
+  body.write(euro.subarray(1));
+  body.write(Buffer.from([0x61, 0xff, 0x62, 0x0a]));
+  body.end();
+  await s.done;
+  assert.deepEqual(got, ['€', 'a\uFFFDb']);
+});

@@ -9,54 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import { ClusterConnection } from '../../../src/k8s/connection';
 import type { MergedKubeconfig } from '../../../src/k8s/kubeconfig';
 import { openPodPort, type PodPortStream } from '../../../src/k8s/portForward';
+import { clientFrames, serverFrame } from '../helpers/wsFrames';
 
 type Mode = 'echo' | 'refused' | 'ping';
-
-/** Server frames (unmasked); `split` writes the frame in two TCP writes. */
-function serverFrame(opcode: number, payload: Buffer, fin = true): Buffer {
-  const n = payload.length;
-  const head = n < 126 ? Buffer.alloc(2) : n < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
-  head[0] = (fin ? 0x80 : 0) | opcode;
-  if (n < 126) head[1] = n;
-  else if (n < 65536) {
-    head[1] = 126;
-    head.writeUInt16BE(n, 2);
-  } else {
-    head[1] = 127;
-    head.writeBigUInt64BE(BigInt(n), 2);
-  }
-  return Buffer.concat([head, payload]);
-}
-
-/** Parses masked client frames from a socket. */
-function clientFrames(sock: Socket, onFrame: (opcode: number, payload: Buffer) => void): void {
-  let buf = Buffer.alloc(0);
-  sock.on('data', (c: Buffer) => {
-    buf = Buffer.concat([buf, c]);
-    for (;;) {
-      if (buf.length < 2) return;
-      let len = buf[1] & 0x7f;
-      let at = 2;
-      assert.ok(buf[1] & 0x80, 'client frames are masked');
-      if (len === 126) {
-        if (buf.length < 4) return;
-        len = buf.readUInt16BE(2);
-        at = 4;
-      } else if (len === 127) {
-        if (buf.length < 10) return;
-        len = Number(buf.readBigUInt64BE(2));
-        at = 10;
-      }
-      if (buf.length < at + 4 + len) return;
-      const mask = buf.subarray(at, at + 4);
-      const payload = Buffer.from(buf.subarray(at + 4, at + 4 + len));
-      for (let i = 0; i < payload.length; i++) payload[i] ^= mask[i & 3];
-      const opcode = buf[0] & 0x0f;
-      buf = buf.subarray(at + 4 + len);
-      onFrame(opcode, payload);
-    }
-  });
-}
 
 describe('k8s/portForward: the v4.channel.k8s.io client', () => {
   let server: http.Server;

@@ -225,10 +225,10 @@ describe('sessions/ForwardSession', () => {
     assert.ok((await s.start()).ok);
     await until('waiting', () => s.state === 'waiting');
     assert.match(s.detail, /waiting for a Ready notebook pod$/);
-    const held = get(s.url!);
+    const held = assert.rejects(get(s.url!)); // rejected once the session gives up
     await until('failed', () => s.state === 'failed', 3000);
     assert.equal(s.endReason, 'No Ready pod of Notebook team-a/nb within 0 s.');
-    await assert.rejects(held);
+    await held;
   });
 
   it('fails with the missing permission on a 403', async () => {

@@ -32,17 +32,51 @@ const OP_CLOSE = 0x8;
 const OP_PING = 0x9;
 const OP_PONG = 0xa;
 
-/** A 403 on pods/portforward, with the verb the apiserver checked ("create", or "get" for WebSocket upgrades). */
-export function portForwardForbidden(namespace: string, serverMessage?: string): K8sError {
-  const verb = /cannot (\w+) resource "pods\/portforward"/.exec(serverMessage ?? '')?.[1] ?? 'create';
+/**
+ * A 403 on pods/portforward naming what is missing. The apiserver authorizes a WebSocket upgrade as "get" (and,
+ * with AuthorizePodWebsocketUpgradeCreatePermission, also "create"), kubectl's SPDY as "create": `verbs` are
+ * the ones the account lacks, else the verb the apiserver's message names.
+ */
+export function portForwardForbidden(
+  namespace: string,
+  serverMessage?: string,
+  verbs?: readonly string[],
+): K8sError {
+  const named = /cannot (\w+) resource "pods\/portforward"/.exec(serverMessage ?? '')?.[1] ?? 'create';
+  const missing = verbs && verbs.length ? verbs : [named];
   return {
     kind: 'forbidden',
     status: 403,
     reason: 'Forbidden',
     message:
-      `Port-forward is not allowed: your account may not ${verb} pods/portforward in namespace ${namespace}. ` +
-      `Ask for a Role granting "${verb}" on "pods/portforward" there.`,
+      `Port-forward is not allowed: your account may not ${missing.join(' or ')} pods/portforward in namespace ${namespace}. ` +
+      `Ask for a Role granting ${missing.map((v) => `"${v}"`).join(' and ')} on "pods/portforward" there.`,
   };
+}
+
+/** Which of the verbs a WebSocket port-forward may need the account lacks (SelfSubjectAccessReview). */
+export async function missingPortForwardVerbs(
+  transport: KubeTransport,
+  namespace: string,
+): Promise<string[] | undefined> {
+  const missing: string[] = [];
+  for (const verb of ['create', 'get']) {
+    const r = await transport.request<{ status?: { allowed?: boolean } }>(
+      'POST',
+      '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      {
+        body: {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SelfSubjectAccessReview',
+          spec: { resourceAttributes: { verb, resource: 'pods', subresource: 'portforward', namespace } },
+        },
+        timeoutMs: 10_000,
+      },
+    );
+    if (!r.ok) return undefined;
+    if (r.value?.status?.allowed !== true) missing.push(verb);
+  }
+  return missing;
 }
 
 /** Opens one stream to pod:port. The stream is a Duplex: bytes written go to the pod, bytes read come from it. */
@@ -60,7 +94,10 @@ export async function openPodPort(
   });
   if (!up.ok) {
     const e = up.error;
-    if (e.kind === 'forbidden') return fail(portForwardForbidden(t.namespace, e.message));
+    if (e.kind === 'forbidden')
+      return fail(
+        portForwardForbidden(t.namespace, e.message, await missingPortForwardVerbs(transport, t.namespace)),
+      );
     if (e.kind === 'notFound')
       return fail({ ...e, message: `The pod ${t.namespace}/${t.pod} does not exist (any more).` });
     return up;

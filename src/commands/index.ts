@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { Host } from '../host';
 import { clusterCommands } from './cluster';
 import { objectCommands } from './objects';
+import { forwardCommands } from './portForward';
 import { sessionCommands } from './sessions';
 import { submitCommands } from './submit';
 
@@ -12,7 +13,13 @@ import type { CommandTable } from './types';
 export type { CommandTable, Handler } from './types';
 
 export function commandTable(host: Host): CommandTable {
-  const tables = [clusterCommands(host), objectCommands(host), sessionCommands(host), submitCommands(host)];
+  const tables = [
+    clusterCommands(host),
+    objectCommands(host),
+    sessionCommands(host),
+    submitCommands(host),
+    forwardCommands(host),
+  ];
   const all: CommandTable = {};
   for (const t of tables) {
     for (const [id, h] of Object.entries(t)) {

@@ -11,13 +11,13 @@ import { notebookEndpoint, type Endpoint } from '../../src/core/endpoints';
 import { NOTEBOOK_NAME } from '../../src/core/kinds';
 import { ClusterConnection } from '../../src/k8s/connection';
 import { loadKubeconfig, type MergedKubeconfig } from '../../src/k8s/kubeconfig';
+import { trackSelectedPods } from '../../src/k8s/selectorPods';
 import { ForwardSession } from '../../src/sessions/portForward';
 import { connectWebSocket, startEchoServer } from '../unit/helpers/wsFrames';
 import { startJupyter, type JupyterServer } from './harness/jupyter';
 import { sharedCluster, type TestCluster } from './harness/index';
 import type { Rest } from './harness/rest';
 import { rest, waitFor, type Json } from './helpers';
-import { trackSelector } from './podTracker';
 
 const ECHO_PORT = 9000;
 
@@ -66,7 +66,7 @@ describe('port-forward sessions through the real apiserver', () => {
       context: c.context.name,
       target: endpoint.title,
       lease: { connection: c, dispose: () => undefined },
-      pods: trackSelector(c, ns, { [NOTEBOOK_NAME]: nbName }),
+      pods: trackSelectedPods(c, ns, { labels: { [NOTEBOOK_NAME]: nbName } }),
       endpoint,
       localPort: o.localPort,
       waitTimeoutMs: 120_000,

@@ -26,7 +26,7 @@ import type { WorkloadTreeNode } from '../core/tree';
 import type { Host } from '../host';
 import { trackSelectedPods, type PodSelection } from '../k8s/selectorPods';
 import { ForwardSession } from '../sessions/portForward';
-import type { CommandTable } from './index';
+import type { CommandTable } from './types';
 
 type Action = 'notebook' | 'rayDashboard' | 'inference';
 
@@ -321,7 +321,7 @@ async function startForward(
       void vscode.window.showErrorMessage(`${target}: ${session.endReason ?? 'failed'}`);
     return;
   }
-  const external = await vscode.env.asExternalUri(vscode.Uri.parse(started.url));
+  const external = await externalUri(started.url);
   if (endpoint.scheme === 'http') await vscode.env.openExternal(external);
   const copy = 'Copy URL';
   const answer = await vscode.window.showInformationMessage(
@@ -329,6 +329,18 @@ async function startForward(
     copy,
   );
   if (answer === copy) await vscode.env.clipboard.writeText(external.toString(true));
+}
+
+/**
+ * The URL to open in the user's browser. asExternalUri maps the loopback port (a tunnel in remote windows, the
+ * proxy in code-server), but code-server's mapping drops the path (pitfall 18): map the port's root, then put
+ * the path and query back.
+ */
+export async function externalUri(localUrl: string): Promise<vscode.Uri> {
+  const local = vscode.Uri.parse(localUrl);
+  const root = await vscode.env.asExternalUri(local.with({ path: '/', query: '', fragment: '' }));
+  const base = root.path.endsWith('/') ? root.path.slice(0, -1) : root.path;
+  return root.with({ path: `${base}${local.path}`, query: local.query });
 }
 
 /** Resolves when the forward is live or has ended; while it waits for a Ready pod the user can cancel. */

@@ -7,7 +7,7 @@ import { POD_KIND, type KubeObject } from '../core/kube';
 import { Emitter, type Disposable } from '../core/lifecycle';
 // Type-only import of the connection: the editor's commands load this module without the Kubernetes client.
 import type { ClusterConnection } from './connection';
-import { fail, ok, type Result } from './errors';
+import { fail, ok, type K8sErrorKind, type Result } from './errors';
 
 export interface SelectedPod {
   readonly pod: KubeObject;
@@ -23,6 +23,8 @@ export interface SelectedPods extends Disposable {
   /** Never fires: a selector outlives its pods (a Service scaled to zero still selects). */
   onDidEnd(listener: (reason?: unknown) => void): Disposable;
 }
+
+const TRANSIENT = new Set<K8sErrorKind>(['unreachable', 'server', 'gone', 'cancelled']);
 
 export type PodSelection = { readonly labels: LabelSelector } | { readonly podName: string };
 
@@ -44,7 +46,12 @@ export function trackSelectedPods(
   return {
     async ready(): Promise<Result<void>> {
       const e = await handle.cache.whenSynced();
-      return e ? fail(e) : ok(undefined);
+      if (!e) return ok(undefined);
+      if (!TRANSIENT.has(e.kind)) return fail(e);
+      // A slow or restarting apiserver: the cache retries with backoff; ready once it has listed.
+      while (!handle.cache.synced && handle.cache.health.state !== 'stopped')
+        await new Promise((r) => setTimeout(r, 250));
+      return handle.cache.synced ? ok(undefined) : fail(e);
     },
     current(): readonly SelectedPod[] {
       return [...handle.cache.items()].map((pod) => ({ pod, ...podRole(pod) }));

@@ -99,6 +99,12 @@ export class ForwardSession extends BaseSession {
     this._server.on('connection', (s: net.Socket) => this.onConnection(s));
   }
 
+  /** Ends the session as failed; the detail line says why (the Sessions view shows the detail). */
+  private fail(reason: string): void {
+    this.setDetail(reason);
+    this.end('failed', reason);
+  }
+
   /** The local port, once listening. */
   get localPort(): number {
     return this._port;
@@ -162,10 +168,10 @@ export class ForwardSession extends BaseSession {
                   ? `Port ${want} needs privileges on this machine; choose a port above 1023.`
                   : `Cannot listen on 127.0.0.1:${want} (${listened.code ?? listened.message}).`,
             };
-      this.end('failed', error.message);
+      this.fail(error.message);
       return { ok: false, error };
     }
-    this._server.on('error', (e: Error) => this.end('failed', `The local listener failed: ${e.message}`));
+    this._server.on('error', (e: Error) => this.fail(`The local listener failed: ${e.message}`));
     this._port = (this._server.address() as net.AddressInfo).port;
     this.setDetail(`${this.url} · looking for a Ready pod`);
     this.store.add(this._o.pods.onDidChange(() => this.evaluate()));
@@ -175,7 +181,7 @@ export class ForwardSession extends BaseSession {
       ),
     );
     void this._o.pods.ready().then((r) => {
-      if (!r.ok) this.end('failed', r.error.message);
+      if (!r.ok) this.fail(r.error.message);
       else this.evaluate();
     });
     return { ok: true, url: this.url! };
@@ -216,7 +222,7 @@ export class ForwardSession extends BaseSession {
     if (!this._waitTimer) {
       const ms = this._o.waitTimeoutMs ?? DEFAULT_WAIT_MS;
       this._waitTimer = setTimeout(() => {
-        this.end('failed', `No Ready pod of ${this.target} within ${Math.round(ms / 1000)} s.`);
+        this.fail(`No Ready pod of ${this.target} within ${Math.round(ms / 1000)} s.`);
       }, ms);
       this._waitTimer.unref?.();
     }
@@ -263,7 +269,7 @@ export class ForwardSession extends BaseSession {
       this.stats.failedConnections++;
       this._lastError = r.error.message;
       if (r.error.kind === 'forbidden' || r.error.kind === 'unauthorized') {
-        this.end('failed', r.error.message);
+        this.fail(r.error.message);
         return;
       }
       // The pod went between choosing it and connecting: the tracker will say so; try the next pick once.

@@ -7,25 +7,18 @@ import {
   notebookStartPatch,
   podEndpoint,
   podPorts,
-  rayClusterName,
   serviceEndpoint,
   servicePorts,
   serviceSelector,
   type Endpoint,
 } from '../core/endpoints';
-import {
-  findKindDef,
-  groupOf,
-  podSelector,
-  RAY_CLUSTER,
-  type KindFamily,
-  type MlKindDef,
-} from '../core/kinds';
+import { findKindDef, groupOf, type KindFamily, type MlKindDef } from '../core/kinds';
 import { POD_KIND, type KubeObject } from '../core/kube';
 import type { WorkloadTreeNode } from '../core/tree';
 import type { Host } from '../host';
-import { trackSelectedPods, type PodSelection } from '../k8s/selectorPods';
-import { ForwardSession } from '../sessions/portForward';
+import type { PodSelection } from '../k8s/selectorPods';
+import type * as Forwards from '../sessions/forwards';
+import type { ForwardSession } from '../sessions/portForward';
 import type { CommandTable } from './types';
 
 type Action = 'notebook' | 'rayDashboard' | 'inference';
@@ -105,13 +98,18 @@ async function chooseWorkload(
   return pick ? { obj: pick.obj, def: pick.def } : undefined;
 }
 
-function workloadSelection(def: MlKindDef, obj: KubeObject): PodSelection | undefined {
-  if (def.family === 'rayJob' || def.family === 'rayService') {
-    const c = rayClusterName(def.family, obj);
-    return c ? { labels: { [RAY_CLUSTER]: c } } : undefined;
-  }
-  const sel = podSelector(def, obj);
-  return sel ? { labels: sel } : undefined;
+/** The pods to follow: the workload's own (trackPods through the workload index). */
+function workloadPods(def: MlKindDef, obj: KubeObject): Forwards.ForwardPods {
+  return {
+    type: 'workload',
+    target: {
+      type: 'workload',
+      group: def.group,
+      kind: def.kind,
+      namespace: obj.metadata.namespace ?? 'default',
+      name: obj.metadata.name,
+    },
+  };
 }
 
 async function openWorkload(host: Host, action: Action, node: WorkloadTreeNode | undefined): Promise<void> {
@@ -150,14 +148,7 @@ async function openWorkload(host: Host, action: Action, node: WorkloadTreeNode |
     }
     host.log.info(`started notebook ${obj.metadata.namespace}/${obj.metadata.name}`);
   }
-  const selection = workloadSelection(def, obj);
-  if (!selection) {
-    void vscode.window.showWarningMessage(
-      `Gantry cannot tell which pods belong to ${obj.kind} ${obj.metadata.name} yet.`,
-    );
-    return;
-  }
-  await startForward(host, c, r.endpoint, obj.metadata.namespace ?? 'default', selection, r.endpoint.title);
+  await startForward(host, c, r.endpoint, workloadPods(def, obj), r.endpoint.title);
 }
 
 async function portForward(host: Host, node: WorkloadTreeNode | undefined): Promise<void> {
@@ -178,7 +169,7 @@ async function portForward(host: Host, node: WorkloadTreeNode | undefined): Prom
   if (!target) return;
   const ns = target.obj.metadata.namespace ?? 'default';
   let endpoint: Endpoint;
-  let selection: PodSelection;
+  let pods: Forwards.ForwardPods;
   if (target.kind === 'service') {
     const ports = servicePorts(target.obj);
     const pick =
@@ -197,7 +188,7 @@ async function portForward(host: Host, node: WorkloadTreeNode | undefined): Prom
       return;
     }
     endpoint = e.endpoint;
-    selection = { labels: serviceSelector(target.obj)! };
+    pods = { type: 'selection', namespace: ns, selection: { labels: serviceSelector(target.obj)! } };
   } else {
     const declared = podPorts(target.obj);
     const other = { label: 'Another port…', port: 0 };
@@ -228,7 +219,9 @@ async function portForward(host: Host, node: WorkloadTreeNode | undefined): Prom
       port = Number(typed);
     }
     endpoint = podEndpoint(target.obj, port);
-    selection = { podName: target.obj.metadata.name };
+    // By name: a StatefulSet's replacement pod (same name) is followed.
+    const selection: PodSelection = { podName: target.obj.metadata.name };
+    pods = { type: 'selection', namespace: ns, selection };
   }
   const local = await vscode.window.showInputBox({
     title: `Local port for ${endpoint.title}`,
@@ -237,7 +230,7 @@ async function portForward(host: Host, node: WorkloadTreeNode | undefined): Prom
       v === '' || (/^\d+$/.test(v) && +v > 0 && +v < 65536) ? undefined : 'Empty, or a port number 1–65535',
   });
   if (local === undefined) return;
-  await startForward(host, c, endpoint, ns, selection, endpoint.title, local ? Number(local) : undefined);
+  await startForward(host, c, endpoint, pods, endpoint.title, local ? Number(local) : undefined);
 }
 
 async function pickPodOrService(
@@ -282,24 +275,25 @@ async function pickPodOrService(
   return pick ? { kind: pick.what, obj: pick.obj } : undefined;
 }
 
+let forwards: Promise<typeof Forwards> | undefined;
+
 async function startForward(
   host: Host,
   c: Ready,
   endpoint: Endpoint,
-  namespace: string,
-  selection: PodSelection,
+  pods: Forwards.ForwardPods,
   target: string,
   localPort?: number,
 ): Promise<void> {
-  const services = await host.services();
+  const [services, lib] = await Promise.all([host.services(), (forwards ??= import('../sessions/forwards'))]);
   const lease = c.cluster.leaseConnection();
   if (!lease) return;
-  const session = new ForwardSession({
+  const session = lib.createForward({
     id: services.sessions.nextId('forward'),
     context: c.context,
     target,
     lease,
-    pods: trackSelectedPods(lease.connection, namespace, selection),
+    pods,
     endpoint,
     localPort,
   });
@@ -309,7 +303,7 @@ async function startForward(
     if ((e.kind === 'portInUse' || e.kind === 'listen') && e.freePort !== undefined) {
       const use = `Use ${e.freePort}`;
       const answer = await vscode.window.showWarningMessage(e.message, use);
-      if (answer === use) await startForward(host, c, endpoint, namespace, selection, target, e.freePort);
+      if (answer === use) await startForward(host, c, endpoint, pods, target, e.freePort);
     } else void vscode.window.showErrorMessage(e.message);
     return;
   }

@@ -12,6 +12,7 @@ import { NOTEBOOK_NAME } from '../../src/core/kinds';
 import { ClusterConnection } from '../../src/k8s/connection';
 import { loadKubeconfig, type MergedKubeconfig } from '../../src/k8s/kubeconfig';
 import { trackSelectedPods } from '../../src/k8s/selectorPods';
+import { trackPods } from '../../src/k8s/workloadPods';
 import { ForwardSession } from '../../src/sessions/portForward';
 import { connectWebSocket, startEchoServer } from '../unit/helpers/wsFrames';
 import { startJupyter, type JupyterServer } from './harness/jupyter';
@@ -59,14 +60,27 @@ describe('port-forward sessions through the real apiserver', () => {
   const nbName = 'nb';
   const podPath = () => `/api/v1/namespaces/${ns}/pods/${nbName}-0`;
 
-  function forward(endpoint: Endpoint, o: { connection?: ClusterConnection; localPort?: number } = {}) {
+  function forward(
+    endpoint: Endpoint,
+    o: { connection?: ClusterConnection; localPort?: number; byWorkload?: boolean } = {},
+  ) {
     const c = o.connection ?? conn;
+    // The Notebook's pods through the workload index (trackPods), or its pod label (selectorPods).
+    const pods = o.byWorkload
+      ? trackPods(c, {
+          type: 'workload',
+          group: 'kubeflow.org',
+          kind: 'Notebook',
+          namespace: ns,
+          name: nbName,
+        })
+      : trackSelectedPods(c, ns, { labels: { [NOTEBOOK_NAME]: nbName } });
     const s = new ForwardSession({
       id: `pf-${++seq}`,
       context: c.context.name,
       target: endpoint.title,
       lease: { connection: c, dispose: () => undefined },
-      pods: trackSelectedPods(c, ns, { labels: { [NOTEBOOK_NAME]: nbName } }),
+      pods,
       endpoint,
       localPort: o.localPort,
       waitTimeoutMs: 120_000,
@@ -181,7 +195,7 @@ describe('port-forward sessions through the real apiserver', () => {
   });
 
   it('keeps the same local URL working when the pod is deleted and its StatefulSet recreates it', async () => {
-    const s = forward(echoEndpoint());
+    const s = forward(echoEndpoint(), { byWorkload: true });
     const url = await live(s);
     const before = await api.get<Json>(podPath());
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -286,7 +300,7 @@ describe('port-forward sessions through the real apiserver', () => {
     );
     assert.ok(e.ok);
     assert.equal(e.endpoint.stopped, undefined);
-    const s = forward(e.endpoint);
+    const s = forward(e.endpoint, { byWorkload: true });
     const url = await live(s);
     assert.equal(url, `${url.slice(0, url.indexOf('/notebook/'))}/notebook/${ns}/${nbName}/`);
     const auth = { Authorization: `token ${jupyter.token}` };

@@ -32,6 +32,7 @@ const only = process.argv.slice(2);
 const steps = [
   ['setup', 'setup:cluster'],
   ['setup', 'setup:e2e'],
+  ['setup', 'setup:jupyter'],
   ['tier', 'lint'],
   ['tier', 'format:check'],
   ['tier', 'typecheck'],

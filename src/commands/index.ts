@@ -5,6 +5,7 @@ import type { Host } from '../host';
 import { clusterCommands } from './cluster';
 import { logCommands } from './logs';
 import { objectCommands } from './objects';
+import { forwardCommands } from './portForward';
 import { sessionCommands } from './sessions';
 import { submitCommands } from './submit';
 
@@ -19,6 +20,7 @@ export function commandTable(host: Host): CommandTable {
     sessionCommands(host),
     submitCommands(host),
     logCommands(host),
+    forwardCommands(host),
   ];
   const all: CommandTable = {};
   for (const t of tables) {

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { Host } from '../host';
 import type { UserSession } from '../sessions/session';
+import { externalUri } from './portForward';
 import type { CommandTable } from './types';
 
 /** Tree rows of the Sessions view carry the session id. */
@@ -29,13 +30,13 @@ export function sessionCommands(host: Host): CommandTable {
     'gantry.openSessionUrl': async (row) => {
       const s = await session(row);
       if (!s?.url) return;
-      const uri = await vscode.env.asExternalUri(vscode.Uri.parse(s.url));
+      const uri = await externalUri(s.url);
       await vscode.env.openExternal(uri);
     },
     'gantry.copySessionUrl': async (row) => {
       const s = await session(row);
       if (!s?.url) return;
-      const uri = await vscode.env.asExternalUri(vscode.Uri.parse(s.url));
+      const uri = await externalUri(s.url);
       await vscode.env.clipboard.writeText(uri.toString(true));
       void vscode.window.setStatusBarMessage(`Gantry: copied ${uri.toString(true)}`, 4000);
     },

@@ -2,8 +2,10 @@
 // KubeConfig with live clients) and raw HTTP requests with the options client-node applies (TLS, proxy,
 // auth, exec plugins). Raw requests keep the apiserver's Status message (client-node's Watch drops it)
 // and let the watch cache control timeouts itself.
+import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type { Duplex } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import {
   ApiStatusError,
@@ -274,6 +276,94 @@ export class KubeTransport {
   stream(path: string, o: RequestOptions = {}): Promise<Result<http.IncomingMessage>> {
     return this.open('GET', path, o);
   }
+
+  /**
+   * A WebSocket handshake (RFC 6455) with this context's credentials (port-forward, exec). Resolves with the
+   * upgraded socket, which the caller owns, or the apiserver's refusal as a value (its Status message kept).
+   */
+  async upgrade(path: string, o: UpgradeOptions, retried = false): Promise<Result<Upgraded>> {
+    if (this._disposed) return fail({ kind: 'cancelled', message: 'The connection was closed.' });
+    let a: Applied;
+    try {
+      a = await this.applied();
+    } catch (e) {
+      return fail(classifyError(e, this.server));
+    }
+    const url = this.url(path, o.query);
+    const key = randomBytes(16).toString('base64');
+    const headers: Record<string, string> = {
+      ...a.headers,
+      Connection: 'Upgrade',
+      Upgrade: 'websocket',
+      'Sec-WebSocket-Version': '13',
+      'Sec-WebSocket-Key': key,
+      'Sec-WebSocket-Protocol': o.protocols.join(', '),
+    };
+    const mod = url.protocol === 'http:' ? http : https;
+    const res = await new Promise<Result<Upgraded> | { refused: http.IncomingMessage }>((resolve) => {
+      const req = mod.request(url, { method: 'GET', headers, agent: a.agent, signal: o.signal });
+      const t = setTimeout(
+        () => req.destroy(Object.assign(new Error('no WebSocket handshake'), { code: 'ETIMEDOUT' })),
+        o.timeoutMs ?? 15_000,
+      );
+      t.unref();
+      req.on('upgrade', (r, socket, head) => {
+        clearTimeout(t);
+        const accept = createHash('sha1')
+          .update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+          .digest('base64');
+        if (r.headers['sec-websocket-accept'] !== accept) {
+          socket.destroy();
+          resolve(
+            fail({ kind: 'server', message: 'The apiserver answered the WebSocket handshake wrongly.' }),
+          );
+          return;
+        }
+        const protocol = String(r.headers['sec-websocket-protocol'] ?? '');
+        resolve(ok({ socket, head, protocol }));
+      });
+      req.on('response', (r) => {
+        clearTimeout(t);
+        resolve({ refused: r });
+      });
+      req.on('error', (e) => {
+        clearTimeout(t);
+        resolve(fail(classifyError(e, this.server)));
+      });
+      req.end();
+    });
+    if (!('refused' in res)) return res;
+    const status = res.refused.statusCode ?? 0;
+    const text = await readAll(res.refused).catch(() => '');
+    if (status === 401 && !retried && this.config.exec) {
+      this.invalidate();
+      return this.upgrade(path, o, true);
+    }
+    if (status === 401) this.invalidate();
+    if (status >= 200 && status < 300)
+      return fail({
+        kind: 'server',
+        message: `The apiserver did not upgrade to a WebSocket (HTTP ${status}).`,
+      });
+    return fail(statusFromBody(status, text));
+  }
+}
+
+export interface UpgradeOptions {
+  readonly query?: RequestOptions['query'];
+  /** Sec-WebSocket-Protocol offers, preferred first. */
+  readonly protocols: readonly string[];
+  readonly signal?: AbortSignal;
+  /** Give up when the handshake has not completed within this long (ms); default 15 s. */
+  readonly timeoutMs?: number;
+}
+
+export interface Upgraded {
+  readonly socket: Duplex;
+  /** Bytes the server sent after the handshake, before the socket was handed over. */
+  readonly head: Buffer;
+  /** The sub-protocol the server chose. */
+  readonly protocol: string;
 }
 
 export function readAll(r: http.IncomingMessage): Promise<string> {

@@ -37,12 +37,17 @@ export interface TestCluster {
     lines: string[],
     stream?: 'stdout' | 'stderr',
   ): Promise<void>;
-  /** Routes the pod's `port` (via apiserver pods/portforward -> kwok) to 127.0.0.1:targetPort. */
+  /**
+   * Routes the pod's `port` (via apiserver pods/portforward -> kwok) to 127.0.0.1:targetPort. The rule is owned
+   * by the pod (gone with it) unless `keepAcrossPods`: then it also serves a replacement pod of the same name
+   * (a StatefulSet's `<name>-0`) until disposed or the namespace goes.
+   */
   forwardPodPort(
     namespace: string,
     pod: string,
     port: number,
     targetPort: number,
+    opts?: { keepAcrossPods?: boolean },
   ): Promise<{ dispose(): Promise<void> }>;
   stopApiserver(): Promise<void>;
   startApiserver(): Promise<void>;
@@ -138,6 +143,7 @@ class Cluster implements TestCluster {
     pod: string,
     port: number,
     targetPort: number,
+    opts: { keepAcrossPods?: boolean } = {},
   ): Promise<{ dispose(): Promise<void> }> {
     const rest = await this.rest();
     const path = `${KWOK}/namespaces/${namespace}/portforwards/${pod}`;
@@ -153,7 +159,9 @@ class Cluster implements TestCluster {
           } else if (existing) {
             await rest.put(path, { ...existing, spec: { forwards } });
           } else {
-            const p = await rest.find<PodLike>(`/api/v1/namespaces/${namespace}/pods/${pod}`);
+            const p = opts.keepAcrossPods
+              ? undefined
+              : await rest.find<PodLike>(`/api/v1/namespaces/${namespace}/pods/${pod}`);
             await rest.post(`${KWOK}/namespaces/${namespace}/portforwards`, {
               apiVersion: 'kwok.x-k8s.io/v1alpha1',
               kind: 'PortForward',

@@ -28,7 +28,7 @@ const ext = require(process.argv[1]);
 const t1 = process.hrtime.bigint();
 const memento = { get: (k, d) => d, update: async () => undefined, keys: () => [] };
 process.env.KUBECONFIG = '/nonexistent/gantry-bench-kubeconfig';
-ext.activate({ subscriptions: [], extensionPath: '/x', asAbsolutePath: (p) => '/x/' + p, globalStorageUri: { fsPath: '/tmp/gantry-bench' }, workspaceState: memento, globalState: memento });
+ext.activate({ subscriptions: [], extensionPath: '/x', asAbsolutePath: (p) => '/x/' + p, globalStorageUri: { fsPath: require('node:path').join(require('node:os').tmpdir(), 'gantry-bench') }, workspaceState: memento, globalState: memento });
 const t2 = process.hrtime.bigint();
 // What activation defers: the services bundle (Kubernetes client, language client), loaded right after.
 require(require('node:path').join(require('node:path').dirname(process.argv[1]), 'services.js'));

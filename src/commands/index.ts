@@ -6,8 +6,9 @@ import { clusterCommands } from './cluster';
 import { objectCommands } from './objects';
 import { sessionCommands } from './sessions';
 
-export type Handler = (...args: unknown[]) => unknown;
-export type CommandTable = Record<string, Handler>;
+import type { CommandTable } from './types';
+
+export type { CommandTable, Handler } from './types';
 
 export function commandTable(host: Host): CommandTable {
   const tables = [clusterCommands(host), objectCommands(host), sessionCommands(host)];

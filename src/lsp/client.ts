@@ -15,12 +15,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import {
-  clusterApplied,
-  clusterChanged,
-  type ClusterAppliedParams,
-  type ClusterChangedParams,
-} from '../shared/protocol';
+import { clusterApplied, clusterChanged, type ClusterChangedParams } from '../shared/protocol';
 import { RestartPolicy } from './restartPolicy';
 
 export const RESTART_COMMAND = 'gantry.restartLanguageServer';
@@ -119,7 +114,7 @@ export class GantryLanguageClient implements vscode.Disposable {
     };
     const client = new LanguageClient('gantry', 'Gantry Language Server', serverOptions, clientOptions);
     this._client = client;
-    client.onNotification(clusterApplied, (p: ClusterAppliedParams) => {
+    client.onNotification(clusterApplied, (p) => {
       if (p.error) this._opts.log.warn(p.error);
       else
         this._opts.log.info(

@@ -28,7 +28,7 @@ import {
 import { codeActions } from './codeActions';
 import { complete } from './completion';
 import { hover } from './hover';
-import { ValidationScheduler } from './scheduler';
+import { ValidationQueue } from './validationQueue';
 import { SchemaStore } from './schema/store';
 import { documentSymbols, shallowDocumentSymbols } from './symbols';
 import { Validator, type ClusterFacts } from './validation/api';
@@ -169,7 +169,7 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
     return false;
   };
 
-  const scheduler = new ValidationScheduler<TextDocument>(
+  const validationQueue = new ValidationQueue<TextDocument>(
     {
       current: (uri) => documents.get(uri),
       validate: async (doc, isStale) => {
@@ -209,16 +209,16 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
   const openedVersion = new Map<string, number>();
   documents.onDidOpen((e) => {
     openedVersion.set(e.document.uri, e.document.version);
-    if (wanted(e.document)) scheduler.schedule(e.document.uri, 0);
+    if (wanted(e.document)) validationQueue.schedule(e.document.uri, 0);
   });
   documents.onDidChangeContent((e) => {
     if (openedVersion.get(e.document.uri) === e.document.version) return;
-    if (wanted(e.document)) scheduler.schedule(e.document.uri, delayFor(e.document));
+    if (wanted(e.document)) validationQueue.schedule(e.document.uri, delayFor(e.document));
   });
   documents.onDidClose((e) => {
     if (symbolCache?.uri === e.document.uri) symbolCache = undefined;
     openedVersion.delete(e.document.uri);
-    scheduler.forget(e.document.uri);
+    validationQueue.forget(e.document.uri);
     validators.delete(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
@@ -227,7 +227,7 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
   const revalidateAll = (storeChanged: boolean): void => {
     if (storeChanged) validators.clear();
     else for (const list of validators.values()) for (const v of list) v?.setFacts(current.facts);
-    for (const doc of documents.all()) if (wanted(doc)) scheduler.schedule(doc.uri, 0);
+    for (const doc of documents.all()) if (wanted(doc)) validationQueue.schedule(doc.uri, 0);
   };
 
   // The schema file each cluster's store was read from (path, size, mtime): a client that re-sends the same file
@@ -254,7 +254,7 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
   };
 
   let clusterSeq = 0;
-  connection.onNotification(clusterChanged, async (params: ClusterChangedParams) => {
+  connection.onNotification(clusterChanged, async (params) => {
     const seq = ++clusterSeq;
     let error: string | undefined;
     let live: SchemaStore | undefined;
@@ -342,7 +342,7 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
     }),
   );
   connection.onCodeAction((p) => withDoc(p.textDocument.uri, [], () => codeActions(p)));
-  connection.onShutdown(() => scheduler.dispose());
+  connection.onShutdown(() => validationQueue.dispose());
 
   // Once initialized, load the bundled index and run the validator once on a small manifest in the background,
   // so the first document the user opens doesn't pay for loading code paths and the common kinds' schemas.
@@ -363,6 +363,6 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
     get store() {
       return store();
     },
-    dispose: () => scheduler.dispose(),
+    dispose: () => validationQueue.dispose(),
   };
 }

@@ -1,6 +1,9 @@
 // The Gantry client <-> language server protocol, declared once and imported by both sides
-// (src/lsp/ and src/server/). No vscode and no server imports here: plain method names and JSON shapes.
-// Model: rust-analyzer editors/code/src/lsp_ext.ts.
+// (src/lsp/ and src/server/): every message is a typed NotificationType / RequestType constant here, and no
+// method name is spelled anywhere else. No vscode and no server imports: vscode-languageserver-protocol is
+// what the language client and the language server both bundle already.
+// Models: rust-analyzer editors/code/src/lsp_ext.ts, vscode-eslint $shared/customMessages.ts.
+import { NotificationType } from 'vscode-languageserver-protocol';
 
 /** What the server needs to know about a cluster for its rules (GANTRY1xx). Mirrors the validator's ClusterFacts. */
 export interface ClusterFactsPayload {
@@ -29,15 +32,14 @@ export type LiveSchemas = { docs: Record<string, unknown> } | { file: string };
  * Live schemas win over the bundled ones for the kinds they define; the server remembers them per clusterId,
  * so switching back to a cluster seen before needs no `schemas`. Every open document is revalidated.
  */
-export const clusterChanged = 'gantry/clusterChanged';
 export interface ClusterChangedParams {
   clusterId: string | null;
   schemas?: LiveSchemas;
   facts?: ClusterFactsPayload;
 }
+export const clusterChanged = new NotificationType<ClusterChangedParams>('gantry/clusterChanged');
 
 /** Server -> client notification sent after a clusterChanged was applied (or failed to load its schemas). */
-export const clusterApplied = 'gantry/clusterApplied';
 export interface ClusterAppliedParams {
   clusterId: string | null;
   /** Number of (apiVersion, kind) pairs the server validates against now. */
@@ -47,6 +49,7 @@ export interface ClusterAppliedParams {
   /** Set when the live schemas could not be read; the server then keeps validating with the bundled ones. */
   error?: string;
 }
+export const clusterApplied = new NotificationType<ClusterAppliedParams>('gantry/clusterApplied');
 
 /** Diagnostic codes the server offers quick fixes for (the codes belong to the validator). */
 export const DiagnosticCodes = {

@@ -1,6 +1,6 @@
 // GPU and extended-resource rules: GANTRY101/102 (offline), GANTRY103/104/110 (live), GANTRY112.
 import type { Diagnostic } from 'vscode-languageserver-types';
-import type { ClusterFacts, QuickFix } from '../validation/api';
+import type { ClusterFacts, QuickFix } from '../validation/types';
 import { GantryCode } from '../validation/codes';
 import {
   diag,

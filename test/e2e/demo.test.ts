@@ -205,10 +205,8 @@ describe('npm run demo, walked in the browser', () => {
       const want: [string, RegExp][] = [
         // The Job controller counts the unschedulable pod as active; the reason is the scheduler's.
         ['bench-16gpu', /^\w+: 0\/7 nodes are available: .*Insufficient nvidia\.com\/gpu/],
-        [
-          'rocm-pretrain-large',
-          /^Queued in amd-queue \(Kueue\): .*insufficient unused quota for amd\.com\/gpu/,
-        ],
+        // The reason in the row, Kueue's message in the tooltip (below).
+        ['rocm-pretrain-large', /^Queued in amd-queue \(Kueue\): Pending · 0\/1 · 8× /],
         ['rocm-pretrain-small', /^Running · 2\/2 · 4× /],
         ['eval-mmlu', /^Failed: .*OOMKilled/],
         ['tokenize-shards', /^(Succeeded|Complete)/],

@@ -25,7 +25,7 @@ export function tqdmBar(desc: string, i: number, total: number, elapsedS: number
   return `${desc}: ${String(Math.round(frac * 100)).padStart(3)}%|${bar}| ${i}/${total} [${clock(elapsedS)}<${clock(left)}, ${rate.toFixed(2).padStart(5)}s/it, ${postfix}]`;
 }
 
-interface Chunk {
+export interface Chunk {
   stream: 'stdout' | 'stderr';
   lines: string[];
 }
@@ -40,7 +40,7 @@ function trainingLines(p: Obj, n: number, rank: string, world: string): Chunk[] 
   const ticks = Math.max(30, Math.floor(Number(dur ?? 900) / TICK_S) - 2);
   const epochs = 3;
   const perTick = 2;
-  const perEpoch = Math.max(10, Math.ceil((ticks * perTick) / epochs));
+  const perEpoch = Math.max(10, Math.floor((ticks * perTick) / epochs));
   const total = perEpoch * epochs;
   const r0 = rank === '0';
   if (n === 0) {
@@ -69,6 +69,8 @@ function trainingLines(p: Obj, n: number, rank: string, world: string): Chunk[] 
       );
     return out;
   }
+  // Done: the process waits for its peers and exits (the pod ends at its duration).
+  if ((n - 1) * perTick >= total) return [];
   const step = Math.min(total, n * perTick);
   const epoch = Math.min(epochs, Math.floor((step - 1) / perEpoch) + 1);
   const inEpoch = step - (epoch - 1) * perEpoch;
@@ -102,7 +104,7 @@ function trainingLines(p: Obj, n: number, rank: string, world: string): Chunk[] 
   return out;
 }
 
-function linesFor(p: Obj, n: number): Chunk[] {
+export function linesFor(p: Obj, n: number): Chunk[] {
   const l = p.metadata.labels ?? {};
   const ns = p.metadata.namespace ?? 'default';
   if (l['training.kubeflow.org/job-name'] || l['jobset.sigs.k8s.io/jobset-name']) {

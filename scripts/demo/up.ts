@@ -297,13 +297,15 @@ async function main(): Promise<void> {
   console.log('');
 
   if (!opts.headless) {
+    // Without a display xdg-open would fall back to a terminal browser in this very terminal.
+    const display = !!(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
     const opener = ['/usr/bin/xdg-open', '/usr/local/bin/xdg-open'].find((p) => existsSync(p));
-    if (opener) {
+    if (opener && display) {
       const o = spawn(opener, [url], { stdio: 'ignore', detached: true });
       o.on('error', () => undefined);
       o.unref();
     } else {
-      say('no xdg-open here: open the URL above in a browser');
+      say(`${display ? 'no xdg-open here' : 'no display'}: open the URL above in a browser`);
     }
   }
   // Stay up until a signal (the handlers above stop everything and exit).

@@ -71,6 +71,11 @@ export interface LaunchOptions {
   settings?: Record<string, unknown>;
   /** Browser viewport. */
   viewport?: { width: number; height: number };
+  /**
+   * Attach the browser to a code-server something else runs (the demo): open `url`, read logs from `userData`.
+   * Nothing is installed or started, and close() leaves that code-server running.
+   */
+  attach?: { url: string; userData: string };
 }
 
 export interface TreeItem {
@@ -268,6 +273,10 @@ export class Workbench {
   installOutput = '';
 
   async start(): Promise<void> {
+    if (this.options.attach) {
+      this.dirs.userData = this.options.attach.userData;
+      return this.openBrowser(this.options.attach.url);
+    }
     if (!existsSync(this.vsixPath)) throw new Error(`${this.vsixPath} does not exist. Run: npm run package`);
     if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} does not exist. Run: npm run setup:e2e`);
     const seed = (dir: string, files: Record<string, string> = {}) => {
@@ -330,7 +339,11 @@ export class Workbench {
     });
 
     // Browse to localhost, not 127.0.0.1: VS Code web treats localhost as a secure context.
-    this.url = `http://localhost:${port}/?folder=${encodeURIComponent(this.dirs.workspace)}`;
+    await this.openBrowser(`http://localhost:${port}/?folder=${encodeURIComponent(this.dirs.workspace)}`);
+  }
+
+  private async openBrowser(url: string): Promise<void> {
+    this.url = url;
     this._browser = await chromium.launchPersistentContext(this.dirs.browser, {
       executablePath: chromiumPath,
       headless: true,

@@ -28,6 +28,7 @@ test('the vsix holds only dist, media, schemas and the manifest files', () => {
   assert.ok(files.includes('extension/dist/extension.js'), 'no extension bundle');
   assert.ok(files.includes('extension/media/gantry.svg'), 'no activity-bar icon');
   assert.ok(!files.some((f) => f.includes('node_modules')), 'node_modules shipped');
+  assert.ok(!files.some((f) => f.startsWith('extension/media/screenshots/')), 'README screenshots shipped');
   assert.ok(!files.some((f) => f.endsWith('.map')), 'source maps shipped');
   const size = statSync(vsix).size;
   console.log(`vsix: ${vsix} ${(size / 1024).toFixed(1)} KiB, ${files.length} files`);

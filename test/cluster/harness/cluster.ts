@@ -371,7 +371,8 @@ async function installCrds(state: ClusterState): Promise<void> {
       );
       return [...names].every((n) => established.has(n));
     },
-    120_000,
+    // A bound, not a goal: at load average 16 on 2 cores (six agents) 120 s was not always enough.
+    300_000,
     500,
   );
   const groups = await crdGroups(files);

@@ -21,16 +21,25 @@ function usage(): never {
   process.exit(2);
 }
 
+/**
+ * The recorded cluster's current state: tests that restart kube-apiserver (stopApiserver/startApiserver) update
+ * the run folder's state file, not the copy here, so the copy's PIDs go stale.
+ */
+function recorded(): ReturnType<typeof readState> {
+  const copy = readState(pointer);
+  return existsSync(stateFile(copy)) ? readState(stateFile(copy)) : copy;
+}
+
 function running(): boolean {
   if (!existsSync(pointer)) return false;
-  const s = readState(pointer);
+  const s = recorded();
   const api = s.components['kube-apiserver'];
   const etcd = s.components.etcd;
   return !!api && !!etcd && isOurProcess(api.pid, api.bin) && isOurProcess(etcd.pid, etcd.bin);
 }
 
 function printHowTo(): void {
-  const s = readState(pointer);
+  const s = recorded();
   console.log(`kubeconfig: ${s.kubeconfigPath}`);
   console.log(`server:     ${s.server} (Kubernetes ${s.version})`);
   console.log(`state:      ${pointer}`);
@@ -69,7 +78,7 @@ async function main(): Promise<void> {
       console.log(`no cluster recorded in ${pointer}`);
       return;
     }
-    const state = readState(pointer);
+    const state = recorded();
     await stopClusterState(state);
     await rm(pointer, { force: true });
     console.log(`stopped cluster (${state.server}) and removed ${state.runDir}`);

@@ -8,7 +8,7 @@ import type { Host } from '../host';
 import { LogPanels, showLogOptions } from '../panels/logPanel';
 import type { LogTarget } from '../sessions/logFollow';
 import type { LogsBackend } from '../sessions/logsBackend';
-import type { CommandTable } from './index';
+import type { CommandTable } from './types';
 
 type Node = WorkloadTreeNode | GpuTreeNode;
 

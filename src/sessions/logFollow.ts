@@ -2,7 +2,7 @@
 // join later, container restarts), merged into one bounded stream of prefixed lines. The editor layer renders
 // it (panels/logPanel.ts); this file has no vscode import so cluster tests and the benchmark drive it as-is.
 import { containersToFollow, type ContainerChoice } from '../core/containers';
-import type { KindRef, KubeObject } from '../core/kube';
+import type { KindRef } from '../core/kube';
 import { Emitter, toDisposable, type Disposable } from '../core/lifecycle';
 import {
   compareLabels,
@@ -15,34 +15,19 @@ import {
 } from '../core/logMerge';
 import type { ClusterConnection } from '../k8s/connection';
 import type { ConnectionLease } from '../k8s/connections';
-import type { Result } from '../k8s/errors';
 import { ContainerLogFollower, type FollowState, type PodSource } from '../k8s/podLogs';
 import { realTimers, type Backoff, type Timers } from '../k8s/timing';
 import { BaseSession } from './session';
 
-// ---- The API of k8s/workloadPods.ts (trackPods), copied as types only until that file lands on main. ----
-export interface TrackedPod {
-  readonly pod: KubeObject;
-  readonly role: string;
-  readonly label: string;
-  readonly rank: readonly number[];
-}
-export interface WorkloadPods extends Disposable {
-  ready(): Promise<Result<void>>;
-  current(): readonly TrackedPod[];
-  workload(): KubeObject | undefined;
-  readonly onDidChange: (l: (pods: readonly TrackedPod[]) => void) => Disposable;
-  readonly onDidEnd: (l: (why: 'deleted') => void) => Disposable;
-}
-export type PodsTarget =
-  | { type: 'workload'; group: string; kind: string; namespace: string; name: string }
-  | { type: 'pod'; namespace: string; name: string };
+import type { PodsTarget, TrackedPod, WorkloadPods } from '../k8s/workloadPods';
+
+export type { PodsTarget, TrackedPod, WorkloadPods };
+/** k8s/workloadPods.ts trackPods, injected (the services pass it; tests pass a stand-in). */
 export type TrackPods = (
   conn: ClusterConnection,
   target: PodsTarget,
   opts: { kinds?: readonly KindRef[] },
 ) => WorkloadPods;
-// ----
 
 export type LogTarget =
   | { readonly type: 'workload'; group: string; kind: string; namespace: string; name: string }

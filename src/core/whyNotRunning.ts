@@ -244,7 +244,9 @@ function explainPod(
   const byName = new Map(nodes.map((n) => [n.metadata.name, n]));
   const kinds = new Set(verdict.reasons.map((r) => r.kind));
 
-  for (const [resource, count] of Object.entries(gpus)) {
+  // Without the node pool there is nothing to restate against: the scheduler's words stand.
+  const poolKnown = nodes.length > 0 || gpuNodes.length > 0;
+  for (const [resource, count] of poolKnown ? Object.entries(gpus) : []) {
     if (!(count > 0)) continue;
     const holders = gpuNodes.filter((g) =>
       g.resources.some((r) => r.resource === resource && r.allocatable > 0),
@@ -327,7 +329,7 @@ function explainPod(
   }
 
   // Node selector / affinity no node matches.
-  if (kinds.has('nodeSelector') || kinds.has('taint')) {
+  if (poolKnown && (kinds.has('nodeSelector') || kinds.has('taint'))) {
     const matching = nodes.filter((n) => placementAllows(n, spec));
     if (!matching.length) {
       const sel = Object.entries<string>(spec.nodeSelector ?? {});

@@ -270,7 +270,7 @@ function explainPod(
         text: `a pod asks for ${count} ${resource}; the largest node has ${max} (${model})`,
         fix: {
           kind: 'setGpusPerPod',
-          title: `Ask for ${max} ${resource} per pod (the node size) and run more pods`,
+          title: `Ask for ${max} ${resource} per pod (the node size)`,
           resource,
           from: count,
           to: max,

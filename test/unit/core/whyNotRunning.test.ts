@@ -76,7 +76,7 @@ describe('whyNotRunning: the scheduler restated against the GPU pool', () => {
     assert.equal(w.causes[0].text, 'a pod asks for 16 nvidia.com/gpu; the largest node has 8 (H100 80GB)');
     assert.deepEqual(w.fixes[0], {
       kind: 'setGpusPerPod',
-      title: 'Ask for 8 nvidia.com/gpu per pod (the node size) and run more pods',
+      title: 'Ask for 8 nvidia.com/gpu per pod (the node size)',
       resource: 'nvidia.com/gpu',
       from: 16,
       to: 8,

@@ -6,13 +6,20 @@ import { clusterCommands } from './cluster';
 import { objectCommands } from './objects';
 import { sessionCommands } from './sessions';
 import { submitCommands } from './submit';
+import { whyCommands } from './why';
 
 import type { CommandTable } from './types';
 
 export type { CommandTable, Handler } from './types';
 
 export function commandTable(host: Host): CommandTable {
-  const tables = [clusterCommands(host), objectCommands(host), sessionCommands(host), submitCommands(host)];
+  const tables = [
+    clusterCommands(host),
+    objectCommands(host),
+    sessionCommands(host),
+    submitCommands(host),
+    whyCommands(host),
+  ];
   const all: CommandTable = {};
   for (const t of tables) {
     for (const [id, h] of Object.entries(t)) {

@@ -118,7 +118,9 @@ export function shortModel(model: string): string {
     );
   if (!m) return model;
   const mem = /\b(\d+GB)\b/i.exec(model.slice(m.index));
-  return mem && m[1].toUpperCase() !== 'MI300X' ? `${m[1]} ${mem[1]}` : m[1];
+  const mig = /\bMIG (\S+)/.exec(model);
+  const base = mem && m[1].toUpperCase() !== 'MI300X' ? `${m[1]} ${mem[1]}` : m[1];
+  return mig ? `${base} MIG ${mig[1]}` : base;
 }
 
 // Scheduling filters, as kube-scheduler's TaintToleration and NodeAffinity plugins decide them. Private until

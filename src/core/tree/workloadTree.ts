@@ -199,6 +199,13 @@ export class WorkloadTreeModel {
     return this.whyInputFor(e, base, this.index.podsOf(e.id), this._eventsOfWorkload(e));
   }
 
+  /** Kueue ClusterQueues the tree watches (for the GPUs view's quota lines). */
+  kueueClusterQueues(): KubeObject[] {
+    const out: KubeObject[] = [];
+    for (const x of this.index.entries()) if (x.kind.family === 'kueueClusterQueue') out.push(x.object);
+    return out;
+  }
+
   /** The node pool changed: re-explain the waiting workloads; returns the ids whose rendering changed. */
   poolChanged(): string[] {
     const changed = new Set<string>();

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { WorkloadTreeNode } from '../core/tree';
 import type { Host } from '../host';
-import type { CommandTable } from './index';
+import type { CommandTable } from './types';
 
 export function whyCommands(host: Host): CommandTable {
   return {

@@ -429,8 +429,9 @@ function trainingV1(w: KubeObject, pods: readonly KubeObject[]): Base {
     if (a.running > 0) return { phase: 'Running' };
     if (a.pending > 0) return { phase: 'Pending' };
     const rs = Object.values(w.status?.replicaStatuses ?? {}) as any[];
-    const active = rs.reduce((n, r) => n + (r?.active ?? 0), 0);
-    return rs.length && active === 0 ? { phase: 'Pending' } : { phase: 'Running' };
+    // none active and none ever ended: no replica has started
+    const started = rs.reduce((n, r) => n + (r?.active ?? 0) + (r?.succeeded ?? 0) + (r?.failed ?? 0), 0);
+    return rs.length && started === 0 ? { phase: 'Pending' } : { phase: 'Running' };
   }
   if (isTrue(w, 'Created')) return { phase: 'Pending' };
   return { phase: 'Pending', reason: conditions(w).length ? undefined : 'No status yet' };

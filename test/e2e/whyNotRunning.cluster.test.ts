@@ -88,7 +88,14 @@ describe('Why Not Running? against the local cluster', { skip: noCluster }, () =
         },
         60_000,
       );
-      const tip = await wb.hoverTreeItem(W, JOB);
+      // the tooltip is resolved when first shown: VS Code says "Loading..." until it arrives
+      let tip = await wb.hoverTreeItem(W, JOB);
+      const hover = wb.page.locator('.workbench-hover, .monaco-hover:not(.hidden)').last();
+      tip = await waitFor('the hover resolved', async () => {
+        if (!/^Loading/.test(tip)) return tip;
+        tip = await hover.innerText().catch(() => tip);
+        return undefined;
+      });
       assert.equal(tip.split('\n')[0]?.trim(), SENTENCE, tip);
       assert.match(tip, /a pod asks for 16 nvidia\.com\/gpu; the largest node has 8 \(H100 80GB\)/);
       await wb.screenshot('why-hover');

@@ -101,7 +101,6 @@ describe('Why Not Running? against the local cluster', { skip: noCluster }, () =
           return again && !/^Loading/.test(again) ? again : undefined;
         },
         60_000,
-        500,
       );
       assert.equal(tip.split('\n')[0]?.trim(), SENTENCE, tip);
       assert.match(tip, /a pod asks for 16 nvidia\.com\/gpu; the largest node has 8 \(H100 80GB\)/);

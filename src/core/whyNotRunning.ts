@@ -9,6 +9,16 @@ import { type GpuNode, buildGpuInventory, nodeGpuModel } from './gpu';
 import { KUEUE_QUEUE_NAME, condition, findKindDef, groupOf, isTrue, podRole } from './kinds';
 import { isGpuResource, parseQuantity, podGpuRequests } from './resources';
 import {
+  type Placement,
+  type Taint,
+  affinityMatches,
+  placementOf,
+  schedNode,
+  selectorMatches,
+  taintText,
+  untoleratedTaint,
+} from './scheduling';
+import {
   type ParsedSchedulingMessage,
   type SchedulingReason,
   parseSchedulingMessage,
@@ -123,72 +133,15 @@ export function shortModel(model: string): string {
   return mig ? `${base} MIG ${mig[1]}` : base;
 }
 
-// Scheduling filters, as kube-scheduler's TaintToleration and NodeAffinity plugins decide them. Private until
-// core/scheduling.ts (the submit work) is merged; then these go and its functions are used instead.
-interface TaintT {
-  key: string;
-  value?: string;
-  effect: string;
+// The scheduler's filters, the same functions the GPUs view and the language server use (core/scheduling).
+function untolerated(node: KubeObject, p: Placement): Taint | undefined {
+  return untoleratedTaint(schedNode(node), p.tolerations);
 }
 
-function tolerates(tols: readonly any[], taint: TaintT): boolean {
-  return tols.some((t) => {
-    if (t?.effect && t.effect !== taint.effect) return false;
-    const op = t?.operator || 'Equal';
-    if (op === 'Exists') return !t?.key || t.key === taint.key;
-    return (t?.key ?? '') === taint.key && String(t?.value ?? '') === (taint.value ?? '');
-  });
+function placementAllows(node: KubeObject, p: Placement): boolean {
+  const sn = schedNode(node);
+  return selectorMatches(sn, p.nodeSelector) && affinityMatches(sn, p.requiredTerms);
 }
-
-function untoleratedTaint(node: KubeObject, tols: readonly any[]): TaintT | undefined {
-  return ((node.spec?.taints ?? []) as TaintT[]).find(
-    (t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(tols, t),
-  );
-}
-
-function requirementMatches(labels: Record<string, string>, r: any): boolean {
-  const v = labels[r?.key];
-  const vals: string[] = (r?.values ?? []).map(String);
-  switch (r?.operator) {
-    case 'In':
-      return v !== undefined && vals.includes(v);
-    case 'NotIn':
-      return v === undefined || !vals.includes(v);
-    case 'Exists':
-      return v !== undefined;
-    case 'DoesNotExist':
-      return v === undefined;
-    case 'Gt':
-    case 'Lt': {
-      const a = Number(v);
-      const b = Number(vals[0]);
-      if (v === undefined || !Number.isInteger(a) || !Number.isInteger(b)) return false;
-      return r.operator === 'Gt' ? a > b : a < b;
-    }
-    default:
-      return false;
-  }
-}
-
-/** nodeSelector and required node affinity (terms OR-ed, expressions AND-ed). */
-function placementAllows(node: KubeObject, spec: any): boolean {
-  const labels = node.metadata.labels ?? {};
-  for (const [k, v] of Object.entries(spec?.nodeSelector ?? {})) if (labels[k] !== String(v)) return false;
-  const terms: any[] =
-    spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
-  if (!terms.length) return true;
-  return terms.some((t) => {
-    const ex: any[] = t?.matchExpressions ?? [];
-    const fields: any[] = t?.matchFields ?? [];
-    if (!ex.length && !fields.length) return false;
-    return (
-      ex.every((r) => requirementMatches(labels, r)) &&
-      fields.every((r) => requirementMatches({ 'metadata.name': node.metadata.name }, r))
-    );
-  });
-}
-
-const taintText = (t: TaintT) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
 
 function nodeLabel(node: KubeObject | undefined, g: GpuNode | undefined): string {
   const model = g?.model || (node ? nodeGpuModel(node) : '');
@@ -240,7 +193,7 @@ function explainPod(
 ): Finding[] {
   const out: Finding[] = [];
   const spec = pod.spec ?? {};
-  const tols: any[] = spec.tolerations ?? [];
+  const placement = placementOf(spec);
   const gpus = podGpuRequests(spec);
   const who = podRole(pod).role === 'worker' ? 'each worker' : 'the pod';
   const byName = new Map(nodes.map((n) => [n.metadata.name, n]));
@@ -283,15 +236,15 @@ function explainPod(
     // Nodes this pod may use: its selector/affinity allows them, their taints are tolerated, not cordoned.
     const allowed = holders.filter((g) => {
       const n = byName.get(g.name);
-      return !n || (placementAllows(n, spec) && !untoleratedTaint(n, tols) && !n.spec?.unschedulable);
+      return !n || (placementAllows(n, placement) && !untolerated(n, placement) && !n.spec?.unschedulable);
     });
     const tainted = holders.filter((g) => {
       const n = byName.get(g.name);
-      return n && placementAllows(n, spec) && untoleratedTaint(n, tols);
+      return n && placementAllows(n, placement) && untolerated(n, placement);
     });
     if (!allowed.length && tainted.length) {
       const n = byName.get(tainted[0].name)!;
-      const t = untoleratedTaint(n, tols)!;
+      const t = untolerated(n, placement)!;
       const which =
         tainted.length === 1
           ? `${nodeLabel(n, tainted[0])} is`
@@ -332,7 +285,7 @@ function explainPod(
 
   // Node selector / affinity no node matches.
   if (poolKnown && (kinds.has('nodeSelector') || kinds.has('taint'))) {
-    const matching = nodes.filter((n) => placementAllows(n, spec));
+    const matching = nodes.filter((n) => placementAllows(n, placement));
     if (!matching.length) {
       const sel = Object.entries<string>(spec.nodeSelector ?? {});
       const miss = sel.find(([k, v]) => !nodes.some((n) => n.metadata.labels?.[k] === String(v)));
@@ -366,9 +319,9 @@ function explainPod(
       }
     } else if (!out.some((f) => f.fix?.kind === 'addToleration')) {
       // A taint the pod does not tolerate on every node its selector allows
-      const open = matching.filter((n) => !untoleratedTaint(n, tols));
+      const open = matching.filter((n) => !untolerated(n, placement));
       if (!open.length) {
-        const t = untoleratedTaint(matching[0], tols)!;
+        const t = untolerated(matching[0], placement)!;
         const which =
           matching.length === 1
             ? nodeLabel(

@@ -10,6 +10,8 @@ import { fetchOpenApiV3 } from './k8s/openapi';
 import { GantryLanguageClient } from './lsp/client';
 import type { ClusterModel } from './model/clusterModel';
 import { clusterFacts, factsKey } from './model/lspFeed';
+import { type WhyReport, explainWorkload } from './model/why';
+import { WhyPanel } from './panels/why';
 import { SessionManager } from './sessions/manager';
 
 export interface ServiceDeps {
@@ -23,6 +25,7 @@ export class Services implements vscode.Disposable {
   readonly sessions = new SessionManager();
   readonly cluster: CurrentCluster;
   readonly languageClient: GantryLanguageClient;
+  private readonly _why: WhyPanel;
   private readonly _store = new DisposableStore();
 
   constructor(private readonly _deps: ServiceDeps) {
@@ -34,6 +37,7 @@ export class Services implements vscode.Disposable {
     // Disposed in reverse: the language client, then the cluster, the sessions (each releases its lease), and
     // the pool last.
     for (const d of [this.pool, this.sessions, this.cluster, this.languageClient]) this._store.add(d);
+    this._why = this._store.add(new WhyPanel(_deps.log));
     this._store.add(this.languageClient.startWhenYamlOpens());
     this._store.add(this.cluster.onDidChangeModel((m) => this.feedLanguageServer(m)));
     this._store.add(this.cluster.onDidSwitchContext((s) => this.contextSwitched(s)));
@@ -51,6 +55,26 @@ export class Services implements vscode.Disposable {
         else if (e.affectsConfiguration('gantry.namespaces')) void this.cluster.rescope();
       }),
     );
+  }
+
+  /** "Why Not Running?" for a shown workload of the current context (undefined when it is gone). */
+  async whyNotRunning(workloadId: string): Promise<WhyReport | undefined> {
+    const tree = this.cluster.model?.workloads;
+    const conn = this.cluster.connection;
+    if (!tree || !conn) return undefined;
+    return explainWorkload(tree, conn.transport, workloadId);
+  }
+
+  /** Shows "Why Not Running?" for a shown workload; false when it is no longer shown. */
+  async showWhyNotRunning(workloadId: string): Promise<boolean> {
+    const context = this.cluster.contextName;
+    const report = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'Gantry: why not running?' },
+      () => this.whyNotRunning(workloadId),
+    );
+    if (!report || !context) return false;
+    await this._why.show(context, report);
+    return true;
   }
 
   /** A context switch ends the sessions of every other context, and says so. */

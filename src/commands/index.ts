@@ -8,6 +8,7 @@ import { objectCommands } from './objects';
 import { forwardCommands } from './portForward';
 import { sessionCommands } from './sessions';
 import { submitCommands } from './submit';
+import { whyCommands } from './why';
 
 import type { CommandTable } from './types';
 
@@ -21,6 +22,7 @@ export function commandTable(host: Host): CommandTable {
     submitCommands(host),
     logCommands(host),
     forwardCommands(host),
+    whyCommands(host),
   ];
   const all: CommandTable = {};
   for (const t of tables) {

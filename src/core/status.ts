@@ -22,6 +22,7 @@ import {
   replicaTemplates,
 } from './kinds';
 import { isGpuResource, parseQuantity, pinnedGpuModel, podGpuRequests } from './resources';
+import { parseSchedulingMessage } from './schedulingReasons';
 
 /**
  * Phases, a small fixed set:
@@ -221,10 +222,12 @@ function eventsFor(pod: KubeObject, events: readonly KubeObject[] | undefined): 
   });
 }
 
-/** The scheduler's message without its "preemption: ..." tail, which repeats the node count. */
+/**
+ * The scheduler's message up to the end of its first sentence: without the PostFilter tail ("no new claims to
+ * deallocate, preemption: ..."), which repeats the node count, and never cut mid-sentence.
+ */
 export function shortSchedulerMessage(msg: string): string {
-  const i = msg.indexOf(' preemption:');
-  return (i > 0 ? msg.slice(0, i) : msg).trim().replace(/\.$/, '');
+  return parseSchedulingMessage(msg).headline;
 }
 
 function gpuList(requests: Record<string, number>, model?: string): GpuRequest[] {
@@ -401,14 +404,14 @@ function podsActive(pods: readonly KubeObject[]): { running: number; pending: nu
 }
 
 /**
- * Running once some pod runs, Pending while the live pods all wait; with no live pods at hand, trust the
- * controller's count of active child Jobs.
+ * Running once some pod runs, Pending while the live pods all wait (a workload none of whose pods has started is
+ * never Running); with no live pods at hand, trust the controller's count of children with ready pods.
  */
-function runningOrPending(activeChildren: number, pods: readonly KubeObject[]): Phase {
+function runningOrPending(readyChildren: number, pods: readonly KubeObject[]): Phase {
   const a = podsActive(pods);
   if (a.running > 0) return 'Running';
   if (a.pending > 0) return 'Pending';
-  return activeChildren > 0 ? 'Running' : 'Pending';
+  return readyChildren > 0 ? 'Running' : 'Pending';
 }
 
 /** kubeflow/trainer release-1.9 pkg/apis/kubeflow.org/v1/common_types.go JobConditionType; pkg/util/status.go reasons. */
@@ -421,15 +424,21 @@ function trainingV1(w: KubeObject, pods: readonly KubeObject[]): Base {
     return { ...fromCondition('Running', condition(w, 'Restarting')), reason: 'Restarting' };
   if (isTrue(w, 'Running')) {
     // The operator sets Running once the pods exist; if none is running yet they are still being scheduled.
+    // replicaStatuses.active counts Running pods only (training-operator updateJobReplicaStatuses).
     const a = podsActive(pods);
-    return a.running === 0 && a.pending > 0 ? { phase: 'Pending' } : { phase: 'Running' };
+    if (a.running > 0) return { phase: 'Running' };
+    if (a.pending > 0) return { phase: 'Pending' };
+    const rs = Object.values(w.status?.replicaStatuses ?? {}) as any[];
+    // none active and none ever ended: no replica has started
+    const started = rs.reduce((n, r) => n + (r?.active ?? 0) + (r?.succeeded ?? 0) + (r?.failed ?? 0), 0);
+    return rs.length && started === 0 ? { phase: 'Pending' } : { phase: 'Running' };
   }
   if (isTrue(w, 'Created')) return { phase: 'Pending' };
   return { phase: 'Pending', reason: conditions(w).length ? undefined : 'No status yet' };
 }
 
 /** Kubernetes batch/v1 JobStatus: conditions Complete/Failed/Suspended/FailureTarget/SuccessCriteriaMet, counts. */
-function batchJob(w: KubeObject): Base {
+function batchJob(w: KubeObject, pods: readonly KubeObject[]): Base {
   const s = w.status ?? {};
   for (const t of ['Failed', 'FailureTarget'])
     if (isTrue(w, t)) return fromCondition('Failed', condition(w, t));
@@ -437,16 +446,26 @@ function batchJob(w: KubeObject): Base {
     if (isTrue(w, t)) return fromCondition('Succeeded', condition(w, t));
   if (isTrue(w, 'Suspended') || w.spec?.suspend === true) return { phase: 'Suspended', reason: 'Suspended' };
   if ((s.active ?? 0) > 0) {
+    // status.active counts pending pods too and startTime is set when the first pod is created: neither means
+    // a pod has started. Running needs a running pod (or, before the pods are seen, a ready one).
     const ready = s.ready ?? 0;
-    return ready > 0 || s.startTime ? { phase: 'Running', ready } : { phase: 'Pending' };
+    const a = podsActive(pods);
+    if (a.running > 0 || (!a.pending && ready > 0)) return { phase: 'Running', ready };
+    return { phase: 'Pending', ready };
   }
   return { phase: 'Pending', reason: w.status ? undefined : 'No status yet' };
 }
 
-function cronJob(w: KubeObject, now: number): Base {
+function cronJob(w: KubeObject, now: number, pods: readonly KubeObject[]): Base {
   if (w.spec?.suspend === true) return { phase: 'Suspended', reason: 'Suspended' };
   const active: unknown[] = w.status?.active ?? [];
-  if (active.length) return { phase: 'Running', reason: `${active.length} active` };
+  if (active.length) {
+    // an active run whose pods all wait is not running yet
+    const a = podsActive(pods);
+    // pending: leave the reason to the pods (the scheduler's words)
+    if (a.running === 0 && a.pending > 0) return { phase: 'Pending' };
+    return { phase: 'Running', reason: `${active.length} active` };
+  }
   const last = w.status?.lastScheduleTime;
   return {
     phase: 'Ready',
@@ -459,10 +478,11 @@ function jobSet(w: KubeObject, pods: readonly KubeObject[]): Base {
   if (isTrue(w, 'Failed')) return fromCondition('Failed', condition(w, 'Failed'));
   if (isTrue(w, 'Completed')) return fromCondition('Succeeded', condition(w, 'Completed'));
   if (isTrue(w, 'Suspended') || w.spec?.suspend === true) return { phase: 'Suspended', reason: 'Suspended' };
+  // replicatedJobsStatus.active counts child Jobs with pending pods too; ready ones have started
   const rjs: any[] = w.status?.replicatedJobsStatus ?? [];
-  const active = rjs.reduce((a, r) => a + (r?.active ?? 0) + (r?.ready ?? 0), 0);
+  const ready = rjs.reduce((a, r) => a + (r?.ready ?? 0), 0);
   const restarts = w.status?.restarts ?? 0;
-  const base: Base = { phase: runningOrPending(active, pods) };
+  const base: Base = { phase: runningOrPending(ready, pods) };
   if (restarts > 0) base.reason = `restarted ${restarts} time${restarts === 1 ? '' : 's'}`;
   if (isTrue(w, 'StartupPolicyInProgress')) base.reason = 'in-order startup in progress';
   return base;
@@ -473,9 +493,10 @@ function trainJob(w: KubeObject, pods: readonly KubeObject[]): Base {
   if (isTrue(w, 'Failed')) return fromCondition('Failed', condition(w, 'Failed'));
   if (isTrue(w, 'Complete')) return fromCondition('Succeeded', condition(w, 'Complete'));
   if (isTrue(w, 'Suspended') || w.spec?.suspend === true) return { phase: 'Suspended', reason: 'Suspended' };
+  // jobsStatus.active counts child Jobs with running or pending pods; ready ones have started
   const js: any[] = w.status?.jobsStatus ?? [];
-  const active = js.reduce((a, j) => a + (j?.active ?? 0), 0);
-  const base: Base = { phase: runningOrPending(active, pods) };
+  const ready = js.reduce((a, j) => a + (j?.ready ?? 0), 0);
+  const base: Base = { phase: runningOrPending(ready, pods) };
   const pct = w.status?.trainerStatus?.progressPercentage;
   if (typeof pct === 'number') base.reason = `${pct}% done`;
   return base;
@@ -599,7 +620,7 @@ function notebook(w: KubeObject): Base {
 }
 
 /** argoproj/argo-workflows pkg/apis/workflow/v1alpha1/workflow_phase.go + status.message/progress. */
-function argoWorkflow(w: KubeObject): Base {
+function argoWorkflow(w: KubeObject, pods: readonly KubeObject[]): Base {
   const s = w.status ?? {};
   const prog = /^(\d+)\/(\d+)$/.exec(s.progress ?? '');
   const counts = prog ? { ready: Number(prog[1]), total: Number(prog[2]) } : {};
@@ -610,10 +631,13 @@ function argoWorkflow(w: KubeObject): Base {
     case 'Failed':
     case 'Error':
       return { phase: 'Failed', reason: msg ?? s.phase, ...counts };
-    case 'Running':
-      return w.spec?.suspend === true
-        ? { phase: 'Suspended', reason: 'Suspended', ...counts }
-        : { phase: 'Running', reason: msg, ...counts };
+    case 'Running': {
+      if (w.spec?.suspend === true) return { phase: 'Suspended', reason: 'Suspended', ...counts };
+      // the workflow is Running while its current step's pods wait to be scheduled
+      const a = podsActive(pods);
+      const phase: Phase = a.running === 0 && a.pending > 0 ? 'Pending' : 'Running';
+      return { phase, reason: msg, ...counts };
+    }
     case 'Pending':
       return { phase: 'Pending', reason: msg, ...counts };
     default:
@@ -664,7 +688,12 @@ function kueueWorkload(w: KubeObject): Base {
   }
   if (isTrue(w, 'Admitted')) {
     const cq = w.status?.admission?.clusterQueue;
-    return { phase: 'Running', reason: cq ? `admitted by ${cq}` : 'admitted' };
+    const by = cq ? `admitted by ${cq}` : 'admitted';
+    // PodsReady=False (waitForPodsReady): quota is held but the pods have not all started
+    const pr = condition(w, 'PodsReady');
+    if (pr?.status === 'False')
+      return { phase: 'Pending', reason: `${by}, pods not ready`, message: pr.message };
+    return { phase: 'Running', reason: by };
   }
   if (isTrue(w, 'QuotaReserved')) return { phase: 'Pending', reason: 'waiting for admission checks' };
   const q = condition(w, 'QuotaReserved');
@@ -730,9 +759,9 @@ function readFamily(d: MlKindDef, w: KubeObject, pods: readonly KubeObject[], no
     case 'trainingV1':
       return trainingV1(w, pods);
     case 'batchJob':
-      return batchJob(w);
+      return batchJob(w, pods);
     case 'cronJob':
-      return cronJob(w, now);
+      return cronJob(w, now, pods);
     case 'jobset':
       return jobSet(w, pods);
     case 'trainJob':
@@ -750,7 +779,7 @@ function readFamily(d: MlKindDef, w: KubeObject, pods: readonly KubeObject[], no
     case 'notebook':
       return notebook(w);
     case 'argoWorkflow':
-      return argoWorkflow(w);
+      return argoWorkflow(w, pods);
     case 'volcanoJob':
       return volcanoJob(w);
     case 'kueueWorkload':
@@ -806,6 +835,8 @@ export function summarize(workload: KubeObject, ctx: SummaryContext): WorkloadSu
       else delete out.message;
     }
   }
+  // Kueue admitted it but no pod has started: say so rather than Running or a bare Pending.
+  const admittedNotStarted = d.hasPods && kw && isTrue(kw, 'Admitted') && out.phase === 'Pending';
 
   // Pod evidence explains generic operator reasons ("PyTorchJobFailed") and pending jobs.
   if (d.hasPods && out.phase !== 'Succeeded' && out.phase !== 'Suspended' && out.phase !== 'Queued') {
@@ -821,6 +852,13 @@ export function summarize(workload: KubeObject, ctx: SummaryContext): WorkloadSu
         out.reason = issue.text;
       }
     }
+  }
+
+  if (admittedNotStarted && out.phase === 'Pending') {
+    const cq = kw.status?.admission?.clusterQueue;
+    const admitted = `admitted by ${cq ?? 'Kueue'}`;
+    if (!out.reason || out.reason === 'No status yet') out.reason = `${admitted}, not scheduled`;
+    else if (!out.message || out.message === out.reason) out.message = `Kueue: ${admitted}; ${out.reason}`;
   }
 
   if (workload.metadata.deletionTimestamp) {

@@ -75,10 +75,12 @@ export class LiveTrees implements Disposable {
   /** `source` must have started (its snapshot holds the initial lists). */
   constructor(
     private readonly _source: ClusterModelSource,
-    private readonly _options: TreeOptions = {},
+    private _options: TreeOptions = {},
   ) {
     const snap = toTreeSnapshot(_source.snapshot());
-    this._workloads = buildWorkloadTree(snap, _options);
+    // Waiting workloads are explained against the GPU tree's node pool (read when a summary is made).
+    this._options = { ..._options, pool: () => this._gpus?.pool() };
+    this._workloads = buildWorkloadTree(snap, this._options);
     // GPU pods are attributed to the workload the tree shows (TrainJob, not its JobSet); a closure, so a
     // rebuilt workload tree is used from then on.
     this._gpus = buildGpuTree(snap, (p) => this._workloads.workloadRefOf(p));
@@ -103,6 +105,8 @@ export class LiveTrees implements Disposable {
       if (kind !== 'Node') for (const id of this._workloads.apply(ch)) w.add(id);
       if (kind === 'Node' || kind === 'Pod') for (const id of this._gpus.apply(ch)) g.add(id);
     }
+    // GPUs freed or taken, nodes added or tainted: the waiting workloads' explanations may read differently
+    if (g.size) for (const id of this._workloads.poolChanged()) w.add(id);
     if (w.size || g.size) this._onDidChange.fire({ workloads: collapse(w), gpus: collapse(g) });
   }
 

@@ -1,5 +1,6 @@
 // The sidebar: both tree views and the status bar item, fed by the cluster session. Owns its disposables.
 import * as vscode from 'vscode';
+import { gpuSummaryText } from '../core/gpuSummary';
 import { DisposableStore } from '../core/lifecycle';
 import { ROOT, type GpuTreeNode, type WorkloadTreeNode } from '../core/tree';
 import type { CurrentCluster } from '../cluster/currentCluster';
@@ -101,10 +102,12 @@ export class Sidebar implements vscode.Disposable {
   }
 
   private renderGpuSummary(model: ClusterModel): void {
-    const lines = model.gpus?.summaryLines() ?? [];
-    this.gpusView.description = lines.length ? undefined : '';
+    const pools = model.gpus?.pools() ?? [];
+    // one compact line per model, then per-queue quota when Kueue is there
+    const text = gpuSummaryText(pools, model.workloads?.kueueClusterQueues());
+    this.gpusView.description = pools.length ? undefined : '';
     const base = this._session?.message;
-    this.gpusView.message = [base, lines.join(' · ')].filter(Boolean).join('\n') || undefined;
+    this.gpusView.message = [base, text].filter(Boolean).join('\n') || undefined;
   }
 
   private render(): void {

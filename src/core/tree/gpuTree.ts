@@ -56,6 +56,11 @@ export class GpuTreeModel {
     return this._info.get(name);
   }
 
+  /** Every node object (GPU or not) and the GPU nodes with their allocation: the pool a pending pod faces. */
+  pool(): { nodes: KubeObject[]; gpuNodes: GpuNode[] } {
+    return { nodes: [...this._nodes.values()], gpuNodes: [...this._info.values()] };
+  }
+
   children(id: string = ROOT): GpuTreeNode[] {
     if (id === ROOT) {
       const byModel = new Map<string, GpuNode[]>();

@@ -80,10 +80,18 @@ export interface WatchChange {
   object: KubeObject;
 }
 
+/** The node pool as the GPUs tree sees it, for restating scheduler reasons ("the largest node has 8"). */
+export interface PoolView {
+  nodes: readonly KubeObject[];
+  gpuNodes: readonly GpuNode[];
+}
+
 export interface TreeOptions {
   grouping?: Grouping;
   /** Clock for ages (ms since epoch). */
   now?: () => number;
+  /** The current node pool; without it, a waiting workload's line is the scheduler's first sentence. */
+  pool?: () => PoolView | undefined;
 }
 
 // --- ids -----------------------------------------------------------------------------------------------------

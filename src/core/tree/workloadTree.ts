@@ -18,6 +18,7 @@ import {
   tooltipMarkdown,
 } from '../status';
 import type { GpuTreeModel } from './gpuTree';
+import { type KueueFacts, type WhyInput, isNotRunning, whyNotRunning } from '../whyNotRunning';
 import {
   type ClusterSnapshot,
   ContextValue,
@@ -90,6 +91,9 @@ export class WorkloadTreeModel {
   private readonly _kindIndex = new Map<string, number>();
   private readonly _kindNames = new Set<string>();
   private readonly _summaries = new Map<string, WorkloadSummary>();
+  /** Headline and causes of waiting workloads, computed with their summary. */
+  private readonly _whys = new Map<string, { headline: string; causes: string[] }>();
+  private readonly _pool: TreeOptions['pool'];
   private readonly _podSummaries = new Map<string, PodSummary>();
   private readonly _events = new Map<string, KubeObject[]>();
   private readonly _groups = new Map<string, Set<string>>();
@@ -98,6 +102,7 @@ export class WorkloadTreeModel {
   constructor(snapshot: ClusterSnapshot, options: TreeOptions = {}) {
     this.grouping = options.grouping ?? 'kind';
     this._now = options.now ?? Date.now;
+    this._pool = options.pool;
     for (const k of snapshot.kinds) {
       this._kindIndex.set(k.key, this._kinds.size);
       this._kinds.set(k.key, k);
@@ -180,6 +185,32 @@ export class WorkloadTreeModel {
   summary(wid: string): WorkloadSummary | undefined {
     const e = this.index.entry(wid);
     return e ? this._summary(e) : undefined;
+  }
+
+  /**
+   * What "Why Not Running?" needs from the tree for a shown workload: summary, pods, events, the Kueue
+   * Workload and the cluster's queues, the node pool. The caller adds what only the API knows (queue position).
+   */
+  whyInput(wid: string): WhyInput | undefined {
+    const e = this.index.entry(wid);
+    if (!e) return undefined;
+    this._summary(e);
+    const base = this._baseSummaries.get(e.id)!;
+    return this.whyInputFor(e, base, this.index.podsOf(e.id), this._eventsOfWorkload(e));
+  }
+
+  /** Kueue ClusterQueues the tree watches (for the GPUs view's quota lines). */
+  kueueClusterQueues(): KubeObject[] {
+    const out: KubeObject[] = [];
+    for (const x of this.index.entries()) if (x.kind.family === 'kueueClusterQueue') out.push(x.object);
+    return out;
+  }
+
+  /** The node pool changed: re-explain the waiting workloads; returns the ids whose rendering changed. */
+  poolChanged(): string[] {
+    const changed = new Set<string>();
+    for (const wid of [...this._whys.keys()]) this._touchWorkload(wid, changed, false);
+    return [...changed];
   }
 
   /** Pods of a workload (resolved, including those of its child Jobs / clusters). */
@@ -346,6 +377,8 @@ export class WorkloadTreeModel {
     if (!e) return;
     const before = this._summaries.get(wid);
     this._summaries.delete(wid);
+    this._baseSummaries.delete(wid);
+    this._whys.delete(wid);
     const after = this._summary(e);
     if (structural || !sameSummary(before, after)) {
       changed.add(wid);
@@ -410,23 +443,103 @@ export class WorkloadTreeModel {
 
   // ---- node materialization ----
 
+  private readonly _baseSummaries = new Map<string, WorkloadSummary>();
+
+  private _kueueWorkloads(e: IndexEntry): KubeObject[] {
+    const kueue: KubeObject[] = [];
+    for (const c of this.index.childrenOf(e.id)) {
+      const ce = this.index.entry(c);
+      if (ce?.kind.family === 'kueueWorkload') kueue.push(ce.object);
+    }
+    return kueue;
+  }
+
+  /** The Kueue objects the tree watches: the workload's Workload, ClusterQueues, its namespace's LocalQueues. */
+  private _kueueFacts(e: IndexEntry): KueueFacts {
+    const clusterQueues: KubeObject[] = [];
+    const localQueues: KubeObject[] = [];
+    let watched = false;
+    for (const x of this.index.entries()) {
+      if (x.kind.family === 'kueueClusterQueue') clusterQueues.push(x.object);
+      else if (x.kind.family === 'kueueLocalQueue') {
+        if (x.object.metadata.namespace === e.object.metadata.namespace) localQueues.push(x.object);
+      } else continue;
+      watched = true;
+    }
+    for (const k of this._kinds.values())
+      if (k.family === 'kueueLocalQueue' || k.family === 'kueueClusterQueue') watched = true;
+    const kw = this._kueueWorkloads(e);
+    const facts: KueueFacts = {};
+    const w =
+      kw.find(
+        (x) => !(x.status?.conditions ?? []).some((c: any) => c.type === 'Finished' && c.status === 'True'),
+      ) ?? kw[0];
+    if (w) facts.workload = w;
+    // Only when the kinds are watched does an empty list mean "none exist".
+    if (watched) {
+      facts.clusterQueues = clusterQueues;
+      facts.localQueues = localQueues;
+    }
+    return facts;
+  }
+
+  /** Objects the explanation reads besides the workload: its child RayCluster. */
+  private _related(e: IndexEntry): KubeObject[] {
+    const out: KubeObject[] = [];
+    for (const d of this.index.descendants(e.id)) {
+      const de = this.index.entry(d);
+      if (de && de.kind.kind === 'RayCluster') out.push(de.object);
+    }
+    return out;
+  }
+
   private _summary(e: IndexEntry): WorkloadSummary {
     let s = this._summaries.get(e.id);
     if (!s) {
-      const kueue: KubeObject[] = [];
-      for (const c of this.index.childrenOf(e.id)) {
-        const ce = this.index.entry(c);
-        if (ce?.kind.family === 'kueueWorkload') kueue.push(ce.object);
+      const kueue = this._kueueWorkloads(e);
+      const pods = this.index.podsOf(e.id);
+      const events = this._eventsOfWorkload(e);
+      s = summarize(e.object, { pods, events, workloads: kueue, now: this._now() });
+      this._baseSummaries.set(e.id, s);
+      // A waiting workload's line is the explanation's sentence ("needs 16 GPUs in one pod, nodes have at most 8").
+      if (e.kind.hasPods && isNotRunning(s.phase)) {
+        const input = this.whyInputFor(e, s, pods, events);
+        const why = whyNotRunning(input);
+        if (why.applies && why.short) {
+          this._whys.set(e.id, { headline: why.headline, causes: why.causes.map((c) => c.text) });
+          if (why.short !== s.reason) {
+            const was = s.reason ? (s.message ? `${s.reason}: ${s.message}` : s.reason) : s.message;
+            s = { ...s, reason: why.short };
+            if (was) s.message = was;
+            else delete s.message;
+          }
+        }
       }
-      s = summarize(e.object, {
-        pods: this.index.podsOf(e.id),
-        events: this._eventsOfWorkload(e),
-        workloads: kueue,
-        now: this._now(),
-      });
       this._summaries.set(e.id, s);
     }
     return s;
+  }
+
+  private whyInputFor(
+    e: IndexEntry,
+    summary: WorkloadSummary,
+    pods: KubeObject[],
+    events: KubeObject[],
+  ): WhyInput {
+    const pool = this._pool?.();
+    const input: WhyInput = {
+      workload: e.object,
+      summary,
+      pods,
+      events,
+      kueue: this._kueueFacts(e),
+      related: this._related(e),
+    };
+    if (pool) {
+      input.nodes = pool.nodes;
+      input.gpuNodes = pool.gpuNodes;
+    }
+    return input;
   }
 
   private _workloadNode(e: IndexEntry, parent: string): WorkloadNode {
@@ -440,7 +553,22 @@ export class WorkloadTreeModel {
     parts.push(age);
     const desc =
       this.grouping === 'namespace' ? `${e.kind.displayName} · ${parts.join(' · ')}` : parts.join(' · ');
-    const tooltip = () => tooltipMarkdown(e.object, { ...s, age }, this._eventsOfWorkload(e), now);
+    const tooltip = () => {
+      const md = tooltipMarkdown(e.object, { ...s, age }, this._eventsOfWorkload(e), now);
+      const why = this._whys.get(e.id);
+      if (!why) return md;
+      // The answer first: its headline, then each cause, then the usual facts.
+      const esc = (t: string) => t.replace(/([\\`*_[\]<>|])/g, '\\$1');
+      return [
+        `**${esc(why.headline)}**`,
+        '',
+        ...why.causes.map((c) => `- ${esc(c)}`),
+        '',
+        '---',
+        '',
+        md,
+      ].join('\n');
+    };
     let tip: string | undefined;
     return {
       type: 'workload',

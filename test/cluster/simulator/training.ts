@@ -132,6 +132,22 @@ export async function reconcileTraining(ctx: Ctx, k: TrainingKind, job: Obj): Pr
   }
   const done = finished(status);
   const pods = podsOf(ctx, job);
+  // runPolicy.suspend (common/job.go ReconcileJobs, v1.9): no pods while suspended, JobSuspended condition
+  // "<Kind>Suspended", Running set False.
+  if (!done && job.spec?.runPolicy?.suspend === true) {
+    const msg = `${k.kind} ${name} is suspended.`;
+    for (const p of pods) {
+      if (!isTerminating(p))
+        await ctx.rest.delete(nsPath('v1', 'pods', ns, p.metadata.name)).catch(() => undefined);
+    }
+    for (const c of status.conditions as Json[])
+      if (c.type === 'Running' && c.status === 'True')
+        Object.assign(c, { status: 'False', reason: `${k.kind}Suspended`, message: msg });
+    setJobCondition(status, 'Suspended', `${k.kind}Suspended`, msg);
+    status.replicaStatuses = Object.fromEntries(Object.keys(specs).map((t) => [t, { active: 0 }]));
+    await patchStatus(ctx, job, k.plural, status);
+    return;
+  }
   const hasMaster = k.masterTypes.some((t) => t in specs);
   const worldSize = Object.values(specs).reduce((n, s: Json) => n + (s?.replicas ?? 1), 0);
 

@@ -1,0 +1,96 @@
+// The ML Workloads tree shows a waiting workload's explanation as its status line and tooltip's first line.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type KubeObject } from '../../../src/core/kube';
+import { ML_KINDS, selectDiscovered } from '../../../src/core/kinds';
+import {
+  type ClusterSnapshot,
+  type WorkloadNode,
+  buildGpuTree,
+  buildWorkloadTree,
+  snapshotKey,
+  workloadId,
+} from '../../../src/core/tree';
+import { NOW, T0, cond, fixtureNodes, obj, pod } from './builders';
+
+const kinds = selectDiscovered(
+  ML_KINDS.map((k) => ({
+    group: k.group,
+    version: k.versions[0],
+    kind: k.kind,
+    plural: k.plural,
+    namespaced: k.namespaced,
+  })),
+);
+
+const MSG_16 =
+  '0/7 nodes are available: 1 node(s) had untolerated taint(s), 6 Insufficient nvidia.com/gpu. no new claims to deallocate, preemption: 0/7 nodes are available: 1 Preemption is not helpful for scheduling, 6 No preemption victims found for incoming pod.';
+const spec = {
+  containers: [{ name: 'main', image: 'train:1', resources: { limits: { 'nvidia.com/gpu': '16' } } }],
+  tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+};
+const job = obj('batch/v1', 'Job', 'big', { template: { spec } }, { active: 1, ready: 0, startTime: T0 });
+const bigPod = pod('big-x7k2p', {
+  labels: { 'batch.kubernetes.io/job-name': 'big', 'controller-uid': job.metadata.uid! },
+  owners: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'big', uid: job.metadata.uid!, controller: true }],
+  phase: 'Pending',
+  spec,
+  conditions: [cond('PodScheduled', 'False', 'Unschedulable', MSG_16)],
+  containerStatuses: [],
+});
+
+function snap(nodes: KubeObject[]): ClusterSnapshot {
+  return { kinds, workloads: new Map([[snapshotKey(job), [job]]]), pods: [bigPod], events: [], nodes };
+}
+
+describe('tree rows of waiting workloads', () => {
+  it('status line, tooltip first line and contextValue of a Job asking for 16 GPUs', () => {
+    const s = snap(fixtureNodes());
+    const gpus = buildGpuTree(s);
+    const tree = buildWorkloadTree(s, { now: () => NOW, pool: () => gpus.pool() });
+    const n = tree.node(workloadId('Job.batch', job)) as WorkloadNode;
+    assert.equal(
+      n.description,
+      'Pending: needs 16 GPUs in one pod, nodes have at most 8 · 0/1 · 16× gpu · 60m',
+    );
+    assert.equal(
+      (n.tooltip ?? '').split('\n')[0],
+      '**Pending: needs 16 GPUs in one pod, nodes have at most 8**',
+    );
+    assert.match(n.tooltip ?? '', /- a pod asks for 16 nvidia.com/);
+    assert.equal(n.contextValue, 'gantry.workload.batch.Pending');
+    // the scheduler's own words stay in the summary's message
+    assert.equal(
+      n.summary.message,
+      '0/7 nodes are available: 1 node(s) had untolerated taint(s), 6 Insufficient nvidia.com/gpu',
+    );
+    const input = tree.whyInput(n.id)!;
+    assert.equal(input.summary.reason, n.summary.message);
+    assert.equal(input.nodes?.length, 7);
+  });
+
+  it('without the node pool, the line is the scheduler first sentence, whole', () => {
+    const tree = buildWorkloadTree(snap([]), { now: () => NOW });
+    const n = tree.node(workloadId('Job.batch', job)) as WorkloadNode;
+    assert.equal(
+      n.description,
+      'Pending: 0/7 nodes are available: 1 node(s) had untolerated taint(s), 6 Insufficient nvidia.com/gpu · 0/1 · 16× gpu · 60m',
+    );
+  });
+
+  it('a bigger node joining the pool re-explains the row', () => {
+    const nodes = fixtureNodes();
+    const s = snap(nodes);
+    const gpus = buildGpuTree(s);
+    const tree = buildWorkloadTree(s, { now: () => NOW, pool: () => gpus.pool() });
+    const id = workloadId('Job.batch', job);
+    assert.match((tree.node(id) as WorkloadNode).description!, /nodes have at most 8/);
+    const big = structuredClone(nodes.find((x) => x.metadata.name === 'h100-node-0')!);
+    big.metadata.name = 'h200-node-0';
+    big.status.allocatable['nvidia.com/gpu'] = '16';
+    big.status.capacity['nvidia.com/gpu'] = '16';
+    gpus.apply({ type: 'added', object: big });
+    assert.deepEqual(tree.poolChanged(), [id]);
+    assert.doesNotMatch((tree.node(id) as WorkloadNode).description!, /at most 8/);
+  });
+});

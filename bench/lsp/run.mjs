@@ -14,7 +14,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node.js';
+import { machine } from '../machine.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -31,6 +31,11 @@ if (!existsSync(ylsBin)) {
   const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: here, stdio: 'inherit' });
   if (r.status !== 0) process.exit(1);
 }
+// Imported only now: before bench/lsp/node_modules exists, 'vscode-jsonrpc' resolves to the root's version 10,
+// whose exports do not include './node.js'. From here it resolves to the version yaml-language-server installed.
+const { StreamMessageReader, StreamMessageWriter, createMessageConnection } = await import(
+  pathToFileURL(path.join(here, 'node_modules', 'vscode-jsonrpc', 'node.js')).href
+);
 const ylsVersion = JSON.parse(
   readFileSync(path.join(here, 'node_modules', 'yaml-language-server', 'package.json'), 'utf8'),
 ).version;
@@ -322,6 +327,7 @@ const yls = startServer('yaml-ls', [path.join(here, 'yaml-ls-nodelay.cjs')], {
 await gantry.init();
 await yls.init();
 
+console.log(machine());
 console.log(
   `Gantry ${JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version} vs yaml-language-server ${ylsVersion}, node ${process.version}`,
 );

@@ -10,11 +10,14 @@
 // --kubectl-nodes N (expand only that many folders and scale up; default: all).
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sharedCluster, startCluster, type TestCluster } from '../../test/cluster/harness/index';
-import { sharedCrdsDir } from '../../test/cluster/harness/paths';
+import { keptClustersDir, sharedCrdsDir } from '../../test/cluster/harness/paths';
+import { readState } from '../../test/cluster/harness/cluster';
+import { isOurProcess } from '../../test/cluster/harness/procs';
 import { podId } from '../../src/core/tree';
 import type { KubeObject } from '../../src/core/kube';
 import { ClusterConnection } from '../../src/k8s/connection';
@@ -488,6 +491,16 @@ async function main(): Promise<void> {
   if (args.attach) {
     cluster = await sharedCluster();
     process.env.GANTRY_BENCH_STATE = process.env.GANTRY_CLUSTER_STATE;
+    // The simulator plays the training operator on every PyTorchJob, the bench's too: it would create pods
+    // that collide with the ones the bench creates ("pods "train-0-master-0" already exists").
+    const sim = readState(process.env.GANTRY_CLUSTER_STATE!).components.simulator;
+    if (sim && isOurProcess(sim.pid, sim.bin)) {
+      throw new Error(
+        `--attach: the cluster in ${process.env.GANTRY_CLUSTER_STATE} runs the workload simulator (pid ${sim.pid}), ` +
+          "whose PyTorchJob pods would collide with the bench's. Run the bench without --attach (it starts its " +
+          'own cluster), or attach to a cluster started with `npm run cluster:up -- --no-simulator`.',
+      );
+    }
   } else {
     const t0 = performance.now();
     cluster = await startCluster({
@@ -573,8 +586,14 @@ async function main(): Promise<void> {
     console.log(`machine: ${cpus().length} CPUs, load average ${load} (1/5/15 min) at the end of the run`);
     console.log('Targets: complete tree < 2 s; update < 200 ms; >= 5x faster than the kubectl approach.');
   } finally {
-    if (args.keep) console.log(`cluster kept: GANTRY_CLUSTER_STATE=${process.env.GANTRY_BENCH_STATE}`);
-    else await cluster.stop();
+    if (args.keep && !args.attach) {
+      // Recorded where `npm run cluster:down` looks, so one command stops it later.
+      await mkdir(keptClustersDir(), { recursive: true });
+      const kept = join(keptClustersDir(), `bench-sidebar-${Date.now()}.json`);
+      await copyFile(process.env.GANTRY_BENCH_STATE!, kept);
+      console.log(`cluster kept: GANTRY_CLUSTER_STATE=${process.env.GANTRY_BENCH_STATE}`);
+      console.log('stop it (and any other cluster Gantry left running) with: npm run cluster:down');
+    } else await cluster.stop();
   }
 }
 

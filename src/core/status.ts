@@ -223,10 +223,15 @@ function eventsFor(pod: KubeObject, events: readonly KubeObject[] | undefined): 
   });
 }
 
-/** The scheduler's message without its "preemption: ..." tail, which repeats the node count. */
+/**
+ * The scheduler's first sentence (which nodes and why), without the tails later versions append: "preemption:
+ * ..." (repeats the node count) and, since 1.34, the DRA plugin's "no new claims to deallocate,".
+ */
 export function shortSchedulerMessage(msg: string): string {
   const i = msg.indexOf(' preemption:');
-  return (i > 0 ? msg.slice(0, i) : msg).trim().replace(/\.$/, '');
+  const head = (i > 0 ? msg.slice(0, i) : msg).trim();
+  const end = head.indexOf('. ');
+  return (end > 0 ? head.slice(0, end) : head).replace(/\.$/, '');
 }
 
 function gpuList(requests: Record<string, number>, model?: string): GpuRequest[] {
@@ -884,7 +889,11 @@ export function summarize(workload: KubeObject, ctx: SummaryContext): WorkloadSu
   if (d.hasPods && out.phase !== 'Succeeded' && out.phase !== 'Suspended' && out.phase !== 'Queued') {
     const issue = worstPodIssue(pods, ctx.events, out.phase !== 'Ready');
     if (issue) {
-      const generic = !out.reason || OPERATOR_GENERIC.test(out.reason) || out.reason === 'No status yet';
+      const generic =
+        !out.reason ||
+        OPERATOR_GENERIC.test(out.reason) ||
+        out.reason === 'No status yet' ||
+        out.reason === 'Provisioning';
       const relevant =
         issue.severity > 2 ||
         out.phase === 'Pending' ||

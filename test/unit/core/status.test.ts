@@ -7,6 +7,7 @@ import {
   formatAge,
   groupPodsByRole,
   podSummary,
+  shortSchedulerMessage,
   statusLine,
   summarize,
   tooltipMarkdown,
@@ -1346,5 +1347,20 @@ describe('tooltipMarkdown', () => {
     assert.match(md, /10m BackOff \(×4\) llama-worker-2: Back-off restarting failed container/);
     assert.doesNotMatch(md, /Successfully pulled/);
     assert.match(md, /GPUs: 32× nvidia.com\/gpu \(NVIDIA H100 80GB HBM3\)/);
+  });
+});
+
+describe('shortSchedulerMessage', () => {
+  it('keeps the first sentence: no preemption tail, no DRA "no new claims to deallocate" (1.34+)', () => {
+    assert.equal(
+      shortSchedulerMessage(
+        "0/7 nodes are available: 7 node(s) didn't match Pod's node affinity/selector. no new claims to deallocate, preemption: 0/7 nodes are available: 7 Preemption is not helpful for scheduling.",
+      ),
+      "0/7 nodes are available: 7 node(s) didn't match Pod's node affinity/selector",
+    );
+    assert.equal(
+      shortSchedulerMessage(SCHED_MSG),
+      '0/7 nodes are available: 2 Insufficient nvidia.com/gpu, 5 node(s) had untolerated taint {nvidia.com/gpu: present}',
+    );
   });
 });

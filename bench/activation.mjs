@@ -32,13 +32,14 @@ const t1 = process.hrtime.bigint();
 const memento = { get: (k, d) => d, update: async () => undefined, keys: () => [] };
 process.env.KUBECONFIG = '/nonexistent/gantry-bench-kubeconfig';
 const subscriptions = [];
-ext.activate({ subscriptions, extensionPath: '/x', asAbsolutePath: (p) => '/x/' + p, globalStorageUri: { fsPath: '/tmp/gantry-bench' }, workspaceState: memento, globalState: memento });
+ext.activate({ subscriptions, extensionPath: '/x', asAbsolutePath: (p) => '/x/' + p, globalStorageUri: { fsPath: require('node:path').join(require('node:os').tmpdir(), 'gantry-bench') }, workspaceState: memento, globalState: memento });
 const t2 = process.hrtime.bigint();
 // What activation defers: the services bundle (Kubernetes client, language client), loaded right after.
 require(require('node:path').join(require('node:path').dirname(process.argv[1]), 'services.js'));
 const t3 = process.hrtime.bigint();
 console.log(JSON.stringify({ require: Number(t1 - t0) / 1e6, activate: Number(t2 - t1) / 1e6, services: Number(t3 - t2) / 1e6 }));
-// As VS Code does on shutdown: deactivate(), then dispose context.subscriptions. Nothing may be left running.
+// As VS Code does on shutdown: deactivate(), then dispose context.subscriptions. Nothing may be left running
+// (a leaked timer keeps this process alive and the bench fails after PROBE_TIMEOUT_MS).
 Promise.resolve(ext.deactivate()).then(() => { for (const d of subscriptions.splice(0)) d.dispose(); });
 `;
 const PROBE_TIMEOUT_MS = Number(process.env.PROBE_TIMEOUT_MS ?? 60_000);

@@ -1,14 +1,20 @@
 #!/usr/bin/env node
 // Runs one test tier with node's built-in test runner (TypeScript through tsx).
-// Usage: node scripts/run-tests.mjs <dir> [--concurrency N] [extra node --test args]
+// Usage: node scripts/run-tests.mjs <dir or file> [--exclude <file>]... [extra node --test args]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
-const [dir, ...rest] = process.argv.slice(2);
+const [dir, ...args] = process.argv.slice(2);
 if (!dir) {
-  console.error('usage: run-tests.mjs <test dir> [node --test options]');
+  console.error('usage: run-tests.mjs <test dir or file> [--exclude <file>]... [node --test options]');
   process.exit(2);
+}
+const excluded = new Set();
+const rest = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--exclude' && args[i + 1]) excluded.add(resolve(args[++i]));
+  else rest.push(args[i]);
 }
 
 function find(d) {
@@ -23,7 +29,7 @@ function find(d) {
   return out;
 }
 
-const files = find(dir);
+const files = (statSync(dir).isFile() ? [dir] : find(dir)).filter((f) => !excluded.has(resolve(f)));
 if (files.length === 0) {
   console.error(`no test files under ${dir}`);
   process.exit(1);

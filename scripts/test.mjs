@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The one test command: installs what is missing, then runs every tier and prints one summary.
 // Tiers are npm scripts; a tier whose script is not defined yet is skipped with a note.
+// Nothing skips silently: the summary prints each tier's skipped and todo tests, and with CI=true a tier with
+// any skipped or todo test fails.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,6 +39,8 @@ const steps = [
   ['tier', 'test:server'],
   ['tier', 'test:package'],
   ['tier', 'test:cluster'],
+  // The e2e harness's self-tests on a fixture extension, apart from Gantry's own scenarios.
+  ['tier', 'test:e2e:harness'],
   ['tier', 'test:e2e'],
 ].filter(([, name]) => only.length === 0 || only.some((o) => name.includes(o)));
 
@@ -56,34 +60,50 @@ function run(script) {
   });
 }
 
-// node --test (spec reporter) closes with "ℹ pass N" / "ℹ fail N".
-function counts(text) {
-  const pass = [...text.matchAll(/^\S* ?pass (\d+)$/gm)].reduce((s, m) => s + Number(m[1]), 0);
-  const fail = [...text.matchAll(/^\S* ?fail (\d+)$/gm)].reduce((s, m) => s + Number(m[1]), 0);
-  return { pass, fail };
+// node --test (spec reporter) closes with "ℹ pass N", "ℹ fail N", "ℹ cancelled N", "ℹ skipped N", "ℹ todo N"
+// (once per run: a tier may run node --test more than once).
+function count(text, what) {
+  return [...text.matchAll(new RegExp(`^\\S* ?${what} (\\d+)$`, 'gm'))].reduce((s, m) => s + Number(m[1]), 0);
 }
+function counts(text) {
+  return {
+    pass: count(text, 'pass'),
+    fail: count(text, 'fail') + count(text, 'cancelled'),
+    skipped: count(text, 'skipped'),
+    todo: count(text, 'todo'),
+  };
+}
+const ci = process.env.CI === 'true';
 
 const results = [];
 for (const [kind, script] of steps) {
   if (!pkg.scripts?.[script]) {
-    results.push({ script, status: 'not defined', seconds: 0, pass: 0, fail: 0 });
+    results.push({ script, status: 'not defined', seconds: 0, pass: 0, fail: 0, skipped: 0, todo: 0 });
     continue;
   }
   console.log(`\n== ${script}`);
   const r = await run(script);
   const c = counts(r.text);
-  results.push({ script, status: r.code === 0 ? 'ok' : `FAILED (exit ${r.code})`, seconds: r.seconds, ...c });
+  let status = r.code === 0 ? 'ok' : `FAILED (exit ${r.code})`;
+  if (r.code === 0 && ci && c.skipped + c.todo > 0) status = 'FAILED (skips, CI)';
+  results.push({ script, status, seconds: r.seconds, ...c });
   if (r.code !== 0 && kind === 'setup')
     console.error(`setup step ${script} failed; tiers that need it will fail too`);
 }
 
 console.log('\n== summary');
 for (const r of results) {
-  const tests = r.pass || r.fail ? `  ${r.pass} passed, ${r.fail} failed` : '';
-  console.log(`${r.script.padEnd(14)} ${r.status.padEnd(18)} ${r.seconds.toFixed(1).padStart(7)}s${tests}`);
+  const tests =
+    r.pass || r.fail || r.skipped || r.todo
+      ? `  ${r.pass} passed, ${r.fail} failed, ${r.skipped} skipped, ${r.todo} todo`
+      : '';
+  console.log(`${r.script.padEnd(17)} ${r.status.padEnd(18)} ${r.seconds.toFixed(1).padStart(7)}s${tests}`);
 }
-const pass = results.reduce((s, r) => s + r.pass, 0);
-const fail = results.reduce((s, r) => s + r.fail, 0);
+const sum = (k) => results.reduce((s, r) => s + r[k], 0);
 const broken = results.filter((r) => r.status.startsWith('FAILED'));
-console.log(`tests: ${pass} passed, ${fail + broken.filter((r) => r.fail === 0).length} failed`);
+console.log(
+  `tests: ${sum('pass')} passed, ${sum('fail') + broken.filter((r) => r.fail === 0).length} failed, ` +
+    `${sum('skipped')} skipped, ${sum('todo')} todo` +
+    (ci && sum('skipped') + sum('todo') > 0 ? ' (CI=true: a skipped or todo test fails its tier)' : ''),
+);
 process.exit(broken.length ? 1 : 0);

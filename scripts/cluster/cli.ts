@@ -24,16 +24,25 @@ function usage(): never {
   process.exit(2);
 }
 
+/**
+ * The recorded cluster's current state: tests that restart kube-apiserver (stopApiserver/startApiserver) update
+ * the run folder's state file, not the copy here, so the copy's PIDs go stale.
+ */
+function recorded(): ReturnType<typeof readState> {
+  const copy = readState(pointer);
+  return existsSync(stateFile(copy)) ? readState(stateFile(copy)) : copy;
+}
+
 function running(): boolean {
   if (!existsSync(pointer)) return false;
-  const s = readState(pointer);
+  const s = recorded();
   const api = s.components['kube-apiserver'];
   const etcd = s.components.etcd;
   return !!api && !!etcd && isOurProcess(api.pid, api.bin) && isOurProcess(etcd.pid, etcd.bin);
 }
 
 function printHowTo(): void {
-  const s = readState(pointer);
+  const s = recorded();
   console.log(`kubeconfig: ${s.kubeconfigPath}`);
   console.log(`server:     ${s.server} (Kubernetes ${s.version})`);
   console.log(`state:      ${pointer}`);
@@ -83,7 +92,9 @@ async function main(): Promise<void> {
     for (const file of targets) {
       let state;
       try {
-        state = readState(file);
+        // The copy points at the run dir, whose state file is the live one (an apiserver restart updates it).
+        const copy = readState(file);
+        state = existsSync(stateFile(copy)) ? readState(stateFile(copy)) : copy;
       } catch {
         console.log(`${file}: unreadable, removed`);
         if (!dry) await rm(file, { force: true });

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { CurrentCluster } from '../cluster/currentCluster';
 import type { Host } from '../host';
-import type { CommandTable } from './index';
+import type { CommandTable } from './types';
 
 export function clusterCommands(host: Host): CommandTable {
   const cluster = async (): Promise<CurrentCluster> => (await host.services()).cluster;

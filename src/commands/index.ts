@@ -5,12 +5,14 @@ import type { Host } from '../host';
 import { clusterCommands } from './cluster';
 import { objectCommands } from './objects';
 import { sessionCommands } from './sessions';
+import { submitCommands } from './submit';
 
-export type Handler = (...args: unknown[]) => unknown;
-export type CommandTable = Record<string, Handler>;
+import type { CommandTable } from './types';
+
+export type { CommandTable, Handler } from './types';
 
 export function commandTable(host: Host): CommandTable {
-  const tables = [clusterCommands(host), objectCommands(host), sessionCommands(host)];
+  const tables = [clusterCommands(host), objectCommands(host), sessionCommands(host), submitCommands(host)];
   const all: CommandTable = {};
   for (const t of tables) {
     for (const [id, h] of Object.entries(t)) {

@@ -6,7 +6,7 @@ import type { GpuTreeNode, WorkloadTreeNode } from '../core/tree';
 import type { Host } from '../host';
 import { describeUri } from '../panels/describe';
 import { confirmProtected } from './guards';
-import type { CommandTable } from './index';
+import type { CommandTable } from './types';
 
 type Node = WorkloadTreeNode | GpuTreeNode;
 

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { Host } from '../host';
 import type { UserSession } from '../sessions/session';
-import type { CommandTable } from './index';
+import type { CommandTable } from './types';
 
 /** Tree rows of the Sessions view carry the session id. */
 interface SessionRow {

@@ -14,7 +14,8 @@ import {
   controllerOf,
   groupOf,
 } from './kinds';
-import { displayGpuProduct, isGpuResource, migProfile, parseQuantity, podGpuRequests } from './resources';
+import { displayGpuProduct, migProfile, parseQuantity, podGpuRequests } from './resources';
+import { isGpuResource, isRoutineTaint, schedNode, taintText } from './scheduling';
 import { isPodTerminal } from './status';
 
 export type NodeState = 'Ready' | 'NotReady' | 'Cordoned' | 'Tainted' | 'Unknown';
@@ -121,15 +122,11 @@ function resourceModel(node: KubeObject, resource: string, base: string): string
   return base || resource;
 }
 
-/** Dedicated-GPU taints (nvidia.com/gpu=present:NoSchedule) are how GPU pools are kept for GPU pods: not a problem. */
-function isRoutineTaint(t: any): boolean {
-  return t?.key === 'node.kubernetes.io/unschedulable' || isGpuResource(t?.key ?? '');
-}
-
 export function nodeState(node: KubeObject): { state: NodeState; reason?: string; taints: string[] } {
-  const taints = ((node.spec?.taints ?? []) as any[])
-    .filter((t) => (t?.effect === 'NoSchedule' || t?.effect === 'NoExecute') && !isRoutineTaint(t))
-    .map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`);
+  // Dedicated-GPU taints (nvidia.com/gpu=present:NoSchedule) are how GPU pools are kept for GPU pods: not a problem.
+  const taints = schedNode(node)
+    .taints.filter((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !isRoutineTaint(t))
+    .map(taintText);
   const ready = ((node.status?.conditions ?? []) as any[]).find((c) => c?.type === 'Ready');
   if (ready && ready.status !== 'True')
     return { state: 'NotReady', reason: ready.reason || ready.message, taints };

@@ -626,7 +626,7 @@ export function replicaTemplates(
   }
 }
 
-// --- Small readers shared by status.ts, gpu.ts and tree.ts -------------------------------------------------
+// --- Small readers shared by status.ts, gpu.ts and tree/ --------------------------------------------------
 
 export interface Condition {
   type: string;

@@ -3,6 +3,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- pod specs are plain API JSON */
 
 import { quantityValue } from './quantity';
+import { isGpuResource } from './scheduling';
 
 /** Parses a Kubernetes quantity ("8", "500m", "16Gi", "1e3") to a number; NaN when malformed. */
 export function parseQuantity(q: string | number | undefined | null): number {
@@ -10,23 +11,8 @@ export function parseQuantity(q: string | number | undefined | null): number {
   return quantityValue(typeof q === 'string' ? q.trim() : q) ?? NaN;
 }
 
-/**
- * Whether an extended resource is a GPU (or a slice of one). Decision, documented for the views:
- * - the name must be domain-qualified (`vendor/name`): `cpu`, `memory`, `pods` never are;
- * - the part after the slash is `gpu` (`nvidia.com/gpu`, `amd.com/gpu`) or ends in `-gpu`, `.gpu` or `_gpu`
- *   (`nvidia.com/shared-gpu`), but a bare suffix like `example.com/notgpu` is NOT a GPU;
- * - NVIDIA MIG slices `nvidia.com/mig-<profile>` (mixed strategy, e.g. `nvidia.com/mig-1g.5gb`);
- * - Intel's device plugin domain `gpu.intel.com/*` (`i915`, `xe`).
- */
-export function isGpuResource(name: string): boolean {
-  const slash = name.indexOf('/');
-  if (slash <= 0) return false;
-  const domain = name.slice(0, slash);
-  const local = name.slice(slash + 1);
-  if (local === 'gpu' || /[-._]gpu$/.test(local)) return true;
-  if (domain === 'nvidia.com' && local.startsWith('mig-')) return true;
-  return domain === 'gpu.intel.com';
-}
+/** The one GPU rule lives in scheduling.ts; re-exported for the callers of this module. */
+export { isGpuResource };
 
 /** `nvidia.com/mig-1g.5gb` -> `1g.5gb`; undefined for other resources. */
 export function migProfile(resource: string): string | undefined {

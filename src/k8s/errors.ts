@@ -24,6 +24,20 @@ export interface K8sError {
   readonly status?: number;
   /** The apiserver's Status.reason (e.g. Forbidden, NotFound, Expired), when given. */
   readonly reason?: string;
+  /** The apiserver's Status.details (causes of an Invalid or Conflict answer), when given. */
+  readonly details?: StatusDetails;
+}
+
+/** metav1.StatusDetails as the apiserver sends it; `causes[].field` is a field path (`spec.template`). */
+export interface StatusDetails {
+  readonly name?: string;
+  readonly group?: string;
+  readonly kind?: string;
+  readonly causes?: readonly {
+    readonly reason?: string;
+    readonly message?: string;
+    readonly field?: string;
+  }[];
 }
 
 export type Result<T> =
@@ -49,6 +63,7 @@ export class ApiStatusError extends Error {
     readonly status: number,
     readonly reason: string | undefined,
     readonly serverMessage: string | undefined,
+    readonly details?: StatusDetails,
   ) {
     super(serverMessage ?? `HTTP ${status}`);
     this.name = 'ApiStatusError';
@@ -148,7 +163,10 @@ export function statusError(
 /** Classifies anything thrown while talking to a cluster. `server` is named in network messages. */
 export function classifyError(err: unknown, server?: string): K8sError {
   if (err instanceof ExecPluginError) return { kind: err.kind, message: err.message };
-  if (err instanceof ApiStatusError) return statusError(err.status, err.reason, err.serverMessage);
+  if (err instanceof ApiStatusError) {
+    const e = statusError(err.status, err.reason, err.serverMessage);
+    return err.details ? { ...e, details: err.details } : e;
+  }
   const anyErr = err as { statusCode?: unknown; name?: unknown; message?: unknown } | undefined;
   if (anyErr && typeof anyErr.statusCode === 'number') {
     return statusError(anyErr.statusCode, undefined, undefined);

@@ -37,3 +37,5 @@ export type { K8sError, K8sErrorKind, Result } from './errors';
 export { findOnPath, missingPluginMessage, checkExecPlugin } from './execAuth';
 export { Backoff, ChangeBatcher, jittered } from './timing';
 export type { ChangeSet, Timers } from './timing';
+export { trackPods } from './workloadPods';
+export type { PodsTarget, TrackedPod, WorkloadPods } from './workloadPods';

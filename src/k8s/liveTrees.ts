@@ -1,4 +1,4 @@
-// Feeds the core tree models (src/core/tree.ts) from a ClusterModelSource: builds both trees from the
+// Feeds the core tree models (src/core/tree/) from a ClusterModelSource: builds both trees from the
 // snapshot, then applies each batched change set and reports the node ids to refresh.
 import { findKindDef, toMlKind, type MlKind } from '../core/kinds';
 import { kindKey, type KindRef, type KubeObject } from '../core/kube';

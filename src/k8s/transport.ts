@@ -5,7 +5,15 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
-import { ApiStatusError, classifyError, fail, ok, type K8sError, type Result } from './errors';
+import {
+  ApiStatusError,
+  classifyError,
+  fail,
+  ok,
+  type K8sError,
+  type Result,
+  type StatusDetails,
+} from './errors';
 import { type CachingExecAuth, EXEC_PROVIDER, TOKEN_FILE_PROVIDER, type ExecConfig } from './execAuth';
 import type { KubeconfigContext, MergedKubeconfig, RawEntry } from './kubeconfig';
 
@@ -281,14 +289,21 @@ export function readAll(r: http.IncomingMessage): Promise<string> {
 function statusFromBody(status: number, text: string): K8sError {
   let reason: string | undefined;
   let message: string | undefined;
+  let details: StatusDetails | undefined;
   try {
-    const s = JSON.parse(text) as { kind?: string; reason?: string; message?: string };
+    const s = JSON.parse(text) as {
+      kind?: string;
+      reason?: string;
+      message?: string;
+      details?: StatusDetails;
+    };
     if (s && s.kind === 'Status') {
       reason = s.reason;
       message = s.message;
+      if (s.details && typeof s.details === 'object') details = s.details;
     }
   } catch {
     // not JSON: keep the status only
   }
-  return classifyError(new ApiStatusError(status, reason, message));
+  return classifyError(new ApiStatusError(status, reason, message, details));
 }

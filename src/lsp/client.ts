@@ -18,8 +18,9 @@ import {
 import {
   clusterApplied,
   clusterChanged,
-  type ClusterAppliedParams,
   type ClusterChangedParams,
+  dryRunDiagnostics,
+  type DryRunDiagnosticsParams,
 } from '../shared/protocol';
 import { RestartPolicy } from './restartPolicy';
 
@@ -119,7 +120,7 @@ export class GantryLanguageClient implements vscode.Disposable {
     };
     const client = new LanguageClient('gantry', 'Gantry Language Server', serverOptions, clientOptions);
     this._client = client;
-    client.onNotification(clusterApplied, (p: ClusterAppliedParams) => {
+    client.onNotification(clusterApplied, (p) => {
       if (p.error) this._opts.log.warn(p.error);
       else
         this._opts.log.info(
@@ -161,6 +162,18 @@ export class GantryLanguageClient implements vscode.Disposable {
   async notifyCluster(payload: ClusterChangedParams): Promise<void> {
     this._lastCluster = payload;
     if (this._client?.state === State.Running) await this._client.sendNotification(clusterChanged, payload);
+  }
+
+  /**
+   * Where a dry run's rejected fields are in the file (the server owns positions). Starts the server when it is
+   * not running (a submit from the explorer may come before any YAML was opened).
+   */
+  async dryRunDiagnostics(params: DryRunDiagnosticsParams): Promise<vscode.Diagnostic[]> {
+    await this.start();
+    const client = this._client;
+    if (client?.state !== State.Running) return [];
+    const ds = await client.sendRequest(dryRunDiagnostics, params);
+    return client.protocol2CodeConverter.asDiagnostics(ds);
   }
 
   /** Stops the server process; deactivate() returns this promise. */

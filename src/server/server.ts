@@ -24,11 +24,14 @@ import {
   clusterChanged,
   type ClusterAppliedParams,
   type ClusterChangedParams,
+  dryRunDiagnostics,
 } from '../shared/protocol';
+import { dryRunDiagnosticsFor } from './applyCauses';
 import { codeActions } from './codeActions';
+import { submitCodeLenses } from './codeLens';
 import { complete } from './completion';
 import { hover } from './hover';
-import { ValidationScheduler } from './scheduler';
+import { ValidationQueue } from './validationQueue';
 import { SchemaStore } from './schema/store';
 import { documentSymbols, shallowDocumentSymbols } from './symbols';
 import { Validator, type ClusterFacts } from './validation/api';
@@ -169,7 +172,7 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
     return false;
   };
 
-  const scheduler = new ValidationScheduler<TextDocument>(
+  const validationQueue = new ValidationQueue<TextDocument>(
     {
       current: (uri) => documents.get(uri),
       validate: async (doc, isStale) => {
@@ -209,16 +212,16 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
   const openedVersion = new Map<string, number>();
   documents.onDidOpen((e) => {
     openedVersion.set(e.document.uri, e.document.version);
-    if (wanted(e.document)) scheduler.schedule(e.document.uri, 0);
+    if (wanted(e.document)) validationQueue.schedule(e.document.uri, 0);
   });
   documents.onDidChangeContent((e) => {
     if (openedVersion.get(e.document.uri) === e.document.version) return;
-    if (wanted(e.document)) scheduler.schedule(e.document.uri, delayFor(e.document));
+    if (wanted(e.document)) validationQueue.schedule(e.document.uri, delayFor(e.document));
   });
   documents.onDidClose((e) => {
     if (symbolCache?.uri === e.document.uri) symbolCache = undefined;
     openedVersion.delete(e.document.uri);
-    scheduler.forget(e.document.uri);
+    validationQueue.forget(e.document.uri);
     validators.delete(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
@@ -227,7 +230,7 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
   const revalidateAll = (storeChanged: boolean): void => {
     if (storeChanged) validators.clear();
     else for (const list of validators.values()) for (const v of list) v?.setFacts(current.facts);
-    for (const doc of documents.all()) if (wanted(doc)) scheduler.schedule(doc.uri, 0);
+    for (const doc of documents.all()) if (wanted(doc)) validationQueue.schedule(doc.uri, 0);
   };
 
   // The schema file each cluster's store was read from (path, size, mtime): a client that re-sends the same file
@@ -254,7 +257,7 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
   };
 
   let clusterSeq = 0;
-  connection.onNotification(clusterChanged, async (params: ClusterChangedParams) => {
+  connection.onNotification(clusterChanged, async (params) => {
     const seq = ++clusterSeq;
     let error: string | undefined;
     let live: SchemaStore | undefined;
@@ -301,6 +304,7 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
         hoverProvider: true,
         documentSymbolProvider: { label: 'Gantry' },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        codeLensProvider: { resolveProvider: false },
       },
       serverInfo: { name: 'gantry' },
     };
@@ -342,7 +346,18 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
     }),
   );
   connection.onCodeAction((p) => withDoc(p.textDocument.uri, [], () => codeActions(p)));
-  connection.onShutdown(() => scheduler.dispose());
+  // Submit lenses; huge files get none (splitting them on every lens request would cost too much).
+  connection.onCodeLens((p) =>
+    withDoc(p.textDocument.uri, [], (doc) =>
+      isHuge(doc.getText()) ? [] : submitCodeLenses(doc.uri, doc.getText()),
+    ),
+  );
+  connection.onRequest(dryRunDiagnostics, (p) =>
+    p.text !== undefined
+      ? dryRunDiagnosticsFor(p.text, p.causes)
+      : withDoc(p.uri, [], (doc) => dryRunDiagnosticsFor(doc.getText(), p.causes)),
+  );
+  connection.onShutdown(() => validationQueue.dispose());
 
   // Once initialized, load the bundled index and run the validator once on a small manifest in the background,
   // so the first document the user opens doesn't pay for loading code paths and the common kinds' schemas.
@@ -363,6 +378,6 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
     get store() {
       return store();
     },
-    dispose: () => scheduler.dispose(),
+    dispose: () => validationQueue.dispose(),
   };
 }

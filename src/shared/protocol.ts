@@ -1,6 +1,10 @@
 // The Gantry client <-> language server protocol, declared once and imported by both sides
-// (src/lsp/ and src/server/). No vscode and no server imports here: plain method names and JSON shapes.
-// Model: rust-analyzer editors/code/src/lsp_ext.ts.
+// (src/lsp/ and src/server/): every message is a typed NotificationType / RequestType constant here, and no
+// method name is spelled anywhere else. No vscode and no server imports: vscode-languageserver-protocol is
+// what the language client and the language server both bundle already.
+// Models: rust-analyzer editors/code/src/lsp_ext.ts, vscode-eslint $shared/customMessages.ts.
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import type { Diagnostic } from 'vscode-languageserver-types';
 
 /** What the server needs to know about a cluster for its rules (GANTRY1xx). Mirrors the validator's ClusterFacts. */
 export interface ClusterFactsPayload {
@@ -29,15 +33,14 @@ export type LiveSchemas = { docs: Record<string, unknown> } | { file: string };
  * Live schemas win over the bundled ones for the kinds they define; the server remembers them per clusterId,
  * so switching back to a cluster seen before needs no `schemas`. Every open document is revalidated.
  */
-export const clusterChanged = 'gantry/clusterChanged';
 export interface ClusterChangedParams {
   clusterId: string | null;
   schemas?: LiveSchemas;
   facts?: ClusterFactsPayload;
 }
+export const clusterChanged = new NotificationType<ClusterChangedParams>('gantry/clusterChanged');
 
 /** Server -> client notification sent after a clusterChanged was applied (or failed to load its schemas). */
-export const clusterApplied = 'gantry/clusterApplied';
 export interface ClusterAppliedParams {
   clusterId: string | null;
   /** Number of (apiVersion, kind) pairs the server validates against now. */
@@ -47,8 +50,42 @@ export interface ClusterAppliedParams {
   /** Set when the live schemas could not be read; the server then keeps validating with the bundled ones. */
   error?: string;
 }
+export const clusterApplied = new NotificationType<ClusterAppliedParams>('gantry/clusterApplied');
 
 /** Diagnostic codes the server offers quick fixes for (the codes belong to the validator). */
 export const DiagnosticCodes = {
   limitBelowRequest: 'GANTRY102',
+} as const;
+
+// --- Submit -------------------------------------------------------------------------------------------------
+
+/** A field the apiserver rejected in a dry run, in YAML document `docIndex` of the file (empty documents count). */
+export interface DryRunCause {
+  docIndex: number;
+  /** Kubernetes field path: `spec.template.spec.containers[0].image`, `metadata.labels[app.kubernetes.io/name]`. */
+  fieldPath: string;
+  message: string;
+}
+
+export interface DryRunDiagnosticsParams {
+  uri: string;
+  /** The text that was submitted, when the document is not open in the editor (explorer submit). */
+  text?: string;
+  causes: DryRunCause[];
+}
+
+/**
+ * Client -> server request: where in the open document each dry-run cause is (the server owns positions).
+ * The answer's diagnostics carry code `dry-run`; the client shows them until the document changes.
+ */
+export const dryRunDiagnostics = new RequestType<DryRunDiagnosticsParams, Diagnostic[], void>(
+  'gantry/dryRunDiagnostics',
+);
+
+/** Commands the server's Submit / Submit All CodeLenses run (the client registers them). */
+export const SubmitCommands = {
+  /** Arguments: the document URI (string) and the YAML document index (number). */
+  submit: 'gantry.submit',
+  /** Argument: the document URI (string). */
+  submitAll: 'gantry.submitAll',
 } as const;

@@ -9,6 +9,9 @@ import { createWorkloadsProvider } from './workloadsView';
 
 const AGE_REFRESH_MS = 30_000;
 
+/** Reveals a workload row by tree id (`w:<kind>:<ns>/<name>`); offered after a submit. */
+export const SHOW_IN_TREE = 'gantry.showInTree';
+
 export class Sidebar implements vscode.Disposable {
   private readonly _store = new DisposableStore();
   private _modelSubs = new DisposableStore();
@@ -38,6 +41,31 @@ export class Sidebar implements vscode.Disposable {
       if (this._session?.model && this.workloadsView.visible) this.workloads.refresh([ROOT]);
     }, AGE_REFRESH_MS);
     this._store.add({ dispose: () => clearInterval(ages) });
+    // Registered here, not in the command table: only the sidebar holds the tree view to reveal in.
+    this._store.add(
+      vscode.commands.registerCommand(SHOW_IN_TREE, (id: unknown) =>
+        typeof id === 'string' ? this.revealWorkload(id) : false,
+      ),
+    );
+  }
+
+  /**
+   * Reveals and selects a workload row (after a submit), waiting up to `timeoutMs` for the watch to bring it.
+   * True when shown.
+   */
+  async revealWorkload(id: string, timeoutMs = 15_000): Promise<boolean> {
+    const model = this._session?.model;
+    if (!model) return false;
+    await vscode.commands.executeCommand('gantry.workloads.focus');
+    const deadline = Date.now() + timeoutMs;
+    let el = this.workloads.element(id);
+    while (!el && Date.now() < deadline && !model.isDisposed) {
+      await new Promise((r) => setTimeout(r, 250));
+      el = this.workloads.element(id);
+    }
+    if (!el) return false;
+    await this.workloadsView.reveal(el, { select: true, focus: true, expand: false });
+    return true;
   }
 
   /** Shows the session's data from now on (called once the services have loaded). */

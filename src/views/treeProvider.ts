@@ -86,6 +86,20 @@ export class ModelTreeProvider<N extends TreeNodeBase>
     });
   }
 
+  /** The element for an id with its ancestors known, so TreeView.reveal can walk up from it. */
+  element(id: string): N | undefined {
+    const n = this._model?.node?.(id);
+    if (!n) return undefined;
+    if (n.parent && n.parent !== ROOT) this.element(n.parent);
+    const prev = this._elements.get(id);
+    if (prev) {
+      assignNode(prev, n);
+      return prev;
+    }
+    this._elements.set(id, n);
+    return n;
+  }
+
   getParent(element: N): N | undefined {
     return element.parent ? this._elements.get(element.parent) : undefined;
   }

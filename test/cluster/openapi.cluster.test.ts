@@ -9,7 +9,7 @@ import * as k8s from '@kubernetes/client-node';
 import { fetchOpenApiV3, kubeConfigGetter, type JsonGetter } from '../../src/k8s/openapi';
 import { SchemaStore } from '../../src/server/schema/store';
 import { validateText } from '../../src/server/validation/api';
-import { clusterApplied, clusterChanged, type ClusterAppliedParams } from '../../src/shared/protocol';
+import { clusterApplied, clusterChanged } from '../../src/shared/protocol';
 import { inProcess } from '../server/helpers/lsp';
 import { sharedCluster, type TestCluster } from './harness/index';
 import { waitFor } from './helpers';
@@ -163,7 +163,7 @@ describe('OpenAPI v3 of the real apiserver for the language server', () => {
       const offline = await c.open(uri, text);
       assert.ok(!offline.some((d) => d.code === 'bad-enum'), 'the bundle does not know Gadget');
       const next = c.diagnostics(uri);
-      const applied = c.notification<ClusterAppliedParams>(clusterApplied);
+      const applied = c.notification(clusterApplied);
       await c.conn.sendNotification(clusterChanged, {
         clusterId: cluster.server,
         schemas: { file: live.file },

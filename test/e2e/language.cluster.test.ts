@@ -128,7 +128,18 @@ describe('language server against the local cluster', { skip: noCluster }, () =>
       await wb.page.keyboard.press('Control+G');
       await wb.page.keyboard.type(String(GPU_REQUEST_LINE));
       await wb.page.keyboard.press('Enter');
+      // Keys go to the editor only once Go to Line has closed and moved the cursor (under load the widget can
+      // still hold the focus when the next key arrives); then Ctrl+. asks for the actions at that line.
+      await wb.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
       await wb.page.keyboard.press('End');
+      await waitFor(`the cursor on line ${GPU_REQUEST_LINE}`, async () =>
+        (
+          await wb.page
+            .locator('[id="status.editor.selection"]')
+            .innerText()
+            .catch(() => '')
+        ).includes(`Ln ${GPU_REQUEST_LINE},`),
+      );
       await wb.page.keyboard.press('Control+.');
       const widget = wb.page.locator('.action-widget');
       await widget.waitFor();

@@ -15,7 +15,7 @@ import type {
   MarkupContent,
   TextEdit,
 } from 'vscode-languageserver-protocol';
-import { clusterApplied, clusterChanged, type ClusterAppliedParams } from '../../src/shared/protocol';
+import { clusterApplied, clusterChanged } from '../../src/shared/protocol';
 import { inProcess, type TestClient } from './helpers/lsp';
 
 /** Applies LSP edits to a text (edits must not overlap). */
@@ -325,7 +325,7 @@ spec:
       },
     };
     let next = c.diagnostics(uri);
-    let applied = c.notification<ClusterAppliedParams>(clusterApplied);
+    let applied = c.notification(clusterApplied);
     await c.conn.sendNotification(clusterChanged, { clusterId: 'kind-a', schemas: { docs } });
     assert.equal((await applied).live, true);
     const live = (await next).diagnostics;
@@ -334,7 +334,7 @@ spec:
 
     // Another cluster without these schemas: the bundled ones again.
     next = c.diagnostics(uri);
-    applied = c.notification<ClusterAppliedParams>(clusterApplied);
+    applied = c.notification(clusterApplied);
     await c.conn.sendNotification(clusterChanged, { clusterId: null });
     assert.equal((await applied).live, false);
     assert.ok(!(await next).diagnostics.some((d) => d.code === 'unknown-field'));

@@ -2,6 +2,8 @@
 // loop alive afterwards (bench:activation's probe and any host that does not dispose context.subscriptions
 // rely on it). A leak fails the assertion below, and would also keep this test process from exiting.
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { installVscodeStub } from './helpers/vscodeStub';
 
@@ -39,7 +41,7 @@ test('deactivate() releases every timer and handle activate() started, without c
     asAbsolutePath: (p: string) => `/x/${p}`,
     workspaceState: memento(),
     globalState: memento(),
-    globalStorageUri: { fsPath: '/tmp/gantry-test-storage' },
+    globalStorageUri: { fsPath: join(tmpdir(), 'gantry-test-storage') },
   } as never);
   // The services load after activate() returns; wait until they have connected (here: found no kubeconfig).
   for (let i = 0; i < 250 && !record.contexts.has('gantry:connection'); i++)
@@ -51,6 +53,8 @@ test('deactivate() releases every timer and handle activate() started, without c
     'activation started no timer at all',
   );
   await ext.deactivate();
-  await new Promise((r) => setImmediate(r));
+  // File reads already under way finish by themselves; a timer, socket or watcher left behind never does.
+  for (let i = 0; i < 60 && added(before, resources()).length; i++)
+    await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(added(before, resources()), []);
 });

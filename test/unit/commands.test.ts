@@ -1,6 +1,8 @@
 // Every command in package.json is registered by activate(), and every registered command is declared.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { installVscodeStub } from './helpers/vscodeStub';
 
@@ -39,7 +41,7 @@ async function activateOnce(): Promise<void> {
     asAbsolutePath: (p: string) => `/x/${p}`,
     workspaceState: memento(),
     globalState: memento(),
-    globalStorageUri: { fsPath: '/tmp/gantry-test-storage' },
+    globalStorageUri: { fsPath: join(tmpdir(), 'gantry-test-storage') },
   } as never);
 }
 

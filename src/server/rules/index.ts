@@ -1,8 +1,7 @@
 // The ML rules (GANTRY1nn, docs/rules.md), run per document after the schema check.
 import type { Diagnostic } from 'vscode-languageserver-types';
-import type { ClusterFacts } from '../validation/api';
-import type { Node } from '../validation/ast';
-import type { ParsedDocument } from '../validation/validator';
+import type { Node, ParsedDocument } from '../validation/ast';
+import type { ClusterFacts } from '../validation/types';
 import { argoRules, kfpRules } from './graphs';
 import { podSites } from './podTemplates';
 import { gpuLiveRules, gpuOfflineRules, nprocRule, shmRule } from './resources';

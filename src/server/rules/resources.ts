@@ -1,6 +1,6 @@
 // GPU and extended-resource rules: GANTRY101/102 (offline), GANTRY103/104/110 (live), GANTRY112.
 import type { Diagnostic } from 'vscode-languageserver-types';
-import type { ClusterFacts, QuickFix } from '../validation/api';
+import type { ClusterFacts, QuickFix } from '../validation/types';
 import { GantryCode } from '../validation/codes';
 import {
   diag,
@@ -12,23 +12,25 @@ import {
   type Node,
   pathText,
   type Positions,
-  scalarString,
   seqItems,
   Severity,
   str,
   type YAMLMap,
 } from '../validation/ast';
 import { quantityValue } from '../../core/quantity';
-import type { ContainerSite, PodSite } from './podTemplates';
+import { podRequests } from '../../core/resources';
+import {
+  allocatableOf,
+  isGpuResource,
+  selectNodes,
+  taintText,
+  untoleratedTaint,
+} from '../../core/scheduling';
+import { sitePlacement, sitePodSpec } from './plain';
+import type { PodSite } from './podTemplates';
 
-export function isGpuResource(name: string): boolean {
-  return (
-    name === 'nvidia.com/gpu' ||
-    name.startsWith('nvidia.com/mig-') ||
-    name === 'amd.com/gpu' ||
-    name.toLowerCase().endsWith('gpu')
-  );
-}
+/** The one GPU rule (core/scheduling), the same the GPUs view and the submit fit check use. */
+export { isGpuResource };
 
 /** Kubernetes' IsExtendedResourceName: a prefixed name outside kubernetes.io, not a quota `requests.` name. */
 export function isExtendedResource(name: string): boolean {
@@ -51,31 +53,6 @@ function amounts(resources: Node | undefined, which: 'requests' | 'limits'): Map
     if (q !== undefined && v) out.set(k, { value: q, node: v, keyNode: p.key as Node });
   }
   return out;
-}
-
-/** Per container, the amount of each resource it gets (limit, else request). */
-function containerUse(c: ContainerSite): Map<string, Amount> {
-  const use = amounts(c.resources, 'requests');
-  for (const [k, a] of amounts(c.resources, 'limits')) use.set(k, a);
-  return use;
-}
-
-/** Effective pod amount per resource: max(sum of containers, largest init container). */
-export function podUse(site: PodSite): Map<string, Amount> {
-  const sum = new Map<string, Amount>();
-  const init = new Map<string, Amount>();
-  for (const c of site.containers) {
-    for (const [k, a] of containerUse(c)) {
-      if (c.init) {
-        if (!init.has(k) || init.get(k)!.value < a.value) init.set(k, a);
-      } else {
-        const prev = sum.get(k);
-        sum.set(k, prev ? { ...prev, value: prev.value + a.value } : { ...a });
-      }
-    }
-  }
-  for (const [k, a] of init) if (!sum.has(k) || sum.get(k)!.value < a.value) sum.set(k, a);
-  return sum;
 }
 
 export function gpuOfflineRules(site: PodSite, pos: Positions, out: Diagnostic[]): void {
@@ -174,121 +151,73 @@ function contentEnd(n: Node): number {
   return n.range![1];
 }
 
-type NodeFact = ClusterFacts['nodes'][number];
-
-function exprMatches(node: NodeFact, e: Node): boolean {
-  const key = str(get(e, 'key')) ?? '';
-  const op = str(get(e, 'operator')) ?? '';
-  const values = seqItems(get(e, 'values')).map((v) => scalarString(v) ?? '');
-  const has = Object.prototype.hasOwnProperty.call(node.labels, key);
-  const val = node.labels[key];
-  switch (op) {
-    case 'In':
-      return has && values.includes(val);
-    case 'NotIn':
-      return !has || !values.includes(val);
-    case 'Exists':
-      return has;
-    case 'DoesNotExist':
-      return !has;
-    case 'Gt':
-      return has && Number(val) > Number(values[0]);
-    case 'Lt':
-      return has && Number(val) < Number(values[0]);
-    default:
-      return false;
-  }
-}
-
-function fieldMatches(node: NodeFact, e: Node): boolean {
-  const key = str(get(e, 'key'));
-  const op = str(get(e, 'operator'));
-  const values = seqItems(get(e, 'values')).map((v) => scalarString(v) ?? '');
-  if (key !== 'metadata.name') return false;
-  return op === 'In' ? values.includes(node.name) : op === 'NotIn' ? !values.includes(node.name) : false;
-}
-
-function termMatches(node: NodeFact, term: Node): boolean {
-  const exprs = seqItems(get(term, 'matchExpressions'));
-  const fields = seqItems(get(term, 'matchFields'));
-  if (!exprs.length && !fields.length) return false; // an empty term matches no objects
-  return exprs.every((e) => exprMatches(node, e)) && fields.every((f) => fieldMatches(node, f));
-}
-
-function tolerates(tolerations: Node[], taint: NodeFact['taints'][number]): boolean {
-  return tolerations.some((t) => {
-    const key = str(get(t, 'key')) ?? '';
-    const op = str(get(t, 'operator')) ?? 'Equal';
-    const effect = str(get(t, 'effect')) ?? '';
-    if (effect && effect !== taint.effect) return false;
-    if (op === 'Exists') return key === '' || key === taint.key;
-    return key === taint.key && (scalarString(get(t, 'value')) ?? '') === (taint.value ?? '');
-  });
-}
-
+/**
+ * The pod's GPUs with the scheduler's arithmetic (core podRequests over the site's plain values), each placed
+ * at the first app container naming the resource (else the largest init container), limit before request.
+ */
 function gpuAmounts(site: PodSite): [string, Amount][] {
-  return [...podUse(site)].filter(([k, a]) => isGpuResource(k) && a.value > 0);
+  const out: [string, Amount][] = [];
+  for (const [name, value] of Object.entries(podRequests(sitePodSpec(site)))) {
+    if (!isGpuResource(name) || !(value > 0)) continue;
+    let at: Amount | undefined;
+    for (const init of [false, true]) {
+      for (const c of site.containers) {
+        if (c.init !== init) continue;
+        const a = amounts(c.resources, 'limits').get(name) ?? amounts(c.resources, 'requests').get(name);
+        if (a && (!at || (init && a.value > at.value))) at = a;
+      }
+      if (at) break;
+    }
+    if (at) out.push([name, { ...at, value }]);
+  }
+  return out;
 }
 
 /** GANTRY103, 104 and 110 for one pod against the connected cluster's nodes. */
 export function gpuLiveRules(site: PodSite, facts: ClusterFacts, pos: Positions, out: Diagnostic[]): void {
-  const nodes = facts.nodes.filter((n) => !n.unschedulable);
-  if (!nodes.length) return;
+  if (!facts.nodes.some((n) => !n.unschedulable)) return;
   const spec = site.spec;
-  let candidates = nodes;
-  let narrowed = false;
+  const placement = sitePlacement(site);
+  const { candidates, narrowed, failure } = selectNodes(facts.nodes, placement);
   // GANTRY104: nodeSelector, then required node affinity.
-  const ownSelector = get(spec, 'nodeSelector');
-  const selector = ownSelector ?? get(site.defaults, 'nodeSelector');
-  const selectorPath = ownSelector ? [...site.path, 'nodeSelector'] : ['(workflow)', 'nodeSelector'];
-  const sel = mapEntries(selector);
-  if (sel.length) {
-    const matching = nodes.filter((n) => sel.every(([k, v]) => n.labels[k] === scalarString(v)));
-    if (!matching.length) {
-      const culprit = sel.find(([k, v]) => !nodes.some((n) => n.labels[k] === scalarString(v))) ?? sel[0];
-      const [k, v, p] = culprit;
-      const seen = [...new Set(nodes.map((n) => n.labels[k]).filter((x) => x !== undefined))].sort();
-      const have = seen.length ? `nodes have ${k}=${seen.join(', ')}` : `no node has the label ${k}`;
-      out.push(
-        diag(
-          pos.nodeRange(v ?? (p.key as Node)),
-          Severity.Warning,
-          GantryCode.gpuNoMatchingNode,
-          `${pathText([...selectorPath, k])}: no node of the cluster matches ${k}=${scalarString(v) ?? ''} (${have}); the pod would stay Pending`,
-        ),
-      );
-      return;
-    }
-    candidates = matching;
-    narrowed = true;
+  if (failure?.by === 'nodeSelector') {
+    const ownSelector = get(spec, 'nodeSelector');
+    const selector = ownSelector ?? get(site.defaults, 'nodeSelector');
+    const selectorPath = ownSelector ? [...site.path, 'nodeSelector'] : ['(workflow)', 'nodeSelector'];
+    const { key: k, value, seen } = failure;
+    const pair = mapEntries(selector).find(([key]) => key === k);
+    const have = seen.length ? `nodes have ${k}=${seen.join(', ')}` : `no node has the label ${k}`;
+    out.push(
+      diag(
+        pos.nodeRange(pair ? (pair[1] ?? (pair[2].key as Node)) : selector),
+        Severity.Warning,
+        GantryCode.gpuNoMatchingNode,
+        `${pathText([...selectorPath, k])}: no node of the cluster matches ${k}=${value} (${have}); the pod would stay Pending`,
+      ),
+    );
+    return;
   }
-  const termsNode = getPath(get(spec, 'affinity') ? spec : site.defaults, [
-    'affinity',
-    'nodeAffinity',
-    'requiredDuringSchedulingIgnoredDuringExecution',
-    'nodeSelectorTerms',
-  ]);
-  const terms = seqItems(termsNode);
-  if (terms.length) {
-    const matching = candidates.filter((n) => terms.some((t) => termMatches(n, t)));
-    if (!matching.length) {
-      out.push(
-        diag(
-          pos.nodeRange(termsNode),
-          Severity.Warning,
-          GantryCode.gpuNoMatchingNode,
-          `${pathText([...site.path, 'affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms'])}: no node of the cluster${narrowed ? ' matching the nodeSelector' : ''} satisfies any required node affinity term; the pod would stay Pending`,
-        ),
-      );
-      return;
-    }
-    candidates = matching;
-    narrowed = true;
+  if (failure?.by === 'affinity') {
+    const termsNode = getPath(get(spec, 'affinity') ? spec : site.defaults, [
+      'affinity',
+      'nodeAffinity',
+      'requiredDuringSchedulingIgnoredDuringExecution',
+      'nodeSelectorTerms',
+    ]);
+    out.push(
+      diag(
+        pos.nodeRange(termsNode),
+        Severity.Warning,
+        GantryCode.gpuNoMatchingNode,
+        `${pathText([...site.path, 'affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms'])}: no node of the cluster${failure.afterSelector ? ' matching the nodeSelector' : ''} satisfies any required node affinity term; the pod would stay Pending`,
+      ),
+    );
+    return;
   }
   // GANTRY103: more of a GPU resource per pod than any candidate node has.
   const gpus = gpuAmounts(site);
   for (const [name, a] of gpus) {
-    const max = Math.max(0, ...candidates.map((n) => quantityValue(n.allocatable[name]) ?? 0));
+    const max = Math.max(0, ...candidates.map((n) => allocatableOf(n, name)));
     if (a.value > max) {
       const where = narrowed ? 'nodes matching its node selection' : 'nodes of the cluster';
       const most =
@@ -306,17 +235,12 @@ export function gpuLiveRules(site: PodSite, facts: ClusterFacts, pos: Positions,
   // GANTRY110: every node with the GPU is tainted with something the pod does not tolerate. Sites without
   // their own pod spec (TrainJob: tolerations come from the training runtime) are not judged.
   if (!spec) return;
-  const tolerations = [...seqItems(get(spec, 'tolerations')), ...seqItems(get(site.defaults, 'tolerations'))];
   for (const [name, a] of gpus) {
-    const gpuNodes = candidates.filter((n) => (quantityValue(n.allocatable[name]) ?? 0) >= a.value);
+    const gpuNodes = candidates.filter((n) => allocatableOf(n, name) >= a.value);
     if (!gpuNodes.length) continue;
-    const blocked = gpuNodes.map((n) =>
-      n.taints.find((t) => t.effect !== 'PreferNoSchedule' && !tolerates(tolerations, t)),
-    );
+    const blocked = gpuNodes.map((n) => untoleratedTaint(n, placement.tolerations));
     if (blocked.every((t) => t !== undefined)) {
-      const taints = [
-        ...new Set(blocked.map((t) => `${t!.key}${t!.value ? `=${t!.value}` : ''}:${t!.effect}`)),
-      ];
+      const taints = [...new Set(blocked.map((t) => taintText(t!)))];
       out.push(
         diag(
           pos.nodeRange(a.keyNode),

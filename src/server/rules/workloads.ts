@@ -1,7 +1,7 @@
 // Workload rules: GANTRY105 replica roles, GANTRY109 restart policies, GANTRY106 Kueue queues (live),
 // GANTRY111 unpinned images.
 import type { Diagnostic } from 'vscode-languageserver-types';
-import type { ClusterFacts } from '../validation/api';
+import type { ClusterFacts } from '../validation/types';
 import { GantryCode } from '../validation/codes';
 import {
   diag,

@@ -1,5 +1,6 @@
 // Helpers over the `yaml` package's AST for one parsed document chunk: positions and typed lookups.
 import {
+  type Document,
   isMap,
   isPair,
   isScalar,
@@ -12,13 +13,26 @@ import {
   YAMLSeq,
 } from 'yaml';
 import type { Diagnostic, Range } from 'vscode-languageserver-types';
-import type { GantryDiagnosticData, QuickFix } from './api';
+import type { SchemaNode } from '../schema/store';
+import type { GantryDiagnosticData, QuickFix } from './types';
 
 export { isMap, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq };
 export type { Node, Pair };
 
 export const Severity = { Error: 1, Warning: 2, Information: 3, Hint: 4 } as const;
 export type Severity = (typeof Severity)[keyof typeof Severity];
+
+export type DocumentKind = 'kubernetes' | 'kfp-ir' | 'kfp-platform';
+
+/** A parsed document Gantry validates, with what it is. Positions are chunk-relative. */
+export interface ParsedDocument {
+  doc: Document.Parsed;
+  pos: Positions;
+  what: DocumentKind;
+  apiVersion: string;
+  kind: string;
+  schema?: SchemaNode;
+}
 
 /** Positions inside one chunk of the file (the chunk starts at line 0 here; the validator shifts it). */
 export class Positions {

@@ -9,17 +9,19 @@ import {
   type SchemaOptions,
 } from 'yaml';
 import type { Diagnostic } from 'vscode-languageserver-types';
-import { KFP_PIPELINE_SPEC, KFP_PLATFORM_SPEC, type SchemaNode, type SchemaStore } from '../schema/store';
+import { KFP_PIPELINE_SPEC, KFP_PLATFORM_SPEC, type SchemaStore } from '../schema/store';
 import { runLiveRules, runOfflineRules } from '../rules';
-import type { ClusterFacts, GantryDiagnosticData, ValidateOptions } from './api';
+import type { ClusterFacts, GantryDiagnosticData, ValidateOptions } from './types';
 import { SchemaCode } from './codes';
 import {
   diag,
+  type DocumentKind,
   get,
   isMap,
   isScalar,
   keyText,
   type Node,
+  type ParsedDocument,
   Positions,
   Severity,
   str,
@@ -75,18 +77,6 @@ export function splitChunks(text: string): Chunk[] {
   }
   chunks.push({ text: text.slice(start), startLine, startOffset: start });
   return chunks;
-}
-
-export type DocumentKind = 'kubernetes' | 'kfp-ir' | 'kfp-platform';
-
-/** A parsed document Gantry validates, with what it is. Positions are chunk-relative. */
-export interface ParsedDocument {
-  doc: Document.Parsed;
-  pos: Positions;
-  what: DocumentKind;
-  apiVersion: string;
-  kind: string;
-  schema?: SchemaNode;
 }
 
 const KFP_IR_KEYS = new Set(['pipelineInfo', 'root', 'components', 'deploymentSpec']);

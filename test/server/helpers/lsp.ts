@@ -13,6 +13,7 @@ import {
 import type {
   Diagnostic,
   InitializeResult,
+  NotificationType,
   PublishDiagnosticsParams,
   TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol';
@@ -95,7 +96,8 @@ export class TestClient {
     });
   }
 
-  notification<T>(method: string, timeoutMs = 20_000): Promise<T> {
+  notification<T>(type: NotificationType<T>, timeoutMs = 20_000): Promise<T> {
+    const method = type.method;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ${method} in ${timeoutMs} ms`)), timeoutMs);
       this._noteWaiters.push({

@@ -1,16 +1,16 @@
-// The operators' own sample manifests (copied verbatim into /work/shared/crds/examples) read through the kind
-// table: expected pods and requested GPUs come out as the operators would create them.
+// The operators' own sample manifests (copied verbatim into ../shared/crds/examples, beside the project) read
+// through the kind table: expected pods and requested GPUs come out as the operators would create them.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { join, resolve } from 'node:path';
+import { before, describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { type KubeObject } from '../../../src/core/kube';
 import { summarize } from '../../../src/core/status';
 import { podSelector, findKindDef, groupOf, selectorString } from '../../../src/core/kinds';
 
-const DIR = '/work/shared/crds/examples';
-const skip = existsSync(DIR) ? false : 'upstream examples not present on this machine';
+// Like the server tier (test/server/validation/helpers.ts): the shared folder beside the project.
+const DIR = resolve(import.meta.dirname, '..', '..', '..', '..', 'shared', 'crds', 'examples');
 
 function load(file: string, kind: string): KubeObject {
   for (const d of parseAllDocuments(readFileSync(join(DIR, file), 'utf8'), { version: '1.1' })) {
@@ -76,7 +76,8 @@ const cases: {
   },
 ];
 
-describe('upstream sample manifests', { skip }, () => {
+describe('upstream sample manifests', () => {
+  before(() => assert.ok(existsSync(DIR), `the upstream examples are missing: ${DIR}`));
   for (const c of cases) {
     it(`${c.file} (${c.kind})`, () => {
       const o = load(c.file, c.kind);

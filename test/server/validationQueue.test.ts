@@ -1,5 +1,5 @@
-// Validation scheduling: bursts of edits publish only the newest version; huge files are validated in chunks and
-// their diagnostics land on the right lines.
+// The validation queue (src/server/validationQueue.ts): bursts of edits publish only the newest version;
+// huge files are validated in chunks and their diagnostics land on the right lines.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DocumentSymbol } from 'vscode-languageserver-protocol';
@@ -9,7 +9,7 @@ import { inProcess, type TestClient } from './helpers/lsp';
 const configMap = (i: number, dataKey = 'data'): string =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n${dataKey}:\n  k: v\n`;
 
-describe('validation scheduling', () => {
+describe('validation queue', () => {
   let c: TestClient;
   before(async () => {
     // Tiny thresholds so a few hundred lines count as a huge file.

@@ -11,7 +11,7 @@ export interface Versioned {
   version: number;
 }
 
-export interface SchedulerHost<D extends Versioned> {
+export interface ValidationQueueHost<D extends Versioned> {
   /** The newest version of an open document, or undefined once closed. */
   current(uri: string): D | undefined;
   /** Validates; returns undefined when it gave up because `isStale()` became true. */
@@ -27,12 +27,12 @@ interface State {
   generation: number;
 }
 
-export class ValidationScheduler<D extends Versioned> {
+export class ValidationQueue<D extends Versioned> {
   private readonly _state = new Map<string, State>();
   private _queue: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly _host: SchedulerHost<D>,
+    private readonly _host: ValidationQueueHost<D>,
     readonly debounceMs: number,
   ) {}
 

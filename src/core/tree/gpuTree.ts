@@ -1,0 +1,229 @@
+// The GPUs tree: GPU models -> nodes -> pods holding GPUs, with an incremental apply().
+
+import { type KubeObject } from '../kube';
+import {
+  type GpuNode,
+  type GpuPoolSummary,
+  type WorkloadResolver,
+  holdsResources,
+  nodeGpuInfo,
+  nodeGpuModel,
+  poolLine,
+  summarizePools,
+  workloadRefFromPod,
+} from '../gpu';
+import {
+  type ClusterSnapshot,
+  ContextValue,
+  type GpuNodeNode,
+  type GpuPodNode,
+  type GpuTreeNode,
+  ROOT,
+  type WatchChange,
+  gpuModelId,
+  gpuNodeId,
+  podId,
+} from './nodes';
+
+/** The GPUs tree: models -> nodes -> pods holding GPUs. */
+export class GpuTreeModel {
+  private readonly _nodes = new Map<string, KubeObject>();
+  private readonly _podsByNode = new Map<string, Map<string, KubeObject>>();
+  private readonly _podNode = new Map<string, string>();
+  private readonly _info = new Map<string, GpuNode>();
+
+  constructor(
+    nodes: readonly KubeObject[],
+    pods: readonly KubeObject[],
+    private readonly _resolve: WorkloadResolver = workloadRefFromPod,
+  ) {
+    for (const n of nodes) this._nodes.set(n.metadata.name, n);
+    for (const p of pods) this._indexPod(p);
+    for (const n of this._nodes.keys()) this._recompute(n);
+  }
+
+  /** Cluster totals per resource + model. */
+  pools(): GpuPoolSummary[] {
+    return summarizePools([...this._info.values()]);
+  }
+
+  /** "NVIDIA H100 80GB HBM3: 16 total, 12 allocated, 4 free" per pool. */
+  summaryLines(): string[] {
+    return this.pools().map(poolLine);
+  }
+
+  gpuNode(name: string): GpuNode | undefined {
+    return this._info.get(name);
+  }
+
+  children(id: string = ROOT): GpuTreeNode[] {
+    if (id === ROOT) {
+      const byModel = new Map<string, GpuNode[]>();
+      for (const n of this._info.values()) {
+        const m = this._modelOf(n);
+        let l = byModel.get(m);
+        if (!l) byModel.set(m, (l = []));
+        l.push(n);
+      }
+      return [...byModel.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([model, list]) => {
+          const pools = summarizePools(list);
+          const whole = pools.filter((p) => !p.resource.startsWith('nvidia.com/mig-'));
+          const total = whole.reduce((a, p) => a + p.total, 0);
+          const alloc = whole.reduce((a, p) => a + p.allocated, 0);
+          const free = whole.reduce((a, p) => a + p.free, 0);
+          const mig = pools.filter((p) => p.resource.startsWith('nvidia.com/mig-'));
+          const migText = mig
+            .map((p) => ` · ${p.resource.slice('nvidia.com/mig-'.length)} ${p.free}/${p.total} free`)
+            .join('');
+          return {
+            type: 'gpuModel',
+            id: gpuModelId(model),
+            parent: ROOT,
+            label: model,
+            description: `${free}/${total} free · ${alloc} allocated · ${list.length} node${list.length === 1 ? '' : 's'}${migText}`,
+            tooltip: pools.map((p) => `- ${poolLine(p)}`).join('\n'),
+            contextValue: ContextValue.gpuModel,
+            collapsible: 'expanded',
+            model,
+            pools,
+          };
+        });
+    }
+    if (id.startsWith('m:')) {
+      const model = id.slice(2);
+      return [...this._info.values()]
+        .filter((n) => this._modelOf(n) === model)
+        .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }))
+        .map((n) => this._nodeNode(n, id));
+    }
+    if (id.startsWith('n:')) {
+      const n = this._info.get(id.slice(2));
+      if (!n) return [];
+      const out: GpuPodNode[] = [];
+      for (const r of n.resources) {
+        for (const p of r.pods) {
+          const w = p.workload;
+          out.push({
+            type: 'gpuPod',
+            id: `${id}|${r.resource}|${p.namespace ?? ''}/${p.name}`,
+            parent: id,
+            label: `${p.namespace ? `${p.namespace}/` : ''}${p.name}`,
+            description: `${p.count}× ${r.resource}${w ? ` · ${w.kind} ${w.name}` : ''}${p.phase !== 'Running' ? ` · ${p.phase}` : ''}`,
+            contextValue: ContextValue.gpuPod,
+            collapsible: 'none',
+            namespace: p.namespace,
+            name: p.name,
+            node: n.name,
+            resource: r.resource,
+            count: p.count,
+            ...(w ? { workload: w } : {}),
+          });
+        }
+      }
+      return out;
+    }
+    return [];
+  }
+
+  apply(change: WatchChange): string[] {
+    const o = change.object;
+    const changed = new Set<string>();
+    const touch = (nodeName: string | undefined) => {
+      if (!nodeName) return;
+      const before = this._info.get(nodeName);
+      const beforeModel = before ? this._modelOf(before) : undefined;
+      const beforeJson = before ? JSON.stringify(before) : undefined;
+      this._recompute(nodeName);
+      const after = this._info.get(nodeName);
+      const afterModel = after ? this._modelOf(after) : undefined;
+      if (beforeModel !== afterModel) {
+        changed.add(ROOT);
+        return;
+      }
+      if (after && JSON.stringify(after) !== beforeJson) {
+        changed.add(gpuNodeId(nodeName));
+        changed.add(gpuModelId(afterModel!));
+      }
+    };
+    if (o.kind === 'Node') {
+      if (change.type === 'deleted') this._nodes.delete(o.metadata.name);
+      else this._nodes.set(o.metadata.name, o);
+      touch(o.metadata.name);
+    } else if (o.kind === 'Pod') {
+      const key = podId(o);
+      const oldNode = this._podNode.get(key);
+      this._unindexPod(key);
+      if (change.type !== 'deleted') this._indexPod(o);
+      const newNode = this._podNode.get(key);
+      touch(oldNode);
+      if (newNode !== oldNode) touch(newNode);
+    }
+    return [...changed];
+  }
+
+  private _modelOf(n: GpuNode): string {
+    return n.model || n.resources[0]?.model || 'Unknown GPU';
+  }
+
+  private _nodeNode(n: GpuNode, parent: string): GpuNodeNode {
+    const res = n.resources.map((r) => {
+      const name = r.migProfile ? r.migProfile : r.resource.slice(r.resource.indexOf('/') + 1);
+      return `${name} ${r.free}/${r.allocatable} free`;
+    });
+    const state = n.state === 'Ready' ? '' : ` · ${n.state}`;
+    const tip = [`**${n.name}** ${n.model}`, ''];
+    for (const r of n.resources)
+      tip.push(
+        `- ${r.resource} (${r.model}): ${r.allocatable} allocatable, ${r.allocated} allocated, ${r.free} free`,
+      );
+    if (n.stateReason) tip.push('', `${n.state}: ${n.stateReason}`);
+    return {
+      type: 'gpuNode',
+      id: gpuNodeId(n.name),
+      parent,
+      label: n.name,
+      description: `${res.join(' · ')}${state}`,
+      tooltip: tip.join('\n'),
+      contextValue: `${ContextValue.gpuNode}.${n.state}`,
+      collapsible: n.resources.some((r) => r.pods.length) ? 'collapsed' : 'none',
+      node: n,
+    };
+  }
+
+  private _indexPod(p: KubeObject): void {
+    const nn = p.spec?.nodeName;
+    if (!nn || !holdsResources(p)) return;
+    const key = podId(p);
+    let m = this._podsByNode.get(nn);
+    if (!m) this._podsByNode.set(nn, (m = new Map()));
+    m.set(key, p);
+    this._podNode.set(key, nn);
+  }
+
+  private _unindexPod(key: string): void {
+    const nn = this._podNode.get(key);
+    if (!nn) return;
+    this._podsByNode.get(nn)?.delete(key);
+    this._podNode.delete(key);
+  }
+
+  private _recompute(nodeName: string): void {
+    const node = this._nodes.get(nodeName);
+    if (!node) {
+      this._info.delete(nodeName);
+      return;
+    }
+    const info = nodeGpuInfo(node, this._podsByNode.get(nodeName)?.values() ?? [], this._resolve);
+    if (info.resources.length || nodeGpuModel(node)) this._info.set(nodeName, info);
+    else this._info.delete(nodeName);
+  }
+}
+
+export function buildGpuTree(
+  snapshot: Pick<ClusterSnapshot, 'nodes' | 'pods'>,
+  resolve?: WorkloadResolver,
+): GpuTreeModel {
+  return new GpuTreeModel(snapshot.nodes ?? [], snapshot.pods, resolve);
+}

@@ -28,7 +28,12 @@ export function activate(context: vscode.ExtensionContext): void {
 export async function deactivate(): Promise<void> {
   const c = ctx;
   ctx = undefined;
-  // The language client stops its server process; sessions, connections and views are disposed through
-  // context.subscriptions.
-  await c?.stop();
+  // The language client stops its server process, then everything the context owns (views and their timers,
+  // sessions, connections) is released here rather than left to context.subscriptions alone: a host that only
+  // calls deactivate() (a probe, a test) must not be kept alive by an interval. Disposing twice is a no-op.
+  try {
+    await c?.stop();
+  } finally {
+    c?.dispose();
+  }
 }

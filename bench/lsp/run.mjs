@@ -7,14 +7,17 @@
 // yaml-language-server waits a fixed 200 ms (yamlSettings.validationDelayMs, not a setting) before validating an
 // opened or changed document; it is started through yaml-ls-nodelay.cjs, which sets that delay to 0. Gantry is
 // started with `initializationOptions.debounceMs: 0`. So both validate at once on open and on change, and the
-// times are the validation work plus the LSP round trip.
+// times are the validation work plus the LSP round trip. Both processes run with the same plain copy of
+// process.env (see yaml-ls-nodelay.cjs). On an edit Gantry revalidates only the YAML document (between `---`)
+// that changed and reuses the others' results; yaml-language-server revalidates the whole file: the change
+// ratio compares those two designs, the open ratio compares validation of the same text.
 //
 // Usage: npm run bench:lsp [-- --runs N] [-- --only <substring>]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node.js';
+import { machine } from '../machine.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -31,6 +34,11 @@ if (!existsSync(ylsBin)) {
   const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: here, stdio: 'inherit' });
   if (r.status !== 0) process.exit(1);
 }
+// Imported only now: before bench/lsp/node_modules exists, 'vscode-jsonrpc' resolves to the root's version 10,
+// whose exports do not include './node.js'. From here it resolves to the version yaml-language-server installed.
+const { StreamMessageReader, StreamMessageWriter, createMessageConnection } = await import(
+  pathToFileURL(path.join(here, 'node_modules', 'vscode-jsonrpc', 'node.js')).href
+);
 const ylsVersion = JSON.parse(
   readFileSync(path.join(here, 'node_modules', 'yaml-language-server', 'package.json'), 'utf8'),
 ).version;
@@ -295,13 +303,42 @@ function startServer(label, argv, settings, initializationOptions) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-/** An edit in the middle of the file: one scalar changes, so the whole file is revalidated. */
+/** An edit in the middle of the file: one scalar of one document changes. */
 function edited(text) {
   const lines = text.split('\n');
   const i = lines.findIndex((l, n) => n >= lines.length / 2 && /^\s+name: /.test(l));
   if (i >= 0) lines[i] = lines[i].replace(/name: (.*)$/, 'name: $1x');
   else lines.push('# edited');
   return lines.join('\n');
+}
+
+/**
+ * Which problems each server reports, by line: found by both, only by Gantry, only by yaml-language-server,
+ * with a few sample messages of each "only" set (the README lists the differences and why).
+ */
+function compareFindings(g, y) {
+  const byLine = (ds) => {
+    const m = new Map();
+    for (const d of ds) {
+      const l = d.range.start.line;
+      if (!m.has(l)) m.set(l, d.message.split('\n')[0].slice(0, 120));
+    }
+    return m;
+  };
+  const gl = byLine(g);
+  const yl = byLine(y);
+  const both = [...gl.keys()].filter((l) => yl.has(l)).length;
+  const only = (a, b) => [...a].filter(([l]) => !b.has(l));
+  const sample = (xs) => [...new Set(xs.map(([, m]) => m.replace(/"[^"]*"/g, '"…"')))].slice(0, 4);
+  const gOnly = only(gl, yl);
+  const yOnly = only(yl, gl);
+  return {
+    linesBoth: both,
+    linesGantryOnly: gOnly.length,
+    linesYamlLsOnly: yOnly.length,
+    gantryOnly: sample(gOnly),
+    yamlLsOnly: sample(yOnly),
+  };
 }
 
 const schemaFile = buildJsonSchema();
@@ -322,6 +359,7 @@ const yls = startServer('yaml-ls', [path.join(here, 'yaml-ls-nodelay.cjs')], {
 await gantry.init();
 await yls.init();
 
+console.log(machine());
 console.log(
   `Gantry ${JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version} vs yaml-language-server ${ylsVersion}, node ${process.version}`,
 );
@@ -345,6 +383,7 @@ for (const f of files) {
       res[s.label].cpu.push(o.cpu);
       res[s.label].change.push(c.ms);
       res[s.label].diags = o.diagnostics.length;
+      res[s.label].found = o.diagnostics;
     }
   }
   const g = res.gantry;
@@ -364,6 +403,7 @@ for (const f of files) {
     changeRatio: m(y.change) / m(g.change),
     gDiags: g.diags,
     yDiags: y.diags,
+    findings: compareFindings(g.found ?? [], y.found ?? []),
   });
   process.stdout.write('.');
 }
@@ -408,7 +448,7 @@ console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of table) console.log(line(r));
 console.log(
   `\nms = median time from didOpen to publishDiagnostics; change = the same after a didChange of one line in the` +
-    ` middle; both servers without validation delay or debounce; cpu = CPU ms the server process used (all threads)` +
+    ` middle (Gantry revalidates only the edited YAML document, yaml-language-server the whole file); both servers without validation delay or debounce; cpu = CPU ms the server process used (all threads)` +
     ` between didOpen and publishDiagnostics, which load from elsewhere on the machine barely changes; ratio = yaml-ls / gantry.`,
 );
 const slower = rows.filter((r) => r.openRatio < 1);
@@ -420,6 +460,16 @@ console.log(
     `large files (>= 10k lines) open ratio wall ${large.map((r) => `${r.openRatio.toFixed(1)}x`).join(', ') || 'n/a'}` +
     `, cpu ${large.map((r) => `${r.cpuRatio.toFixed(1)}x`).join(', ') || 'n/a'}`,
 );
+
+console.log(
+  '\nfindings by line (both / only Gantry / only yaml-ls), with sample messages of each side alone:',
+);
+for (const r of rows) {
+  const f = r.findings;
+  console.log(`  ${r.file}: ${f.linesBoth} / ${f.linesGantryOnly} / ${f.linesYamlLsOnly}`);
+  for (const m of f.gantryOnly) console.log(`    only Gantry:  ${m}`);
+  for (const m of f.yamlLsOnly) console.log(`    only yaml-ls: ${m}`);
+}
 
 writeFileSync(
   path.join(out, 'results.json'),

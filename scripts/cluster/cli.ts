@@ -1,6 +1,7 @@
 // npm run cluster:up / cluster:down: a long-lived local cluster for manual use and the demo.
-// up starts it detached and records it in ~/.cache/gantry/run/cluster.json; down stops it by the PIDs there.
-import { existsSync } from 'node:fs';
+// up starts it detached and records it in ~/.cache/gantry/run/cluster.json; down stops it by the PIDs there,
+// and every cluster a bench left running on purpose (`bench:sidebar --keep` records it in run/kept/).
+import { existsSync, readdirSync } from 'node:fs';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -9,14 +10,16 @@ import {
   stateFile,
   stopClusterState,
 } from '../../test/cluster/harness/cluster';
-import { runStateDir } from '../../test/cluster/harness/paths';
+import { keptClustersDir, runStateDir } from '../../test/cluster/harness/paths';
 import { isOurProcess } from '../../test/cluster/harness/procs';
 
 const pointer = join(runStateDir(), 'cluster.json');
+/** Pointers to clusters kept by benches (`bench:sidebar --keep`), one JSON state file each. */
+const keptDir = keptClustersDir();
 
 function usage(): never {
   console.error(
-    'usage: cli.ts up [--version 1.36.3] [--no-simulator] [--no-demo-logs] [--no-crds] [--no-nodes] | down | status',
+    'usage: cli.ts up [--version 1.36.3] [--no-simulator] [--no-demo-logs] [--no-crds] [--no-nodes] | down [--dry-run] | status',
   );
   process.exit(2);
 }
@@ -74,14 +77,37 @@ async function main(): Promise<void> {
     await copyFile(stateFile(state), pointer);
     printHowTo();
   } else if (cmd === 'down') {
-    if (!existsSync(pointer)) {
-      console.log(`no cluster recorded in ${pointer}`);
+    // Every cluster Gantry started and left running: the cluster:up one and the ones benches kept.
+    const dry = rest.includes('--dry-run');
+    const kept = existsSync(keptDir)
+      ? readdirSync(keptDir)
+          .filter((f) => f.endsWith('.json'))
+          .map((f) => join(keptDir, f))
+      : [];
+    const targets = [...(existsSync(pointer) ? [pointer] : []), ...kept];
+    if (targets.length === 0) {
+      console.log(`no cluster recorded in ${pointer} or ${keptDir}`);
       return;
     }
-    const state = recorded();
-    await stopClusterState(state);
-    await rm(pointer, { force: true });
-    console.log(`stopped cluster (${state.server}) and removed ${state.runDir}`);
+    for (const file of targets) {
+      let state;
+      try {
+        // The copy points at the run dir, whose state file is the live one (an apiserver restart updates it).
+        const copy = readState(file);
+        state = existsSync(stateFile(copy)) ? readState(stateFile(copy)) : copy;
+      } catch {
+        console.log(`${file}: unreadable, removed`);
+        if (!dry) await rm(file, { force: true });
+        continue;
+      }
+      if (dry) {
+        console.log(`would stop ${state.server} (${file}, run dir ${state.runDir})`);
+        continue;
+      }
+      await stopClusterState(state);
+      await rm(file, { force: true });
+      console.log(`stopped cluster (${state.server}) and removed ${state.runDir}`);
+    }
   } else if (cmd === 'status') {
     if (!running()) {
       console.log('no cluster running');

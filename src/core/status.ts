@@ -27,7 +27,8 @@ import { parseSchedulingMessage } from './schedulingReasons';
 /**
  * Phases, a small fixed set:
  * - run-to-completion kinds (jobs, training, RayJob, Argo, Volcano, Kueue Workload):
- *   Queued (held by Kueue), Pending, Running, Succeeded, Failed, Suspended;
+ *   Queued (held by Kueue), Pending, Running, Restarting (a training job retrying failed replicas), Succeeded,
+ *   Failed, Suspended;
  * - long-running kinds (InferenceService, Notebook, RayCluster, RayService, LWS, queues, CronJob): Ready, NotReady,
  *   Suspended;
  * - any kind: Terminating (deletionTimestamp set), Unknown (no table entry).
@@ -36,6 +37,7 @@ export type Phase =
   | 'Queued'
   | 'Pending'
   | 'Running'
+  | 'Restarting'
   | 'Succeeded'
   | 'Failed'
   | 'Suspended'
@@ -380,6 +382,8 @@ function worstPodIssue(
 interface Base {
   phase: Phase;
   reason?: string;
+  /** The reason already comes from the pods (a restart with its count): pod evidence does not replace it. */
+  fromPods?: boolean;
   message?: string;
   ready?: number;
   total?: number;
@@ -414,15 +418,85 @@ function runningOrPending(readyChildren: number, pods: readonly KubeObject[]): P
   return readyChildren > 0 ? 'Running' : 'Pending';
 }
 
-/** kubeflow/trainer release-1.9 pkg/apis/kubeflow.org/v1/common_types.go JobConditionType; pkg/util/status.go reasons. */
-function trainingV1(w: KubeObject, pods: readonly KubeObject[]): Base {
+/** A restart counts as recent for this long: the job is still in its retry, not running steadily since. */
+const RECENT_RESTART_MS = 10 * 60_000;
+
+interface Restart {
+  /** "OOMKilled", "Error (exit 1)". */
+  cause: string;
+  /** "worker-2". */
+  label: string;
+  restarts: number;
+  /** The restarted container is not running and ready again, or it ended less than RECENT_RESTART_MS ago. */
+  recent: boolean;
+}
+
+/**
+ * The most telling container restarted after a failure, in a live pod (the kubelet restarts a failed container
+ * in place under restartPolicy OnFailure/Always: restartCount goes up, lastState keeps why). OOMKilled first,
+ * then the most restarts. Crash-looping containers are left to worstPodIssue, which names the back-off.
+ */
+function restartedAfterFailure(pods: readonly KubeObject[], now: number): Restart | undefined {
+  let best: (Restart & { oom: boolean }) | undefined;
+  for (const pod of pods) {
+    if (isPodTerminal(pod) || pod.metadata.deletionTimestamp) continue;
+    for (const cs of [
+      ...(pod.status?.initContainerStatuses ?? []),
+      ...(pod.status?.containerStatuses ?? []),
+    ]) {
+      const last = cs?.lastState?.terminated;
+      const n: number = cs?.restartCount ?? 0;
+      if (!last || n === 0 || (last.reason !== 'OOMKilled' && !last.exitCode)) continue;
+      if (cs?.state?.waiting?.reason === 'CrashLoopBackOff') continue;
+      const oom = last.reason === 'OOMKilled';
+      const ended = ts(last.finishedAt);
+      const r = {
+        cause: last.reason && last.reason !== 'Error' ? String(last.reason) : `Error (exit ${last.exitCode})`,
+        label: podRole(pod).label,
+        restarts: n,
+        recent:
+          !(cs?.ready && cs?.state?.running) || (ended !== undefined && now - ended < RECENT_RESTART_MS),
+        oom,
+      };
+      if (!best || (oom && !best.oom) || (oom === best.oom && n > best.restarts)) best = r;
+    }
+  }
+  return best;
+}
+
+const restartText = (r: Restart) => `${r.cause} in ${r.label} (restart ${r.restarts})`;
+
+/**
+ * kubeflow/trainer release-1.9 pkg/apis/kubeflow.org/v1/common_types.go JobConditionType; pkg/util/status.go reasons.
+ * Under the default restartPolicy OnFailure a failed replica is restarted, not fatal: the kubelet restarts its
+ * container in place, and a pod that ends Failed is deleted and recreated by the operator, which sets Restarting
+ * (pkg/controller.v1/common/pod.go). Failed comes only with Never, a non-retryable exit code under ExitCode, or
+ * an exceeded backoffLimit.
+ */
+function trainingV1(w: KubeObject, pods: readonly KubeObject[], now: number): Base {
   if (isTrue(w, 'Failed')) return fromCondition('Failed', condition(w, 'Failed'));
   if (isTrue(w, 'Succeeded')) return fromCondition('Succeeded', condition(w, 'Succeeded'));
   if (isTrue(w, 'Suspended') || w.spec?.runPolicy?.suspend === true)
     return { phase: 'Suspended', reason: 'Suspended' };
-  if (isTrue(w, 'Restarting'))
-    return { ...fromCondition('Running', condition(w, 'Restarting')), reason: 'Restarting' };
+  const restarted = restartedAfterFailure(pods, now);
+  if (isTrue(w, 'Restarting')) {
+    // The failed pod is gone (deleted for its replacement); a restarted container still tells why.
+    const b: Base = { phase: 'Restarting' };
+    if (restarted) {
+      b.reason = restartText(restarted);
+      b.fromPods = true;
+    }
+    const msg = condition(w, 'Restarting')?.message;
+    if (msg) b.message = msg;
+    return b;
+  }
   if (isTrue(w, 'Running')) {
+    if (restarted)
+      return {
+        phase: restarted.recent ? 'Restarting' : 'Running',
+        reason: restartText(restarted),
+        fromPods: true,
+      };
     // The operator sets Running once the pods exist; if none is running yet they are still being scheduled.
     // replicaStatuses.active counts Running pods only (training-operator updateJobReplicaStatuses).
     const a = podsActive(pods);
@@ -757,7 +831,7 @@ function requestedGpus(d: MlKindDef, w: KubeObject, pods: readonly KubeObject[])
 function readFamily(d: MlKindDef, w: KubeObject, pods: readonly KubeObject[], now: number): Base {
   switch (d.family) {
     case 'trainingV1':
-      return trainingV1(w, pods);
+      return trainingV1(w, pods, now);
     case 'batchJob':
       return batchJob(w, pods);
     case 'cronJob':
@@ -842,10 +916,18 @@ export function summarize(workload: KubeObject, ctx: SummaryContext): WorkloadSu
   if (d.hasPods && out.phase !== 'Succeeded' && out.phase !== 'Suspended' && out.phase !== 'Queued') {
     const issue = worstPodIssue(pods, ctx.events, out.phase !== 'Ready');
     if (issue) {
-      const generic = !out.reason || OPERATOR_GENERIC.test(out.reason) || out.reason === 'No status yet';
+      const generic =
+        !out.reason ||
+        OPERATOR_GENERIC.test(out.reason) ||
+        out.reason === 'No status yet' ||
+        out.reason === 'Provisioning';
       const relevant =
-        issue.severity > 2 || out.phase === 'Pending' || out.phase === 'NotReady' || out.phase === 'Running';
-      if (relevant && (generic || issue.severity >= 5)) {
+        issue.severity > 2 ||
+        out.phase === 'Pending' ||
+        out.phase === 'NotReady' ||
+        out.phase === 'Running' ||
+        out.phase === 'Restarting';
+      if (relevant && !base.fromPods && (generic || issue.severity >= 5)) {
         if (out.reason && !generic && out.reason !== issue.text)
           out.message = out.message ? `${out.reason}: ${out.message}` : out.reason;
         else if (!out.message && issue.message && issue.message !== issue.text) out.message = issue.message;

@@ -47,6 +47,39 @@ export type DeletePropagation = 'Background' | 'Foreground' | 'Orphan';
 export interface DescribeResult {
   readonly yaml: string;
   readonly events: readonly KubeObject[];
+  /** Keys of a Secret whose values were replaced (empty when nothing was hidden). */
+  readonly hiddenKeys: readonly string[];
+}
+
+export interface DescribeOptions {
+  /** Show a Secret's values (the user asked for them); by default only its keys and sizes are shown. */
+  readonly revealSecretValues?: boolean;
+}
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * A core/v1 Secret with its values replaced by their sizes, as `kubectl describe secret` shows them: `data`,
+ * `stringData` and the last-applied annotation (which repeats the values) never leave this function. Other
+ * objects are returned unchanged. Returns the hidden keys.
+ */
+export function redactSecret(o: KubeObject): string[] {
+  if (o.kind !== 'Secret' || o.apiVersion !== 'v1') return [];
+  const hidden: string[] = [];
+  const r = o as KubeObject & { data?: Record<string, string>; stringData?: Record<string, string> };
+  for (const field of ['data', 'stringData'] as const) {
+    const m = r[field];
+    if (!m || typeof m !== 'object') continue;
+    for (const k of Object.keys(m)) {
+      const v = String(m[k] ?? '');
+      const bytes = field === 'data' ? Buffer.from(v, 'base64').length : Buffer.byteLength(v);
+      m[k] = `<hidden: ${bytes} bytes>`;
+      hidden.push(k);
+    }
+  }
+  const ann = o.metadata.annotations;
+  if (ann?.[LAST_APPLIED]) ann[LAST_APPLIED] = '<hidden: repeats the values>';
+  return hidden;
 }
 
 export const CORE_KINDS = {
@@ -264,12 +297,13 @@ export class ClusterConnection implements Disposable {
     return ok(res.value);
   }
 
-  /** The object as YAML without managedFields, for "Describe" / "Open YAML". */
+  /** The object as YAML without managedFields (a Secret without its values), for "Describe" / "Open YAML". */
   async getObjectYaml(kind: KindRef, namespace: string | undefined, name: string): Promise<Result<string>> {
     const res = await this.getObject(kind, namespace, name);
     if (!res.ok) return res;
     const o = res.value as KubeObject & { metadata: { managedFields?: unknown } };
     delete o.metadata.managedFields;
+    redactSecret(o);
     return ok(stringify(o, { lineWidth: 0 }));
   }
 
@@ -305,14 +339,16 @@ export class ClusterConnection implements Disposable {
     kind: KindRef,
     namespace: string | undefined,
     name: string,
+    opts: DescribeOptions = {},
   ): Promise<Result<DescribeResult>> {
     const obj = await this.getObject(kind, namespace, name);
     if (!obj.ok) return obj;
     const events = await this.listEvents(kind, namespace, name, obj.value.metadata.uid);
     const o = obj.value as KubeObject & { metadata: { managedFields?: unknown } };
     delete o.metadata.managedFields;
+    const hiddenKeys = opts.revealSecretValues ? [] : redactSecret(o);
     // Events are optional context: a forbidden event list still describes the object.
-    return ok({ yaml: stringify(o, { lineWidth: 0 }), events: events.ok ? events.value : [] });
+    return ok({ yaml: stringify(o, { lineWidth: 0 }), events: events.ok ? events.value : [], hiddenKeys });
   }
 
   async deleteObject(

@@ -58,7 +58,17 @@ interface KindWatch {
   readonly kind: KindRef;
   readonly handles: ({ cache: WatchCache } & Disposable)[];
   readonly subs: DisposableStore;
+  /** Set when one cluster-wide watch stands for a chosen set of namespaces: keeps only their objects. */
+  readonly keep?: (o: KubeObject) => boolean;
 }
+
+/**
+ * From this many chosen namespaces on, a kind the user may list across all namespaces is watched once,
+ * cluster-wide, and filtered in memory: the apiserver then holds one watch per kind instead of one per
+ * namespace and kind (50 namespaces x 15 kinds would be 750 long-running requests). Below it, per-namespace
+ * watches transfer only what is shown.
+ */
+export const CLUSTER_WIDE_FROM_NAMESPACES = 4;
 
 export class ClusterModelSource implements Disposable {
   private readonly _store = new DisposableStore();
@@ -71,6 +81,8 @@ export class ClusterModelSource implements Disposable {
   private _flushTimer: unknown;
   private _scope: NamespaceScope;
   private _podsClusterWide = false;
+  /** Namespaced kinds (by kindKey) watched cluster-wide for a chosen set of namespaces, then filtered. */
+  private readonly _clusterWide = new Set<string>();
   private _workloadKinds: KindRef[] = [];
   private _discovered?: DiscoveredKinds;
   private _health: SourceHealth = { state: 'connecting' };
@@ -136,6 +148,8 @@ export class ClusterModelSource implements Disposable {
     const fixed: KindRef[] = [CORE_KINDS.pod];
     if (this._opts.nodes !== false) fixed.push(CORE_KINDS.node);
     if (this._opts.warningEvents !== false) fixed.push(CORE_KINDS.event);
+    await this.decideClusterWide([...fixed, ...this._workloadKinds], signal);
+    if (this._disposed) return fail({ kind: 'cancelled', message: 'The connection was closed.' });
     for (const k of [...fixed, ...this._workloadKinds]) this.startKind(k);
     this.watchCrds();
 
@@ -150,9 +164,23 @@ export class ClusterModelSource implements Disposable {
     return fail(error);
   }
 
+  /** For many chosen namespaces: which namespaced kinds may be listed across all namespaces (one review each). */
+  private async decideClusterWide(kinds: readonly KindRef[], signal?: AbortSignal): Promise<void> {
+    if (this._scope.kind !== 'some' || this._scope.namespaces.length < CLUSTER_WIDE_FROM_NAMESPACES) return;
+    const ask = kinds.filter(
+      (k) => k.namespaced && k !== CORE_KINDS.pod && !this._clusterWide.has(kindKey(k)),
+    );
+    const answers = await Promise.all(ask.map((k) => this._conn.canI('list', k, undefined, signal)));
+    ask.forEach((k, i) => {
+      const a = answers[i]!;
+      if (a.ok && a.value) this._clusterWide.add(kindKey(k));
+    });
+  }
+
   private namespacesFor(kind: KindRef): (string | undefined)[] {
     if (!kind.namespaced || this._scope.kind === 'all') return [undefined];
     if (kind === CORE_KINDS.pod && this._podsClusterWide) return [undefined];
+    if (this._clusterWide.has(kindKey(kind))) return [undefined];
     return [...this._scope.namespaces];
   }
 
@@ -160,6 +188,12 @@ export class ClusterModelSource implements Disposable {
     const key = kindKey(kind);
     if (this._watches.has(key)) return;
     const subs = new DisposableStore();
+    // Pods stay unfiltered: GPU allocation counts every pod on a node (see start()).
+    let keep: ((o: KubeObject) => boolean) | undefined;
+    if (this._scope.kind === 'some' && this._clusterWide.has(key)) {
+      const chosen = new Set(this._scope.namespaces);
+      keep = (o) => chosen.has(o.metadata.namespace ?? '');
+    }
     const handles = this.namespacesFor(kind).map((namespace) =>
       this._conn.watch({
         kind,
@@ -168,10 +202,10 @@ export class ClusterModelSource implements Disposable {
       }),
     );
     for (const h of handles) {
-      subs.add(h.cache.onDidChange((c) => this.enqueue(kind, c)));
+      subs.add(h.cache.onDidChange((c) => this.enqueue(kind, keep ? filterChangeSet(c, keep) : c)));
       subs.add(h.cache.onDidChangeHealth(() => this.recomputeHealth()));
     }
-    this._watches.set(key, { kind, handles, subs });
+    this._watches.set(key, keep ? { kind, handles, subs, keep } : { kind, handles, subs });
   }
 
   private stopKind(key: string): void {
@@ -233,6 +267,8 @@ export class ClusterModelSource implements Disposable {
           continue;
         }
         const next = this.select(disc.value);
+        await this.decideClusterWide(next);
+        if (this._disposed) return;
         const nextKeys = new Set(next.map(kindKey));
         for (const k of this._workloadKinds) {
           const key = kindKey(k);
@@ -363,7 +399,7 @@ export class ClusterModelSource implements Disposable {
       const m = new Map<string, KubeObject>();
       let worst: WatchHealth | undefined;
       for (const h of w.handles) {
-        for (const o of h.cache.items()) m.set(o.metadata.uid!, o);
+        for (const o of h.cache.items()) if (!w.keep || w.keep(o)) m.set(o.metadata.uid!, o);
         const s = h.cache.health;
         if (!worst || rank(s) > rank(worst)) worst = s;
       }
@@ -385,7 +421,10 @@ export class ClusterModelSource implements Disposable {
   *objectsOf(key: string): IterableIterator<KubeObject> {
     const w = this._watches.get(key);
     if (!w) return;
-    for (const h of w.handles) yield* h.cache.items();
+    for (const h of w.handles) {
+      if (!w.keep) yield* h.cache.items();
+      else for (const o of h.cache.items()) if (w.keep(o)) yield o;
+    }
   }
 
   dispose(): void {
@@ -411,6 +450,12 @@ function forbiddenNote(kind: KindRef, scope: NamespaceScope): string {
       ? ' across all namespaces'
       : ' in some namespaces';
   return `Listing ${kind.plural}${where} is forbidden.`;
+}
+
+/** The part of a change set whose objects pass `keep`. */
+function filterChangeSet(c: ChangeSet<KubeObject>, keep: (o: KubeObject) => boolean): ChangeSet<KubeObject> {
+  const only = (m: ReadonlyMap<string, KubeObject>) => new Map([...m].filter(([, o]) => keep(o)));
+  return { added: only(c.added), modified: only(c.modified), deleted: only(c.deleted) };
 }
 
 /** Merges consecutive change sets of one kind with the same rules as ChangeBatcher. */

@@ -4,21 +4,24 @@ import * as vscode from 'vscode';
 import type { KindRef, KubeObject } from '../core/kube';
 import { formatAge } from '../core/status';
 import type { Host } from '../host';
+import type { DescribeResult } from '../k8s/connection';
 
 export const DESCRIBE_SCHEME = 'gantry-describe';
 
-interface Target {
+export interface Target {
   context: string;
   kind: KindRef;
   namespace?: string;
   name: string;
+  /** A Secret's values are shown only when the user asked for them (a separate document URI). */
+  revealSecretValues?: boolean;
 }
 
 export function describeUri(t: Target): vscode.Uri {
   const where = t.namespace ? `${t.namespace}/` : '';
   return vscode.Uri.from({
     scheme: DESCRIBE_SCHEME,
-    path: `/${t.context}/${t.kind.kind}/${where}${t.name}.yaml`,
+    path: `/${t.context}/${t.kind.kind}/${where}${t.name}${t.revealSecretValues ? '.values' : ''}.yaml`,
     query: JSON.stringify(t),
   });
 }
@@ -38,12 +41,22 @@ export class DescribeProvider implements vscode.TextDocumentContentProvider {
     if (!conn || session.contextName !== t.context) {
       return `# ${t.kind.kind} ${t.name}: context ${t.context} is not the current context (${session.contextName ?? 'none'}).\n# Switch back to it to describe this object.`;
     }
-    const r = await conn.describe(t.kind, t.namespace, t.name);
+    const r = await conn.describe(t.kind, t.namespace, t.name, {
+      revealSecretValues: t.revealSecretValues === true,
+    });
     if (token.isCancellationRequested) return '';
     if (!r.ok) return `# ${t.kind.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name}: ${r.error.message}`;
-    const header = `# ${t.kind.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name} in context ${t.context} (read-only)\n`;
-    return header + r.value.yaml + formatEvents(r.value.events);
+    return describeText(t, r.value);
   }
+}
+
+/** The document: a header, the YAML and the events. A Secret's header says its values are hidden. */
+export function describeText(t: Target, d: DescribeResult): string {
+  const what = `${t.kind.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name}`;
+  let header = `# ${what} in context ${t.context} (read-only)\n`;
+  if (d.hiddenKeys.length)
+    header += `# Values of ${d.hiddenKeys.join(', ')} are hidden; only their sizes are shown.\n`;
+  return header + d.yaml + formatEvents(d.events);
 }
 
 export function formatEvents(events: readonly KubeObject[], now = Date.now()): string {

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 
 const PHASE_ICON: Record<string, [string, string?]> = {
   Running: ['sync~spin', 'charts.blue'],
+  Restarting: ['debug-restart', 'charts.yellow'],
   Ready: ['pass', 'charts.green'],
   Succeeded: ['pass-filled', 'charts.green'],
   Completed: ['pass-filled', 'charts.green'],

@@ -438,6 +438,18 @@ describe('workload simulator (operators played for tests and the demo)', () => {
     assert.equal(rc.metadata.labels['ray.io/originated-from-cr-name'], 'rayjob');
     const submitter = await get(`/apis/batch/v1/namespaces/${ns}/jobs/rayjob`);
     assert.equal(submitter.metadata.ownerReferences[0].kind, 'RayJob');
+    // KubeRay v1.7 getSubmitterTemplate: the submitter pods carry the origin labels too.
+    const origin = {
+      'ray.io/originated-from-cr-name': 'rayjob',
+      'ray.io/originated-from-crd': 'RayJob',
+      'app.kubernetes.io/created-by': 'kuberay-operator',
+    };
+    const pick = (labels: Record<string, string>) =>
+      Object.fromEntries(Object.keys(origin).map((k) => [k, labels?.[k]]));
+    assert.deepEqual(pick(submitter.spec.template.metadata.labels), origin);
+    const submitterPods = await pods('batch.kubernetes.io/job-name=rayjob');
+    assert.ok(submitterPods.length >= 1, 'a submitter pod');
+    for (const p of submitterPods) assert.deepEqual(pick(p.metadata.labels), origin);
   });
 
   it('Notebook: StatefulSet, Service and a Running pod; status mirrors the pod', async () => {

@@ -57,3 +57,8 @@ export function requireBinaries(version?: string): BinPaths & { bins: Record<str
 export function runStateDir(): string {
   return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'gantry', 'run');
 }
+
+/** Clusters a bench left running on purpose (`bench:sidebar --keep`): `npm run cluster:down` stops them too. */
+export function keptClustersDir(): string {
+  return join(runStateDir(), 'kept');
+}

@@ -379,8 +379,15 @@ export async function reconcileRayJob(ctx: Ctx, rj: Obj): Promise<void> {
           },
         },
       );
+      // getSubmitterTemplate (v1.7.0 rayjob_controller.go): the submitter pods carry the same origin labels as the Job.
       tmpl.metadata = {
         ...(tmpl.metadata ?? {}),
+        labels: {
+          ...(tmpl.metadata?.labels ?? {}),
+          [R.fromName]: name,
+          [R.fromCrd]: 'RayJob',
+          'app.kubernetes.io/created-by': 'kuberay-operator',
+        },
         annotations: { ...(tmpl.metadata?.annotations ?? {}), ...simAnnotations(rj) },
       };
       tmpl.spec.restartPolicy ??= 'Never';

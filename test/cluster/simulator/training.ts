@@ -4,7 +4,13 @@
 //   pkg/controller.v1/common/pod.go             createNewPod: labels, name <job>-<rtype lowercase>-<index>, job-role
 //   pkg/controller.v1/common/service.go         CreateNewService: headless service per replica, same name/labels
 //   pkg/controller.v1/common/job_controller.go  GenLabels (operator-name, job-name), GenOwnerReference
-//   pkg/controller.v1/pytorch/pytorchjob_controller.go  UpdateJobStatus (Running/Succeeded/Failed, "<Kind><Reason>")
+//   pkg/controller.v1/pytorch/pytorchjob_controller.go  UpdateJobStatus (Running/Restarting/Succeeded/Failed)
+//   pkg/controller.v1/common/pod.go ReconcilePods  a Failed pod under OnFailure/Always (or ExitCode with a retryable
+//                                               code >= 128) is deleted and recreated, the job set Restarting;
+//                                               ExitCode with a non-retryable code fails the job
+//   pkg/controller.v1/common/job.go, pkg/core/job.go  PastBackoffLimit: container restarts of Running pods reach
+//                                               runPolicy.backoffLimit -> every pod and service deleted, job Failed
+//   pkg/apis/kubeflow.org/v1/pytorch_defaults.go  restartPolicy defaults to OnFailure
 //   pkg/controller.v1/mpi/mpijob.go, mpijob_controller.go  <job>-launcher / <job>-worker-<i>, launcher is master
 //   pkg/util/status.go                          condition reasons and setCondition semantics
 //   pkg/core/status.go                          UpdateJobReplicaStatuses (active/succeeded/failed from pod phase)
@@ -22,6 +28,7 @@ import {
   patchStatus,
   phase,
   podsOf,
+  SIM_PREFIX,
   simAnnotations,
 } from './util';
 
@@ -112,6 +119,63 @@ function setJobCondition(status: Json, type: string, reason: string, message: st
     lastTransitionTime: cur?.status === 'True' ? cur.lastTransitionTime : t,
   });
   status.conditions = next;
+}
+
+/** The replica spec's restart policy, defaulted as the operator does (MPIJob v1 here defaults to Never). */
+function restartPolicyOf(k: TrainingKind, rspec: Json): string {
+  return (rspec?.restartPolicy as string | undefined) ?? (k.kind === 'MPIJob' ? 'Never' : 'OnFailure');
+}
+
+/** pkg/util/train/train_util.go IsRetryableExitCode. */
+const retryable = (exitCode: number) => exitCode >= 128;
+
+/**
+ * The kubelet's part, which kwok does not play: under restartPolicy OnFailure/Always a container that exits
+ * non-zero is restarted in place (restartCount + 1, lastState keeps the termination) and the pod stays Running.
+ * kwok's pod-fail stage marks the whole pod Failed instead; this turns that back into an in-place restart.
+ * The count lives in an annotation because kwok's stage writes restartCount 0. After `sim.gantry.dev/failures`
+ * restarts (job or pod annotation; default: fail forever, like a real OOM loop) the container keeps running.
+ */
+async function restartInPlace(ctx: Ctx, job: Obj, p: Obj): Promise<void> {
+  const ann = p.metadata.annotations ?? {};
+  const restarts = Number(ann[`${SIM_PREFIX}restarts`] ?? 0) + 1;
+  const maxFailures = Number(
+    ann[`${SIM_PREFIX}failures`] ?? job.metadata.annotations?.[`${SIM_PREFIX}failures`],
+  );
+  const ns = p.metadata.namespace ?? 'default';
+  const path = nsPath('v1', 'pods', ns, p.metadata.name);
+  const meta: Json = { annotations: { [`${SIM_PREFIX}restarts`]: String(restarts) } };
+  if (Number.isFinite(maxFailures) && restarts >= maxFailures) {
+    meta.annotations[`${SIM_PREFIX}outcome`] = 'none';
+    if (p.metadata.labels?.[`${SIM_PREFIX}outcome`]) meta.labels = { [`${SIM_PREFIX}outcome`]: 'none' };
+  }
+  // Metadata first, so kwok does not fail the restarted container again before the count is stored.
+  await ctx.rest.patch(path, { metadata: meta }, 'merge');
+  const t = now();
+  const containerStatuses = (p.status?.containerStatuses ?? []).map((cs: Json) => {
+    const term = cs.state?.terminated;
+    if (!term || (term.exitCode === 0 && term.reason !== 'OOMKilled')) return cs;
+    return {
+      ...cs,
+      ready: true,
+      started: true,
+      restartCount: restarts,
+      state: { running: { startedAt: t } },
+      lastState: { terminated: { ...term, finishedAt: term.finishedAt ?? t } },
+    };
+  });
+  const status: Json = {
+    phase: 'Running',
+    conditions: (p.status?.conditions ?? []).map((c: Json) =>
+      c.type === 'Ready' || c.type === 'ContainersReady' || c.type === 'PodReadyToStartContainers'
+        ? { type: c.type, status: 'True', lastTransitionTime: t }
+        : c,
+    ),
+    containerStatuses,
+  };
+  await ctx.rest.patch(`${path}/status`, { status }, 'merge');
+  p.metadata.annotations = { ...ann, ...meta.annotations };
+  p.status = { ...p.status, ...status };
 }
 
 function finished(status: Json): boolean {
@@ -254,6 +318,64 @@ export async function reconcileTraining(ctx: Ctx, k: TrainingKind, job: Obj): Pr
     }
   }
 
+  // Failed pods (pkg/controller.v1/common/pod.go ReconcilePods). Under OnFailure/Always a container failure is
+  // the kubelet's to restart; a pod that still ends Failed (evicted, or ExitCode's pod-level Never) is the
+  // operator's: deleted and recreated when retryable, else the job fails.
+  const rtypeOf = (p: Obj) =>
+    Object.keys(specs).find((t) => t.toLowerCase() === p.metadata.labels?.[L.rtype]) ?? 'Worker';
+  const deleted = new Set<string>();
+  if (!done) {
+    for (const p of pods) {
+      if (phase(p) !== 'Failed' || isTerminating(p)) continue;
+      const rtype = rtypeOf(p);
+      const rp = restartPolicyOf(k, specs[rtype]);
+      const podRp = p.spec?.restartPolicy as string | undefined;
+      if ((podRp === 'OnFailure' || podRp === 'Always') && !p.status?.reason) {
+        await restartInPlace(ctx, job, p);
+        continue;
+      }
+      let exitCode = 0xbeef;
+      for (const cs of p.status?.containerStatuses ?? [])
+        if (cs.name === k.defaultContainer && cs.state?.terminated) exitCode = cs.state.terminated.exitCode;
+      if ((rp === 'ExitCode' && retryable(exitCode)) || rp === 'OnFailure' || rp === 'Always') {
+        await ctx.rest.delete(nsPath('v1', 'pods', ns, p.metadata.name));
+        deleted.add(p.metadata.name);
+        const msg = `job ${name} is restarting because ${rtype} replica(s) failed.`;
+        await ctx.event(job, 'Warning', `${k.kind}Restarting`, msg, k.controllerName);
+        setJobCondition(status, 'Restarting', `${k.kind}Restarting`, msg);
+      } else if (rp === 'ExitCode') {
+        const msg = `job "${name}" is failing because "${rtype}" replica(s) failed.`;
+        status.completionTime ??= now();
+        await ctx.event(job, 'Warning', `${k.kind}Failed`, msg, k.controllerName);
+        setJobCondition(status, 'Failed', `${k.kind}Failed`, msg);
+      }
+    }
+  }
+
+  // Backoff limit (pkg/core/job.go PastBackoffLimit): container restarts of Running pods whose replica type
+  // restarts (OnFailure, Always, ExitCode). Reached: every pod and service deleted, then the job Failed.
+  const backoffLimit = job.spec?.runPolicy?.backoffLimit as number | undefined;
+  if (!finished(status) && backoffLimit !== undefined) {
+    let restarts = 0;
+    for (const p of pods) {
+      if (phase(p) !== 'Running' || deleted.has(p.metadata.name)) continue;
+      if (restartPolicyOf(k, specs[rtypeOf(p)]) === 'Never') continue;
+      for (const cs of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])])
+        restarts += cs.restartCount ?? 0;
+    }
+    if (backoffLimit === 0 ? restarts > 0 : restarts >= backoffLimit) {
+      for (const p of pods) {
+        await ctx.rest.delete(nsPath('v1', 'pods', ns, p.metadata.name));
+        if (k.services) await ctx.rest.delete(nsPath('v1', 'services', ns, p.metadata.name));
+        deleted.add(p.metadata.name);
+      }
+      const msg = `Job ${name} has failed because it has reached the specified backoff limit`;
+      status.completionTime ??= now();
+      await ctx.event(job, 'Normal', `${k.kind}Failed`, msg, k.controllerName);
+      setJobCondition(status, 'Failed', `${k.kind}Failed`, msg);
+    }
+  }
+
   // Replica statuses from pod phases (pkg/core/status.go).
   const replicaStatuses: Record<string, Json> = {};
   for (const rtype of Object.keys(specs)) {
@@ -277,7 +399,7 @@ export async function reconcileTraining(ctx: Ctx, k: TrainingKind, job: Obj): Pr
   }
   status.replicaStatuses = replicaStatuses;
 
-  if (!done && pods.length > 0) {
+  if (!finished(status) && pods.length > 0) {
     status.startTime ??= now();
     const completionTypes = hasMaster ? k.masterTypes.filter((t) => t in specs) : ['Worker'];
     for (const rtype of Object.keys(specs)) {
@@ -299,12 +421,17 @@ export async function reconcileTraining(ctx: Ctx, k: TrainingKind, job: Obj): Pr
         }
       }
       if (failed > 0 && replicas > succeeded + running) {
-        // Failed pods are final here (kwok does not restart containers), whatever the restart policy.
-        const msg = `${k.kind} ${name} is failed because ${failed} ${rtype} replica(s) failed.`;
-        status.completionTime ??= now();
-        setJobCondition(status, 'Failed', `${k.kind}Failed`, msg);
-        await ctx.event(job, 'Normal', `${k.kind}Failed`, msg, k.controllerName);
-        break;
+        if (restartPolicyOf(k, specs[rtype]) !== 'Never') {
+          const msg = `${k.kind} ${name} is restarting because ${failed} ${rtype} replica(s) failed.`;
+          setJobCondition(status, 'Restarting', `${k.kind}Restarting`, msg);
+          await ctx.event(job, 'Warning', `${k.kind}Restarting`, msg, k.controllerName);
+        } else {
+          const msg = `${k.kind} ${name} is failed because ${failed} ${rtype} replica(s) failed.`;
+          status.completionTime ??= now();
+          setJobCondition(status, 'Failed', `${k.kind}Failed`, msg);
+          await ctx.event(job, 'Normal', `${k.kind}Failed`, msg, k.controllerName);
+          break;
+        }
       }
     }
   }

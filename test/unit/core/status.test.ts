@@ -7,6 +7,7 @@ import {
   formatAge,
   groupPodsByRole,
   podSummary,
+  shortSchedulerMessage,
   statusLine,
   summarize,
   tooltipMarkdown,
@@ -20,6 +21,14 @@ const gpuTemplate = (gpus: number, product?: string) => ({
     containers: [
       { name: 'pytorch', image: 'train:1', resources: { limits: { 'nvidia.com/gpu': String(gpus) } } },
     ],
+  },
+});
+
+/** Replica specs with an explicit restartPolicy (the operator defaults it to OnFailure). */
+const replicaSpecs = (restartPolicy: string) => ({
+  pytorchReplicaSpecs: {
+    Master: { replicas: 1, restartPolicy, template: gpuTemplate(8, 'NVIDIA-H100-80GB-HBM3') },
+    Worker: { replicas: 3, restartPolicy, template: gpuTemplate(8, 'NVIDIA-H100-80GB-HBM3') },
   },
 });
 
@@ -68,6 +77,27 @@ const oomWorker2 = pod('llama-worker-2', {
     },
   ],
 });
+
+/** worker-2 after the kubelet restarted its OOMKilled container in place (restartPolicy OnFailure). */
+const restartedWorker2 = (finishedAt: string, running = true) =>
+  pod('llama-worker-2', {
+    labels: tlabels('worker', 2),
+    node: 'h100-node-1',
+    ready: running,
+    containerStatuses: [
+      {
+        name: 'pytorch',
+        ready: running,
+        restartCount: 1,
+        state: running
+          ? { running: { startedAt: finishedAt } }
+          : { waiting: { reason: 'ContainerCreating' } },
+        lastState: { terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt } },
+      },
+    ],
+  });
+const MINUTE_AGO = new Date(NOW - 60_000).toISOString();
+const HOURS_AGO = new Date(NOW - 3 * 3600_000).toISOString();
 
 const crashWorker1 = pod('llama-worker-1', {
   labels: tlabels('worker', 1),
@@ -132,19 +162,24 @@ const cases: Case[] = [
     line: 'Running',
   },
   {
-    name: 'PyTorchJob failed: generic operator reason replaced by the OOMKilled pod',
-    workload: pytorchJob({
-      conditions: [
-        cond('Created', 'True', 'PyTorchJobCreated'),
-        cond('Running', 'False', 'PyTorchJobRunning'),
-        cond(
-          'Failed',
-          'True',
-          'PyTorchJobFailed',
-          'PyTorchJob llama is failed because 1 Worker replica(s) failed.',
-        ),
-      ],
-    }),
+    // training-operator v1.9 pkg/controller.v1/common/pod.go: a Failed pod fails the job only under Never (or
+    // ExitCode with a non-retryable code); pytorchjob_controller.go UpdateJobStatus writes this message.
+    name: 'PyTorchJob failed (restartPolicy Never): generic operator reason replaced by the OOMKilled pod',
+    workload: pytorchJob(
+      {
+        conditions: [
+          cond('Created', 'True', 'PyTorchJobCreated'),
+          cond('Running', 'False', 'PyTorchJobRunning'),
+          cond(
+            'Failed',
+            'True',
+            'PyTorchJobFailed',
+            'PyTorchJob llama is failed because 1 Worker replica(s) failed.',
+          ),
+        ],
+      },
+      replicaSpecs('Never'),
+    ),
     ctx: { pods: [...runningPods().slice(0, 3), oomWorker2] },
     want: { phase: 'Failed', reason: 'OOMKilled in worker-2' },
     line: 'Failed: OOMKilled in worker-2',
@@ -161,12 +196,87 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'PyTorchJob restarting',
+    // The common case: default OnFailure, worker-2 OOMKilled a minute ago and the kubelet restarted it in place.
+    name: 'PyTorchJob (OnFailure) with a worker OOMKilled and restarted a minute ago: Restarting, not Failed',
+    workload: pytorchJob(
+      {
+        conditions: [
+          cond('Created', 'True', 'PyTorchJobCreated'),
+          cond('Running', 'True', 'PyTorchJobRunning', 'PyTorchJob llama is running.'),
+        ],
+        replicaStatuses: { Master: { active: 1 }, Worker: { active: 3 } },
+      },
+      replicaSpecs('OnFailure'),
+    ),
+    ctx: { pods: [...runningPods().slice(0, 3), restartedWorker2(MINUTE_AGO)] },
+    want: { phase: 'Restarting', reason: 'OOMKilled in worker-2 (restart 1)', restarts: 1, ready: 4 },
+    line: 'Restarting: OOMKilled in worker-2 (restart 1)',
+  },
+  {
+    name: 'PyTorchJob (OnFailure) whose worker restarted hours ago and runs since: Running, with the restart',
+    workload: pytorchJob(
+      { conditions: [cond('Running', 'True', 'PyTorchJobRunning')] },
+      replicaSpecs('OnFailure'),
+    ),
+    ctx: { pods: [...runningPods().slice(0, 3), restartedWorker2(HOURS_AGO)] },
+    want: { phase: 'Running', reason: 'OOMKilled in worker-2 (restart 1)' },
+    line: 'Running: OOMKilled in worker-2 (restart 1)',
+  },
+  {
+    name: 'PyTorchJob (OnFailure) whose restarted worker is not running yet: Restarting even after hours',
+    workload: pytorchJob(
+      { conditions: [cond('Running', 'True', 'PyTorchJobRunning')] },
+      replicaSpecs('OnFailure'),
+    ),
+    ctx: { pods: [...runningPods().slice(0, 3), restartedWorker2(HOURS_AGO, false)] },
+    want: { phase: 'Restarting', reason: 'OOMKilled in worker-2 (restart 1)', ready: 3 },
+  },
+  {
+    // pod.go: a pod that ended Failed under OnFailure is deleted and recreated; its replacement has no history.
+    name: 'PyTorchJob restarting (operator condition, failed pod replaced): Restarting with the operator message',
     workload: pytorchJob({
-      conditions: [cond('Running', 'False'), cond('Restarting', 'True', 'PyTorchJobRestarting')],
+      conditions: [
+        cond('Running', 'False'),
+        cond(
+          'Restarting',
+          'True',
+          'PyTorchJobRestarting',
+          'PyTorchJob llama is restarting because 1 Worker replica(s) failed.',
+        ),
+      ],
     }),
     ctx: { pods: runningPods() },
-    want: { phase: 'Running', reason: 'Restarting' },
+    want: {
+      phase: 'Restarting',
+      reason: undefined,
+      message: 'PyTorchJob llama is restarting because 1 Worker replica(s) failed.',
+    },
+    line: 'Restarting',
+  },
+  {
+    // common/job.go + core/job.go PastBackoffLimit: container restarts of running pods reached backoffLimit.
+    name: 'PyTorchJob past its backoffLimit: Failed, explained by the OOMKilled worker',
+    workload: pytorchJob(
+      {
+        conditions: [
+          cond('Running', 'False', 'PyTorchJobRunning'),
+          cond(
+            'Failed',
+            'True',
+            'PyTorchJobFailed',
+            'Job llama has failed because it has reached the specified backoff limit',
+          ),
+        ],
+      },
+      { ...replicaSpecs('OnFailure'), runPolicy: { backoffLimit: 1 } },
+    ),
+    ctx: { pods: [...runningPods().slice(0, 3), restartedWorker2(MINUTE_AGO)] },
+    want: {
+      phase: 'Failed',
+      reason: 'OOMKilled in worker-2',
+      message: 'Job llama has failed because it has reached the specified backoff limit',
+    },
+    line: 'Failed: OOMKilled in worker-2',
   },
   {
     name: 'PyTorchJob succeeded',
@@ -1237,5 +1347,20 @@ describe('tooltipMarkdown', () => {
     assert.match(md, /10m BackOff \(×4\) llama-worker-2: Back-off restarting failed container/);
     assert.doesNotMatch(md, /Successfully pulled/);
     assert.match(md, /GPUs: 32× nvidia.com\/gpu \(NVIDIA H100 80GB HBM3\)/);
+  });
+});
+
+describe('shortSchedulerMessage', () => {
+  it('keeps the first sentence: no preemption tail, no DRA "no new claims to deallocate" (1.34+)', () => {
+    assert.equal(
+      shortSchedulerMessage(
+        "0/7 nodes are available: 7 node(s) didn't match Pod's node affinity/selector. no new claims to deallocate, preemption: 0/7 nodes are available: 7 Preemption is not helpful for scheduling.",
+      ),
+      "0/7 nodes are available: 7 node(s) didn't match Pod's node affinity/selector",
+    );
+    assert.equal(
+      shortSchedulerMessage(SCHED_MSG),
+      '0/7 nodes are available: 2 Insufficient nvidia.com/gpu, 5 node(s) had untolerated taint {nvidia.com/gpu: present}',
+    );
   });
 });

@@ -288,7 +288,7 @@ describe('WorkloadTreeModel: incremental changes', () => {
     assert.deepEqual(applyChange(t, { type: 'modified', object: restarting }), [
       'w:PyTorchJob.kubeflow.org:ml/llama',
     ]);
-    assert.equal(t.summary('w:PyTorchJob.kubeflow.org:ml/llama')?.reason, 'Restarting');
+    assert.equal(t.summary('w:PyTorchJob.kubeflow.org:ml/llama')?.phase, 'Restarting');
   });
   it('hidden Kueue Workload admitted -> its job', () => {
     const queued = structuredClone(llama);

@@ -6,6 +6,21 @@ export interface StubRecord {
   commands: Map<string, (...args: unknown[]) => unknown>;
   contexts: Map<string, unknown>;
   treeViews: string[];
+  /** Every text the extension handed to the user: log lines, notifications, status bar, clipboard, pickers. */
+  shown: string[];
+  /** Registered TextDocumentContentProviders by scheme. */
+  contentProviders: Map<string, { provideTextDocumentContent(uri: unknown, token: unknown): unknown }>;
+}
+
+/** Every string inside a value (arguments of a recorded call), errors with their stacks. */
+function texts(v: unknown, out: string[] = [], depth = 0): string[] {
+  if (depth > 6 || v === null || v === undefined) return out;
+  if (typeof v === 'string') out.push(v);
+  else if (v instanceof Error) out.push(`${v.message}\n${v.stack ?? ''}`);
+  else if (typeof v === 'number' || typeof v === 'boolean') out.push(String(v));
+  else if (Array.isArray(v)) for (const x of v) texts(x, out, depth + 1);
+  else if (typeof v === 'object') for (const x of Object.values(v)) texts(x, out, depth + 1);
+  return out;
 }
 
 function inert(): unknown {
@@ -27,7 +42,30 @@ function inert(): unknown {
 }
 
 export function installVscodeStub(): StubRecord {
-  const record: StubRecord = { commands: new Map(), contexts: new Map(), treeViews: [] };
+  const record: StubRecord = {
+    commands: new Map(),
+    contexts: new Map(),
+    treeViews: [],
+    shown: [],
+    contentProviders: new Map(),
+  };
+  const show =
+    <T>(result: T) =>
+    (...args: unknown[]): T => {
+      texts(args, record.shown);
+      return result;
+    };
+  const outputChannel = () => {
+    const ch: Record<string, unknown> = {
+      name: 'Gantry',
+      logLevel: 2,
+      onDidChangeLogLevel: () => disposable,
+    };
+    for (const m of ['trace', 'debug', 'info', 'warn', 'error', 'append', 'appendLine', 'replace'])
+      ch[m] = show(undefined);
+    for (const m of ['show', 'hide', 'clear', 'dispose']) ch[m] = () => undefined;
+    return ch;
+  };
   const disposable = { dispose: () => undefined };
   const base = inert() as Record<string, unknown>;
   class EventEmitter<T> {
@@ -44,9 +82,12 @@ export function installVscodeStub(): StubRecord {
     }
   }
   // Bundlers and tsx copy the module's own keys, so every namespace the extension touches is listed.
+  const env = new Proxy(
+    { clipboard: { writeText: show(Promise.resolve()), readText: () => Promise.resolve('') } },
+    { get: (t, p) => (p in t ? t[p as keyof typeof t] : base) },
+  );
   const inertKeys = [
     'languages',
-    'env',
     'extensions',
     'Uri',
     'TreeItem',
@@ -63,6 +104,7 @@ export function installVscodeStub(): StubRecord {
     {
       ...Object.fromEntries(inertKeys.map((k) => [k, base])),
       ...enums,
+      env,
       EventEmitter,
       Disposable: class {
         constructor(private readonly _fn: () => void) {}
@@ -94,6 +136,13 @@ export function installVscodeStub(): StubRecord {
             record.treeViews.push(id);
             return disposable;
           },
+          createOutputChannel: outputChannel,
+          showErrorMessage: show(Promise.resolve(undefined)),
+          showWarningMessage: show(Promise.resolve(undefined)),
+          showInformationMessage: show(Promise.resolve(undefined)),
+          setStatusBarMessage: show(disposable),
+          showQuickPick: show(Promise.resolve(undefined)),
+          showInputBox: show(Promise.resolve(undefined)),
         },
         { get: (t, p) => (p in t ? t[p as keyof typeof t] : base) },
       ),
@@ -102,6 +151,13 @@ export function installVscodeStub(): StubRecord {
           getConfiguration: () => ({ get: (_k: string, d: unknown) => d }),
           onDidChangeConfiguration: () => disposable,
           onDidOpenTextDocument: () => disposable,
+          registerTextDocumentContentProvider(
+            scheme: string,
+            p: { provideTextDocumentContent(uri: unknown, token: unknown): unknown },
+          ) {
+            record.contentProviders.set(scheme, p);
+            return { dispose: () => record.contentProviders.delete(scheme) };
+          },
           textDocuments: [],
           isTrusted: true,
         },

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import type { KindRef } from '../../../src/core/kube';
 import { ClusterConnection } from '../../../src/k8s/connection';
 import { fail, ok, type Result } from '../../../src/k8s/errors';
-import { ClusterModelSource, type ModelChange, type SourceHealth } from '../../../src/k8s/modelSource';
+import {
+  CLUSTER_WIDE_FROM_NAMESPACES,
+  ClusterModelSource,
+  type ModelChange,
+  type SourceHealth,
+} from '../../../src/k8s/modelSource';
 import { FakeTransport, ManualTimers, pod, tick, type Call } from './fakes';
 
 const res = (resource: string, kind: string, scope = 'Namespaced') => ({
@@ -240,6 +245,82 @@ test('a CRD event re-runs discovery and starts watching the new kind', async () 
   assert.deepEqual(kinds, [['PyTorchJob', 'Widget']]);
   assert.ok(t.lists.some((l) => l.path === '/apis/x.dev/v1/widgets'));
   assert.ok(src.snapshot().objects.has('Widget.x.dev'));
+  src.dispose();
+  conn.dispose();
+});
+
+test('50 chosen namespaces: one cluster-wide watch per kind, filtered in memory (per namespace where RBAC says so)', async () => {
+  const namespaces = Array.from({ length: 50 }, (_, i) => `ns-${String(i).padStart(2, '0')}`);
+  const job = (name: string, namespace: string, uid: string) => ({
+    apiVersion: 'kubeflow.org/v1',
+    kind: 'PyTorchJob',
+    metadata: { name, namespace, uid, resourceVersion: '5' },
+  });
+  const run = async (clusterWideJobs: boolean) => {
+    const { t, timers, conn } = setup((c) =>
+      c.path === '/apis/kubeflow.org/v1/pytorchjobs'
+        ? list([job('in', 'ns-07', 'j1'), job('out', 'elsewhere', 'j2')])
+        : undefined,
+    );
+    // Every namespace is listable; across all namespaces only when asked for (pytorchjobs per the case).
+    t.canI = (_verb, resource, ns) => ns !== '' || resource !== 'pytorchjobs' || clusterWideJobs;
+    const src = new ClusterModelSource(conn, { scope: { kind: 'some', namespaces }, timers });
+    const changes: (readonly ModelChange[])[] = [];
+    src.onDidChange((c) => changes.push(c));
+    const snap = await src.start();
+    assert.ok(snap.ok);
+    await tick();
+    const watched = t.watches.map((w) => w.call.path);
+    return { t, timers, conn, src, snap: snap.value, watched, changes };
+  };
+
+  const wide = await run(true);
+  // Pods, nodes, Warning events, PyTorchJobs and CRDs: one watch each, whatever the number of namespaces.
+  assert.deepEqual([...wide.watched].sort(), [
+    '/api/v1/events',
+    '/api/v1/nodes',
+    '/api/v1/pods',
+    '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+    '/apis/kubeflow.org/v1/pytorchjobs',
+  ]);
+  // Only the chosen namespaces' objects reach the model, in the snapshot and in later changes.
+  assert.deepEqual([...wide.snap.objects.get('PyTorchJob.kubeflow.org')!.keys()], ['j1']);
+  assert.deepEqual(
+    [...wide.src.objectsOf('PyTorchJob.kubeflow.org')].map((o) => o.metadata.name),
+    ['in'],
+  );
+  const w = wide.t.watches.find((x) => x.call.path === '/apis/kubeflow.org/v1/pytorchjobs')!;
+  w.send('ADDED', job('late-in', 'ns-49', 'j3'));
+  w.send('ADDED', job('late-out', 'kube-system', 'j4'));
+  await tick();
+  wide.timers.advance(200);
+  assert.deepEqual(
+    wide.changes.flatMap((c) => c.flatMap((m) => [...m.changes.added.keys()])),
+    ['j3'],
+  );
+  wide.src.dispose();
+  wide.conn.dispose();
+
+  // PyTorchJobs not listable across namespaces: one watch per chosen namespace for that kind only.
+  const narrow = await run(false);
+  const jobWatches = narrow.watched.filter((p) => p.endsWith('/pytorchjobs'));
+  assert.equal(jobWatches.length, 50);
+  assert.ok(jobWatches.every((p) => /^\/apis\/kubeflow.org\/v1\/namespaces\/ns-\d\d\/pytorchjobs$/.test(p)));
+  assert.equal(narrow.watched.filter((p) => p.endsWith('/events')).length, 1);
+  narrow.src.dispose();
+  narrow.conn.dispose();
+});
+
+test(`fewer than ${CLUSTER_WIDE_FROM_NAMESPACES} chosen namespaces: per-namespace watches (only what is shown is transferred)`, async () => {
+  const { t, timers, conn } = setup(() => undefined);
+  const src = new ClusterModelSource(conn, { scope: { kind: 'some', namespaces: ['a', 'b'] }, timers });
+  assert.ok((await src.start()).ok);
+  await tick();
+  const jobs = t.watches.map((w) => w.call.path).filter((p) => p.endsWith('/pytorchjobs'));
+  assert.deepEqual(jobs.sort(), [
+    '/apis/kubeflow.org/v1/namespaces/a/pytorchjobs',
+    '/apis/kubeflow.org/v1/namespaces/b/pytorchjobs',
+  ]);
   src.dispose();
   conn.dispose();
 });

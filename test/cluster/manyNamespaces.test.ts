@@ -1,0 +1,80 @@
+// Many chosen namespaces, counted where it matters: the apiserver's own gauge of open watches
+// (apiserver_longrunning_requests{verb="WATCH"}). With 50 namespaces and cluster-wide list rights Gantry opens one
+// watch per kind and filters in memory; below CLUSTER_WIDE_FROM_NAMESPACES it opens one per namespace and kind.
+// Each open watch is one long-running request, and over HTTP/1.1 one TCP connection to the apiserver.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ClusterConnection } from '../../src/k8s/connection';
+import { loadKubeconfig, type MergedKubeconfig } from '../../src/k8s/kubeconfig';
+import { CLUSTER_WIDE_FROM_NAMESPACES, ClusterModelSource } from '../../src/k8s/modelSource';
+import { sharedCluster, type TestCluster } from './harness/index';
+import type { Rest } from './harness/rest';
+import { rest, waitFor } from './helpers';
+
+let cluster: TestCluster;
+let api: Rest;
+let cfg: MergedKubeconfig;
+
+before(async () => {
+  cluster = await sharedCluster();
+  api = await rest(cluster);
+  const loaded = loadKubeconfig({ explicitPath: cluster.kubeconfigPath });
+  assert.equal(loaded.kind, 'ok');
+  cfg = loaded as MergedKubeconfig;
+});
+after(() => api?.close());
+
+/** Open WATCH requests the apiserver reports, summed over resources. */
+async function openWatches(): Promise<number> {
+  const text = await api.raw('GET', '/metrics');
+  let n = 0;
+  for (const line of String(text).split('\n'))
+    if (line.startsWith('apiserver_longrunning_requests{') && line.includes('verb="WATCH"'))
+      n += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return n;
+}
+
+/** The gauge once it holds still (two equal readings 1 s apart). */
+async function steadyWatches(): Promise<number> {
+  let last = await openWatches();
+  return waitFor('a steady watch count', async () => {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = await openWatches();
+    const same = now === last;
+    last = now;
+    return same ? now : undefined;
+  });
+}
+
+async function watchesOpenedFor(namespaces: string[]): Promise<{ opened: number; kinds: number }> {
+  const conn = ClusterConnection.create(cfg, cfg.currentContext!);
+  assert.ok(conn.ok);
+  const before = await steadyWatches();
+  const src = new ClusterModelSource(conn.value, { scope: { kind: 'some', namespaces } });
+  try {
+    assert.ok((await src.start()).ok);
+    const opened = (await steadyWatches()) - before;
+    return { opened, kinds: src.workloadKinds.length };
+  } finally {
+    src.dispose();
+    conn.value.dispose();
+  }
+}
+
+test('50 chosen namespaces: one watch per kind on the apiserver, not 50', async () => {
+  const many = Array.from({ length: 50 }, (_, i) => `many-ns-${i}`);
+  const { opened, kinds } = await watchesOpenedFor(many);
+  // Pods, nodes, Warning events, each workload kind and CRDs, once each.
+  assert.equal(opened, 3 + kinds + 1);
+  console.log(`50 namespaces: ${opened} watches (${kinds} workload kinds)`);
+});
+
+test(`${CLUSTER_WIDE_FROM_NAMESPACES - 1} chosen namespaces: per-namespace watches for the namespaced kinds`, async () => {
+  const few = Array.from({ length: CLUSTER_WIDE_FROM_NAMESPACES - 1 }, (_, i) => `few-ns-${i}`);
+  const { opened, kinds } = await watchesOpenedFor(few);
+  // Pods stay cluster-wide (GPU allocation), nodes and CRDs are cluster-scoped; events and workloads per namespace.
+  assert.equal(opened, 1 + 1 + 1 + few.length * (1 + kinds));
+  console.log(
+    `${few.length} namespaces: ${opened} watches; the same per-namespace design at 50: ${3 + 50 * (1 + kinds)}`,
+  );
+});

@@ -12,6 +12,8 @@ import type { ClusterModel } from './model/clusterModel';
 import { clusterFacts, factsKey } from './model/lspFeed';
 import { type WhyReport, explainWorkload } from './model/why';
 import { WhyPanel } from './panels/why';
+import { trackPods } from './k8s/workloadPods';
+import { LogsBackend } from './sessions/logsBackend';
 import { SessionManager } from './sessions/manager';
 
 export interface ServiceDeps {
@@ -23,6 +25,8 @@ export interface ServiceDeps {
 export class Services implements vscode.Disposable {
   readonly pool = new ConnectionPool();
   readonly sessions = new SessionManager();
+  /** Starts log streams (Follow Logs); each is a session of `sessions`. */
+  readonly logs = new LogsBackend(this.sessions, trackPods);
   readonly cluster: CurrentCluster;
   readonly languageClient: GantryLanguageClient;
   private readonly _why: WhyPanel;

@@ -7,7 +7,6 @@ import type { GpuTreeNode, WorkloadTreeNode } from '../core/tree';
 import type { Host } from '../host';
 import { LogPanels, showLogOptions } from '../panels/logPanel';
 import type { LogTarget } from '../sessions/logFollow';
-import type { LogsBackend } from '../sessions/logsBackend';
 import type { CommandTable } from './types';
 
 type Node = WorkloadTreeNode | GpuTreeNode;
@@ -79,12 +78,7 @@ export function logCommands(host: Host): CommandTable {
   return {
     'gantry.followLogs': async (node) => {
       const services = await host.services();
-      const backend = (services as unknown as { logs?: LogsBackend }).logs;
-      if (!backend) {
-        host.log.error('Follow Logs: the services have no log backend (services.ts must create LogsBackend)');
-        void vscode.window.showErrorMessage('Gantry: log streams are not available in this build.');
-        return;
-      }
+      const backend = services.logs;
       const cluster = services.cluster;
       const target = logTargetOf((node as Node | undefined) ?? (await pickWorkload(cluster)));
       if (!target) return;

@@ -38,14 +38,15 @@ export function queueQuotaLines(
   return out;
 }
 
-/** The whole message: models first, then queues under a "Kueue quota" heading line when there are any. */
+/**
+ * The GPUs view's message. Each model is already a row of the view with its free/total, and VS Code shows the
+ * message as one paragraph (line breaks collapse), so the message holds only what no row shows: Kueue's quota
+ * per ClusterQueue, as one short sentence ("Kueue quota (used/nominal): team-a-cq 24/32 H100 80GB; …"), or ''.
+ */
 export function gpuSummaryText(
-  pools: readonly GpuPoolSummary[],
   clusterQueues: readonly KubeObject[] = [],
   flavors: readonly KubeObject[] = [],
 ): string {
-  const lines = pools.map(poolShortLine);
-  const queues = queueQuotaLines(clusterQueues, flavors);
-  if (queues.length) lines.push('Kueue quota (used/nominal):', ...queues);
-  return lines.join('\n');
+  const queues = queueQuotaLines(clusterQueues, flavors).map((l) => l.replace(': ', ' '));
+  return queues.length ? `Kueue quota (used/nominal): ${queues.join('; ')}` : '';
 }

@@ -286,6 +286,13 @@ export class ClusterConnection implements Disposable {
     };
   }
 
+  /** How many watch streams this connection holds open (one per shared cache): what the apiserver sees of it. */
+  get openWatches(): number {
+    let n = 0;
+    for (const e of this._caches.values()) if (e.cache.health.state !== 'stopped') n++;
+    return n;
+  }
+
   /** Registers something else that lives as long as this connection (log streams, port-forwards). */
   own<T extends Disposable>(d: T): T {
     return this._store.add(d);

@@ -103,11 +103,11 @@ export class Sidebar implements vscode.Disposable {
 
   private renderGpuSummary(model: ClusterModel): void {
     const pools = model.gpus?.pools() ?? [];
-    // one compact line per model, then per-queue quota when Kueue is there
-    const text = gpuSummaryText(pools, model.workloads?.kueueClusterQueues());
+    // each model is a row of the view; the message adds only Kueue's quota per queue
+    const text = gpuSummaryText(model.workloads?.kueueClusterQueues());
     this.gpusView.description = pools.length ? undefined : '';
     const base = this._session?.message;
-    this.gpusView.message = [base, text].filter(Boolean).join('\n') || undefined;
+    this.gpusView.message = [base, text].filter(Boolean).join(' ') || undefined;
   }
 
   private render(): void {

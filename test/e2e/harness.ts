@@ -482,9 +482,15 @@ export class Workbench {
 
   // ---- workbench helpers --------------------------------------------------------------------------------------
 
-  /** The activity-bar entry of a view container, by its title (e.g. "Gantry"). */
+  /**
+   * The activity-bar entry of a view container, by its title (e.g. "Gantry"): the whole item, so a click that lands
+   * on its badge ("Gantry - 2 running", drawn over the icon) still counts as a click on the entry.
+   */
   activityBarItem(title: string): Locator {
-    return this.page.locator(`.activitybar .action-item a[aria-label^="${title}"]`).first();
+    return this.page
+      .locator('.activitybar .action-item')
+      .filter({ has: this.page.locator(`a[aria-label^="${title}"]`) })
+      .first();
   }
 
   /** Opens a view container from the activity bar (no-op when it is already showing). */

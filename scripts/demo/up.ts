@@ -87,6 +87,9 @@ const settings = {
   'security.workspace.trust.enabled': false,
   'git.enabled': false,
   'workbench.colorTheme': 'Default Dark Modern',
+  // Log panels are terminals: the DOM renderer works in any browser (no WebGL needed) and keeps the lines in the
+  // page, where the demo's end-to-end walk reads them.
+  'terminal.integrated.gpuAcceleration': 'off',
 };
 
 class Demo {

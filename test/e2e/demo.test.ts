@@ -235,8 +235,11 @@ describe('npm run demo, walked in the browser', () => {
   it('the GPUs view shows the H100s full and the MIG slices in use', () =>
     wb.guard('gpus', async () => {
       await layout([G]);
-      const text = await wb.waitForViewText(G, /MIG 1g\.5gb/, 60_000);
+      // The A100 row carries its MIG profiles: "1g.5gb 10/14 free" while the sweep holds slices.
+      const text = await wb.waitForViewText(G, /1g\.5gb \d+\/14 free/, 60_000);
       assert.match(text, /NVIDIA H100 80GB HBM3/);
+      const free = Number(/1g\.5gb (\d+)\/14 free/.exec(text)![1]);
+      assert.ok(free < 14, `MIG 1g.5gb slices in use: ${14 - free}`);
       const rows = await wb.treeItems(G);
       assert.ok(
         rows.some((i) => /H100/.test(i.label) && /^0\/16 free · 16 allocated/.test(i.description)),

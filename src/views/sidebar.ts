@@ -37,9 +37,9 @@ export class Sidebar implements vscode.Disposable {
     this._status.command = 'gantry.selectContext';
     for (const d of [this.workloads, this.gpus, this.workloadsView, this.gpusView, this._status])
       this._store.add(d);
-    // Rows show ages ("3m20s") computed when a row is built; rebuild the visible tree now and then so they move.
+    // Rows show ages ("3m20s") computed when a row is built; refresh the rows whose age moved now and then.
     const ages = setInterval(() => {
-      if (this._session?.model && this.workloadsView.visible) this.workloads.refresh([ROOT]);
+      if (this._session?.model && this.workloadsView.visible) this.workloads.refreshChangedRows();
     }, AGE_REFRESH_MS);
     this._store.add({ dispose: () => clearInterval(ages) });
     // Registered here, not in the command table: only the sidebar holds the tree view to reveal in.

@@ -65,6 +65,22 @@ export class ModelTreeProvider<N extends TreeNodeBase>
     if (known.size) this._onDidChange.fire([...known]);
   }
 
+  /**
+   * Refreshes the rows shown so far whose label or description now reads differently (ages that moved).
+   * Not a whole-view refresh: that makes VS Code forget every row it handed out, so a context-menu command
+   * chosen meanwhile would receive no row.
+   */
+  refreshChangedRows(): void {
+    const changed: N[] = [];
+    for (const el of this._elements.values()) {
+      const fresh = this._fresh(el);
+      if (!fresh || (fresh.label === el.label && fresh.description === el.description)) continue;
+      assignNode(el, fresh);
+      changed.push(el);
+    }
+    if (changed.length) this._onDidChange.fire(changed);
+  }
+
   private _fresh(el: N): N | undefined {
     const m = this._model;
     if (!m) return undefined;

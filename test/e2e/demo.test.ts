@@ -23,19 +23,6 @@ import { launch, repoRoot, waitFor, type Workbench } from './harness';
 const W = 'ML Workloads';
 const G = 'GPUs';
 const JOB = 'llama3-8b-finetune';
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-const declared = new Set(
-  (
-    JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
-      contributes: { commands: { command: string }[] };
-    }
-  ).contributes.commands.map((c) => c.command),
-);
-const needs = (command: string, branch: string): false | string =>
-  declared.has(command)
-    ? false
-    : `ENABLE AT MERGE: ${command} is not declared in package.json yet (branch ${branch})`;
 
 interface DemoInfo {
   url: string;
@@ -296,78 +283,61 @@ describe('npm run demo, walked in the browser', () => {
       timer.lap('diagnostics');
     }));
 
-  describe('the actions (other branches)', () => {
-    it(
-      'Follow Logs on the PyTorchJob shows rank-prefixed lines of every rank',
-      { skip: needs('gantry.followLogs', 'logs') },
-      () =>
-        wb.guard('logs', async () => {
-          await wb.openGantry();
-          await wb.treeItemMenu(W, JOB);
-          await wb.page
-            .locator('.context-view .monaco-menu .action-label', { hasText: /Follow Logs/ })
-            .click();
-          // The log panel is a terminal in the editor area.
-          const terminal = wb.page.locator('.terminal-editor .xterm-rows').last();
-          await terminal.waitFor({ timeout: 30_000 });
-          const text = await waitFor(
-            'lines of master-0 and worker-2 with the training output',
-            async () => {
-              const t = (await terminal.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
-              return /master-0/.test(t) && /worker-2/.test(t) && /Epoch \d\/3/.test(t) ? t : undefined;
-            },
-            90_000,
-          );
-          assert.match(text, /epoch \d+ step \d+\/\d+ loss=/);
-          await wb.screenshot('demo-logs');
-          timer.lap('logs');
-        }),
-    );
+  describe('the actions', () => {
+    it('Follow Logs on the PyTorchJob shows rank-prefixed lines of every rank', () =>
+      wb.guard('logs', async () => {
+        await wb.openGantry();
+        await wb.treeItemMenu(W, JOB);
+        await wb.chooseMenuItem('Follow Logs');
+        // The log panel is a terminal in the editor area.
+        const terminal = wb.page.locator('.terminal-editor .xterm-rows').last();
+        await terminal.waitFor({ timeout: 30_000 });
+        const text = await waitFor(
+          'lines of master-0 and worker-2 with the training output',
+          async () => {
+            const t = (await terminal.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+            return /master-0/.test(t) && /worker-2/.test(t) && /Epoch \d\/3/.test(t) ? t : undefined;
+          },
+          90_000,
+        );
+        assert.match(text, /epoch \d+ step \d+\/\d+ loss=/);
+        await wb.screenshot('demo-logs');
+        timer.lap('logs');
+      }));
 
-    it(
-      'Open Notebook forwards to the notebook pod and opens JupyterLab',
-      { skip: needs('gantry.openNotebook', 'forward') },
-      () =>
-        wb.guard('notebook', async () => {
-          await wb.openGantry();
-          await wb.treeItemMenu(W, 'research-nb');
-          const popup = wb.page.context().waitForEvent('page', { timeout: 60_000 });
-          await wb.page
-            .locator('.context-view .monaco-menu .action-label', { hasText: /Open Notebook/ })
-            .click();
-          const page = await popup;
-          await page.waitForLoadState('domcontentloaded');
-          await waitFor(
-            'JupyterLab in the opened page',
-            async () => /JupyterLab/.test(await page.title()),
-            60_000,
-          );
-          assert.match(page.url(), /\/notebook\/llm-team\/research-nb\//);
-          await page.screenshot({ path: join(wb.outputDir, 'demo-notebook.png') });
-          await page.close();
-          await wb.waitForViewText('Port Forwards and Log Streams', /research-nb/);
-          timer.lap('notebook');
-        }),
-    );
+    it('Open Notebook forwards to the notebook pod and opens JupyterLab', () =>
+      wb.guard('notebook', async () => {
+        await wb.openGantry();
+        await wb.treeItemMenu(W, 'research-nb');
+        const popup = wb.page.context().waitForEvent('page', { timeout: 60_000 });
+        await wb.chooseMenuItem('Open Notebook');
+        const page = await popup;
+        await page.waitForLoadState('domcontentloaded');
+        await waitFor(
+          'JupyterLab in the opened page',
+          async () => /JupyterLab/.test(await page.title()),
+          60_000,
+        );
+        assert.match(page.url(), /\/notebook\/llm-team\/research-nb\//);
+        await page.screenshot({ path: join(wb.outputDir, 'demo-notebook.png') });
+        await page.close();
+        await wb.waitForViewText('Port Forwards and Log Streams', /research-nb/);
+        timer.lap('notebook');
+      }));
 
-    it(
-      'a manifest submitted from the Explorer appears in the tree',
-      { skip: needs('gantry.submit', 'submit') },
-      () =>
-        wb.guard('submit', async () => {
-          const explorer = await wb.openContainer('Explorer');
-          const file = explorer.locator('.monaco-list-row', { hasText: /^pytorchjob\.yaml$/ }).first();
-          await file.click({ button: 'right' });
-          await sleep(400);
-          await wb.page.locator('.context-view .monaco-menu .action-label', { hasText: /Submit/ }).click();
-          // A confirmation, if the command asks for one.
-          const confirm = wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Submit/ });
-          if (await confirm.isVisible({ timeout: 5_000 }).catch(() => false)) await confirm.click();
-          await wb.openGantry();
-          await wb.waitForTreeItem(W, 'bert-finetune', 60_000);
-          timer.lap('submit');
-        }),
-    );
+    it('a manifest submitted from the Explorer appears in the tree', () =>
+      wb.guard('submit', async () => {
+        const explorer = await wb.openContainer('Explorer');
+        const file = explorer.locator('.monaco-list-row', { hasText: /^pytorchjob\.yaml$/ }).first();
+        await wb.contextMenu(file);
+        await wb.chooseMenuItem('Submit');
+        // A confirmation, if the command asks for one.
+        const confirm = wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Submit/ });
+        if (await confirm.isVisible({ timeout: 5_000 }).catch(() => false)) await confirm.click();
+        await wb.openGantry();
+        await wb.waitForTreeItem(W, 'bert-finetune', 60_000);
+        timer.lap('submit');
+      }));
   });
 
   it('has logged no Gantry error', () => {

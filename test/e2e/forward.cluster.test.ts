@@ -73,23 +73,8 @@ describe('Open Notebook in code-server against the local cluster', { skip: noClu
   it('Open Notebook gives a JupyterLab URL whose kernel runs code; Stop closes the port', () =>
     wb.guard('open-notebook', async () => {
       await wb.openGantry();
-      // Only this test's namespace (other files share the cluster), as a person picks it.
-      const qp = wb.page.locator('.quick-input-widget');
-      await wb.page.locator('.monaco-workbench').focus();
-      await wb.page.keyboard.press('F1');
-      await qp.locator('.quick-input-box input').fill('>Gantry: Choose Namespaces');
-      await qp
-        .locator('.quick-input-list .monaco-list-row', { hasText: 'Gantry: Choose Namespaces…' })
-        .first()
-        .click();
-      await qp.locator('.quick-input-title', { hasText: 'Gantry: Namespaces' }).waitFor();
-      await qp.locator('.quick-input-box input').fill(ns);
-      await qp
-        .locator('.quick-input-list .monaco-list-row.focused')
-        .filter({ has: wb.page.locator('.label-name', { hasText: new RegExp(`^${ns}$`) }) })
-        .waitFor();
-      await wb.page.keyboard.press('Enter');
-      await qp.waitFor({ state: 'hidden' });
+      // Only this test's namespace (other test files share the cluster), as a person picks it.
+      await wb.chooseNamespace(ns);
       await wb.waitForTreeItem('ML Workloads', NB, 90_000);
       timer.lap('notebook in the tree');
 

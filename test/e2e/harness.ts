@@ -611,20 +611,62 @@ export class Workbench {
   /** Right-clicks a tree row and returns the context menu's entries. */
   async treeItemMenu(viewTitle: string, label: string): Promise<string[]> {
     await this.expandView(viewTitle);
-    await this.treeItem(viewTitle, label).click({ button: 'right' });
+    return this.contextMenu(this.treeItem(viewTitle, label));
+  }
+
+  /** Right-clicks an element (a tree row, an Explorer file) and returns the entries of the menu it opens. */
+  async contextMenu(target: Locator): Promise<string[]> {
+    await target.click({ button: 'right' });
     const menu = this.page.locator('.context-view .monaco-menu');
     await menu.waitFor();
-    // A click on an entry right after the menu appears is sometimes dropped by VS Code (the menu stays open and
-    // the command does not run: 5 of 12 immediate clicks on a live Gantry tree; 0 of 16 after 300 ms or more).
-    await sleep(400);
     return menu.locator('.action-label').allInnerTexts();
   }
 
-  /** Clicks an entry of the open context menu. */
+  /**
+   * Runs an entry of the open context menu. Not a mouse click: VS Code's menu items listen for mouseup only
+   * from a timer 100 ms after the menu renders (against accidental clicks), so a click that lands before that
+   * timer fires, which on a busy machine can be much later, is dropped and the command never runs. Hovering
+   * an entry focuses it at once (the menu's mouseover handler is registered with the menu), and Enter runs the
+   * focused entry on keydown; the menu closes when the action runs, which is what this waits for.
+   */
   async chooseMenuItem(text: string): Promise<void> {
-    await this.page
-      .locator('.context-view .monaco-menu .action-label', { hasText: new RegExp(`^${escapeRegExp(text)}$`) })
+    const menu = this.page.locator('.context-view .monaco-menu');
+    const label = this.page.locator('.action-label', { hasText: new RegExp(`^${escapeRegExp(text)}$`) });
+    await menu.locator('.action-item').filter({ has: label }).first().hover();
+    await menu.locator('.action-item.focused').filter({ has: label }).waitFor();
+    await this.page.keyboard.press('Enter');
+    await menu.waitFor({ state: 'hidden' });
+  }
+
+  /**
+   * Shows only this namespace through Gantry: Choose Namespaces…, as a person does it: type the name, and Enter
+   * takes the highlighted row. Not runCommand(): the picker reuses the quick input widget, which then never hides.
+   */
+  async chooseNamespace(ns: string): Promise<void> {
+    const qp = this.page.locator('.quick-input-widget');
+    await this.page.locator('.monaco-workbench').focus();
+    await this.page.keyboard.press('F1');
+    await qp.locator('.quick-input-box input').fill('>Gantry: Choose Namespaces');
+    await qp
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'Gantry: Choose Namespaces…' })
+      .first()
       .click();
+    await qp.locator('.quick-input-title', { hasText: 'Gantry: Namespaces' }).waitFor();
+    await qp.locator('.quick-input-box input').fill(ns);
+    await qp
+      .locator('.quick-input-list .monaco-list-row.focused')
+      .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(ns)}$`) }) })
+      .waitFor();
+    await this.page.keyboard.press('Enter');
+    await qp.waitFor({ state: 'hidden' });
+    // The views are rebuilt for the new scope, and a rebuild makes VS Code forget the rows it had handed out:
+    // a context-menu command on a row from before the rebuild receives no row. Connected with the new scope
+    // ($(cloud), the namespace in the status item) means the rebuilt tree is what is shown.
+    await waitFor(`connected with namespace ${ns}`, async () => {
+      const label =
+        (await this.page.locator(`[id="${extensionId}.gantry.context"]`).getAttribute('aria-label')) ?? '';
+      return label.startsWith('cloud') && label.includes(`Namespaces: ${ns}`);
+    });
   }
 
   /** Opens the quick input (F1) with `value` typed in: ">Title" for commands, a path for files. */

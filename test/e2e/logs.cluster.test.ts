@@ -29,25 +29,6 @@ describe('Follow Logs against the local cluster', { skip: noCluster }, () => {
         .catch(() => '')
     ).replace(/\u00a0/g, ' ');
 
-  const chooseNamespace = async () => {
-    const qp = wb.page.locator('.quick-input-widget');
-    await wb.page.locator('.monaco-workbench').focus();
-    await wb.page.keyboard.press('F1');
-    await qp.locator('.quick-input-box input').fill('>Gantry: Choose Namespaces');
-    await qp
-      .locator('.quick-input-list .monaco-list-row', { hasText: 'Gantry: Choose Namespaces…' })
-      .first()
-      .click();
-    await qp.locator('.quick-input-title', { hasText: 'Gantry: Namespaces' }).waitFor();
-    await qp.locator('.quick-input-box input').fill(ns);
-    await qp
-      .locator('.quick-input-list .monaco-list-row.focused')
-      .filter({ has: wb.page.locator('.label-name', { hasText: new RegExp(`^${ns}$`) }) })
-      .waitFor();
-    await wb.page.keyboard.press('Enter');
-    await qp.waitFor({ state: 'hidden' });
-  };
-
   before(async () => {
     ensureVsix();
     timer.lap('package');
@@ -89,7 +70,7 @@ describe('Follow Logs against the local cluster', { skip: noCluster }, () => {
   it('Follow Logs on the PyTorchJob opens a panel with master and worker lines appended after it opened', () =>
     wb.guard('tree', async () => {
       await wb.openGantry();
-      await chooseNamespace();
+      await wb.chooseNamespace(ns);
       await wb.waitForTreeItem(W, JOB, 90_000);
       await waitFor(
         'the job Running with its 3 pods',

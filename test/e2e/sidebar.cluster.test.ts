@@ -76,25 +76,8 @@ describe('sidebar against the local cluster', { skip: noCluster }, () => {
             .catch(() => '')
         ).includes(context),
       );
-      // Only this test's namespace, through the namespace picker (other test files share the cluster). Not
-      // runCommand(): the picker reuses the quick input widget, which then never hides.
-      const qp = wb.page.locator('.quick-input-widget');
-      await wb.page.locator('.monaco-workbench').focus();
-      await wb.page.keyboard.press('F1');
-      await qp.locator('.quick-input-box input').fill('>Gantry: Choose Namespaces');
-      await qp
-        .locator('.quick-input-list .monaco-list-row', { hasText: 'Gantry: Choose Namespaces…' })
-        .first()
-        .click();
-      await qp.locator('.quick-input-title', { hasText: 'Gantry: Namespaces' }).waitFor();
-      // As a person does it: type the name, and Enter takes the highlighted row.
-      await qp.locator('.quick-input-box input').fill(ns);
-      await qp
-        .locator('.quick-input-list .monaco-list-row.focused')
-        .filter({ has: wb.page.locator('.label-name', { hasText: new RegExp(`^${ns}$`) }) })
-        .waitFor();
-      await wb.page.keyboard.press('Enter');
-      await qp.waitFor({ state: 'hidden' });
+      // Only this test's namespace (other test files share the cluster), as a person picks it.
+      await wb.chooseNamespace(ns);
       // The session reconnects with the new scope; the status bar says so once it is connected.
       await waitFor('the namespace in the status bar', async () => {
         const label = (await statusItem().getAttribute('aria-label')) ?? '';

@@ -95,11 +95,7 @@ describe('submit against the local cluster', { skip: noCluster }, () => {
       })
       .first();
     await row.waitFor({ timeout: 15_000 });
-    await row.click({ button: 'right' });
-    const menu = wb.page.locator('.context-view .monaco-menu');
-    await menu.waitFor();
-    // An entry clicked right after the menu appears is sometimes dropped (see harness.treeItemMenu).
-    await new Promise((r) => setTimeout(r, 400));
+    await wb.contextMenu(row);
     await wb.chooseMenuItem(entry);
   }
 

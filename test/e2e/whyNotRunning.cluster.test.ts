@@ -3,7 +3,7 @@
 // panel with the answer, the fix and the scheduler's raw verdict, and says the answer in a notification.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { extensionId, launch, waitFor, type Workbench } from './harness';
+import { launch, waitFor, type Workbench } from './harness';
 import { apply, attachCluster, ensureVsix, gantryErrors, noCluster, Timer } from './clusterScenario';
 import type { TestCluster } from '../cluster/harness/index';
 
@@ -16,7 +16,6 @@ describe('Why Not Running? against the local cluster', { skip: noCluster }, () =
   let cluster: TestCluster;
   let ns: string;
   const timer = new Timer('whyNotRunning');
-  const statusItem = () => wb.page.locator(`[id="${extensionId}.gantry.context"]`);
 
   before(async () => {
     ensureVsix();
@@ -58,27 +57,8 @@ describe('Why Not Running? against the local cluster', { skip: noCluster }, () =
   it('the pending Job row says why, in its status line and the first line of its hover', () =>
     wb.guard('row', async () => {
       await wb.openGantry();
-      // only this test's namespace, through the namespace picker (as the sidebar scenario does it)
-      const qp = wb.page.locator('.quick-input-widget');
-      await wb.page.locator('.monaco-workbench').focus();
-      await wb.page.keyboard.press('F1');
-      await qp.locator('.quick-input-box input').fill('>Gantry: Choose Namespaces');
-      await qp
-        .locator('.quick-input-list .monaco-list-row', { hasText: 'Gantry: Choose Namespaces…' })
-        .first()
-        .click();
-      await qp.locator('.quick-input-title', { hasText: 'Gantry: Namespaces' }).waitFor();
-      await qp.locator('.quick-input-box input').fill(ns);
-      await qp
-        .locator('.quick-input-list .monaco-list-row.focused')
-        .filter({ has: wb.page.locator('.label-name', { hasText: new RegExp(`^${ns}$`) }) })
-        .waitFor();
-      await wb.page.keyboard.press('Enter');
-      await qp.waitFor({ state: 'hidden' });
-      await waitFor('the namespace in the status bar', async () => {
-        const label = (await statusItem().getAttribute('aria-label')) ?? '';
-        return label.includes(`Namespaces: ${ns}`) && label.startsWith('cloud');
-      });
+      // Only this test's namespace (other test files share the cluster), as a person picks it.
+      await wb.chooseNamespace(ns);
       await wb.waitForTreeItem(W, JOB, 60_000);
       await waitFor(
         'the explanation as the status line',

@@ -2,6 +2,7 @@
 // must agree (test/unit/commands.test.ts).
 import * as vscode from 'vscode';
 import type { Host } from '../host';
+import type { LogPanels } from '../panels/logPanel';
 import { clusterCommands } from './cluster';
 import { logCommands } from './logs';
 import { objectCommands } from './objects';
@@ -14,13 +15,18 @@ import type { CommandTable } from './types';
 
 export type { CommandTable, Handler } from './types';
 
-export function commandTable(host: Host): CommandTable {
+/** What the commands share with the rest of the extension, made by the composition root. */
+export interface CommandParts {
+  logPanels: LogPanels;
+}
+
+export function commandTable(host: Host, parts: CommandParts): CommandTable {
   const tables = [
     clusterCommands(host),
     objectCommands(host),
     sessionCommands(host),
     submitCommands(host),
-    logCommands(host),
+    logCommands(host, parts.logPanels),
     forwardCommands(host),
     whyCommands(host),
   ];
@@ -34,7 +40,8 @@ export function commandTable(host: Host): CommandTable {
   return all;
 }
 
-export function registerCommands(host: Host, table: CommandTable = commandTable(host)): vscode.Disposable[] {
+export function registerCommands(host: Host, parts: CommandParts): vscode.Disposable[] {
+  const table = commandTable(host, parts);
   return Object.entries(table).map(([id, handler]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {

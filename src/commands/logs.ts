@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { CurrentCluster } from '../cluster/currentCluster';
 import type { GpuTreeNode, WorkloadTreeNode } from '../core/tree';
 import type { Host } from '../host';
-import { LogPanels, showLogOptions } from '../panels/logPanel';
+import { showLogOptions, type LogPanels } from '../panels/logPanel';
 import type { LogTarget } from '../sessions/logFollow';
 import type { CommandTable } from './types';
 
@@ -72,9 +72,8 @@ async function pickWorkload(cluster: CurrentCluster): Promise<Node | undefined> 
   return pick?.node;
 }
 
-export function logCommands(host: Host): CommandTable {
-  const panels = new LogPanels(host);
-  host.extension.subscriptions.push(panels);
+/** `panels` belongs to the composition root (it outlives any one command). */
+export function logCommands(host: Host, panels: LogPanels): CommandTable {
   return {
     'gantry.followLogs': async (node) => {
       const services = await host.services();

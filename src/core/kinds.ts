@@ -440,7 +440,8 @@ export function podRole(pod: KubeObject): PodRole {
     // KubeRay's submitter Job is labelled with the RayJob it came from (utils/constant.go RayOriginatedFromCRDLabelKey).
     const role = l['ray.io/originated-from-crd'] === 'RayJob' ? 'submitter' : 'pod';
     if (ci !== undefined) return { role, rank: [ci], label: `${role}-${ci}` };
-    return { role, rank: [], label: role === 'submitter' ? 'submitter' : nameSuffix(pod) };
+    // A Job's pods without an index have only a random suffix: the pod's whole name reads better than "fwvwf".
+    return { role, rank: [], label: role === 'submitter' ? 'submitter' : pod.metadata.name };
   }
 
   return { role: 'pod', rank: [], label: pod.metadata.name };

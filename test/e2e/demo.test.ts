@@ -195,7 +195,7 @@ describe('npm run demo, walked in the browser', () => {
         // The reason in the row, Kueue's message in the tooltip (below).
         ['rocm-pretrain-large', /^Queued in amd-queue \(Kueue\): amd-cluster-queue has 4 of 8 mi300x in use/],
         ['rocm-pretrain-small', /^Running · 2\/2 · 4× /],
-        ['eval-mmlu', /^Failed: OOMKilled in \w+ · 0\/1 · /],
+        ['eval-mmlu', /^Failed: OOMKilled in eval-mmlu-[a-z0-9]{5} · 0\/1 · /],
         ['tokenize-shards', /^Succeeded: CompletionsReached · 0\/2 · /],
       ];
       await layout([W]);

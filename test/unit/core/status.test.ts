@@ -1246,7 +1246,7 @@ describe('podSummary', () => {
         phase: 'Succeeded',
         node: 'n',
       }),
-      want: { phase: 'Completed', label: 'abc12', role: 'pod' },
+      want: { phase: 'Completed', label: 'job-abc12', role: 'pod' },
     },
   ];
   for (const c of cases) {

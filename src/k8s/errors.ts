@@ -26,6 +26,20 @@ export interface K8sError {
   readonly reason?: string;
   /** The apiserver's Status.details (causes of an Invalid or Conflict answer), when given. */
   readonly details?: StatusDetails;
+  /** How long the apiserver asked to wait before trying again (its Retry-After header), in ms. */
+  readonly retryAfterMs?: number;
+}
+
+/**
+ * A Retry-After header in ms: delta-seconds (what API Priority and Fairness sends with a 429) or an HTTP date.
+ * Undefined when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return undefined;
+  if (/^\s*\d+\s*$/.test(v)) return Number(v) * 1000;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
 }
 
 /** metav1.StatusDetails as the apiserver sends it; `causes[].field` is a field path (`spec.template`). */

@@ -78,10 +78,12 @@ export class RetryLoop implements Disposable {
         // the next request fails and that failure is reported.
         continue;
       }
+      // The apiserver said how long to wait (API Priority and Fairness sends Retry-After with every 429).
+      const asked = err.status === 429 ? (err.retryAfterMs ?? 1000) : (err.retryAfterMs ?? 0);
       if (err.status === 429 && this._tooManyRequests < (this._opts.tooManyRequestsRetries ?? 5)) {
-        // "storage is (re)initializing" and other throttling: short, quiet retries before reporting it.
+        // "storage is (re)initializing" and other throttling: quiet retries before reporting it.
         this._tooManyRequests++;
-        await this.sleep(1000);
+        await this.sleep(asked);
         continue;
       }
       const verdict = this._opts.onError?.(err) ?? 'default';
@@ -93,7 +95,8 @@ export class RetryLoop implements Disposable {
         continue;
       }
       const prev = this._health;
-      const delay = this.backoff.next();
+      // Never sooner than the server asked.
+      const delay = Math.max(this.backoff.next(), asked);
       this.setHealth({
         state: 'reconnecting',
         since: prev.state === 'reconnecting' ? prev.since : this._timers.now(),

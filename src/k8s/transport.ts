@@ -12,6 +12,7 @@ import {
   classifyError,
   fail,
   ok,
+  parseRetryAfter,
   type K8sError,
   type Result,
   type StatusDetails,
@@ -109,11 +110,20 @@ interface Applied {
 
 const APPLIED_TTL_MS = 5 * 60_000;
 const RETRY = fail<http.IncomingMessage>({ kind: 'unreachable', message: 'retry' });
+/**
+ * A request the apiserver throttled (429 from API Priority and Fairness, or a 5xx to a GET) with a Retry-After
+ * is sent again after that wait, as client-go's request layer does; a 429 was refused before any processing, so
+ * this holds for writes too. After this many waits, or a wait longer than the cap, the error goes to the caller.
+ */
+const MAX_RETRY_AFTER = 5;
+const MAX_RETRY_AFTER_MS = 30_000;
 
 /** HTTP to one cluster with one context's credentials. */
 export class KubeTransport {
   private _applied?: Promise<Applied>;
   private readonly _agents = new Set<http.Agent>();
+  /** Wakes the Retry-After waits under way (dispose ends them). */
+  private readonly _pauses = new Set<() => void>();
   private _disposed = false;
 
   constructor(
@@ -128,6 +138,7 @@ export class KubeTransport {
 
   dispose(): void {
     this._disposed = true;
+    for (const wake of [...this._pauses]) wake();
     for (const a of this._agents) a.destroy();
     this._agents.clear();
   }
@@ -199,6 +210,7 @@ export class KubeTransport {
     path: string,
     o: RequestOptions,
     retried = false,
+    throttled = 0,
   ): Promise<Result<http.IncomingMessage>> {
     if (this._disposed) return fail({ kind: 'cancelled', message: 'The connection was closed.' });
     let a: Applied;
@@ -241,7 +253,7 @@ export class KubeTransport {
       }
       req.end(body);
     });
-    if (res === RETRY) return this.open(method, path, o, true);
+    if (res === RETRY) return this.open(method, path, o, true, throttled);
     if (!res.ok) return res;
     const r = res.value;
     const status = r.statusCode ?? 0;
@@ -253,7 +265,35 @@ export class KubeTransport {
       return this.open(method, path, o, true);
     }
     if (status === 401) this.invalidate();
-    return fail(statusFromBody(status, text));
+    const err = { ...statusFromBody(status, text), retryAfterMs: parseRetryAfter(r.headers['retry-after']) };
+    const wait = err.retryAfterMs;
+    if (
+      wait !== undefined &&
+      wait <= MAX_RETRY_AFTER_MS &&
+      throttled < MAX_RETRY_AFTER &&
+      (status === 429 || (status >= 500 && method === 'GET'))
+    ) {
+      if (!(await this.pause(wait, o.signal))) return fail(err);
+      return this.open(method, path, o, retried, throttled + 1);
+    }
+    return fail(err);
+  }
+
+  /** Waits `ms` unless the request is cancelled or the transport disposed meanwhile; true when it waited. */
+  private pause(ms: number, signal?: AbortSignal): Promise<boolean> {
+    if (this._disposed || signal?.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (waited: boolean) => {
+        clearTimeout(t);
+        signal?.removeEventListener('abort', abort);
+        this._pauses.delete(abort);
+        resolve(waited && !this._disposed);
+      };
+      const abort = () => done(false);
+      const t = setTimeout(() => done(true), ms);
+      signal?.addEventListener('abort', abort, { once: true });
+      this._pauses.add(abort);
+    });
   }
 
   /** A JSON request. */

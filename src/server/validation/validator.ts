@@ -99,6 +99,8 @@ export function classify(
   return undefined;
 }
 
+const STACK_OVERFLOW = /maximum call stack size exceeded/i;
+
 interface Entry {
   docs: ParsedDocument[];
   offline: Diagnostic[];
@@ -185,7 +187,43 @@ export class Validator {
     return out;
   }
 
+  /**
+   * A chunk's entry, never an exception: what cannot be checked (nesting deeper than the YAML parser's
+   * recursion can follow, or a bug) becomes one diagnostic on the chunk's first line, so the editor never keeps
+   * stale problems for a file the server gave up on.
+   */
   private validateChunk(original: string): Entry {
+    const end = Math.max(0, original.indexOf('\n'));
+    const one = (message: string): Entry => ({
+      docs: [],
+      offline: [
+        {
+          range: { start: { line: 0, character: 0 }, end: { line: 0, character: Math.min(end, 200) } },
+          severity: 1,
+          source: 'gantry',
+          code: SchemaCode.syntax,
+          message,
+        },
+      ],
+      live: [],
+      used: 0,
+    });
+    const TOO_DEEP =
+      'This document nests too deeply to be checked (thousands of levels); Kubernetes manifests nest a few dozen at most.';
+    try {
+      const entry = this.validateChunkOrThrow(original);
+      // The parser may also catch its own stack overflow and report it at every level it unwound.
+      return entry.offline.some((d) => STACK_OVERFLOW.test(String(d.message))) ? one(TOO_DEEP) : entry;
+    } catch (e) {
+      if (e instanceof RangeError && STACK_OVERFLOW.test(e.message)) return one(TOO_DEEP);
+      this.onError?.(e);
+      return one(
+        `This document could not be checked: ${e instanceof Error ? e.message : String(e)} (logged in the Gantry output).`,
+      );
+    }
+  }
+
+  private validateChunkOrThrow(original: string): Entry {
     this.stats.chunksValidated++;
     let text = original;
     let lc = new LineCounter();

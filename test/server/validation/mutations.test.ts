@@ -424,3 +424,12 @@ test('GANTRY102 quick fix adds the key to an existing limits map', () => {
   assert.match(fixed, /limits:\n {18}cpu: 2\n {18}nvidia\.com\/gpu: 1\n/);
   assert.equal(validate(fixed).filter((x) => x.code === 'GANTRY102').length, 0);
 });
+
+test('a document nested deeper than the parser can follow gets one diagnostic, not an exception', () => {
+  let text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata:\n';
+  for (let d = 0; d < 6000; d++) text += `${' '.repeat(d + 2)}k${d}:\n`;
+  const ds = validate(text);
+  assert.equal(ds.length, 1, show(ds));
+  assert.match(String(ds[0]!.message), /nests too deeply/);
+  assert.equal(ds[0]!.range.start.line, 0);
+});

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiStatusError, classifyError, ExecPluginError, redact, statusError } from '../../../src/k8s/errors';
+import {
+  ApiStatusError,
+  classifyError,
+  ExecPluginError,
+  parseRetryAfter,
+  redact,
+  statusError,
+} from '../../../src/k8s/errors';
 
 const net = (code: string) => Object.assign(new Error(`connect ${code} 10.0.0.1:6443`), { code });
 
@@ -84,4 +91,15 @@ test('messages never carry tokens or certificate data', () => {
   const e = classifyError(new ApiStatusError(500, undefined, `boom Bearer ${jwt}`));
   assert.equal(e.message.includes(jwt), false);
   assert.equal(classifyError(new Error(`weird ${jwt}`)).message.includes(jwt), false);
+});
+
+test('Retry-After is read as seconds or as an HTTP date, and ignored when unreadable', () => {
+  const now = Date.parse('2026-12-06T18:00:00Z');
+  assert.equal(parseRetryAfter('1', now), 1000);
+  assert.equal(parseRetryAfter(' 12 ', now), 12_000);
+  assert.equal(parseRetryAfter(['3', '9'], now), 3000);
+  assert.equal(parseRetryAfter('Sun, 06 Dec 2026 18:00:05 GMT', now), 5000);
+  assert.equal(parseRetryAfter('Sun, 06 Dec 2026 17:59:00 GMT', now), 0, 'a date passed: at once');
+  assert.equal(parseRetryAfter('soon', now), undefined);
+  assert.equal(parseRetryAfter(undefined, now), undefined);
 });

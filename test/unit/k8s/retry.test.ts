@@ -89,3 +89,33 @@ test('429 is retried quietly a few times before it counts', async () => {
   assert.equal((loop.health as Health).state, 'reconnecting', 'the third 429 is reported');
   loop.dispose();
 });
+
+test('a 429 waits as long as its Retry-After asks, quietly at first and never shorter after', async () => {
+  const timers = new ManualTimers();
+  const loop = new RetryLoop({
+    timers,
+    tooManyRequestsRetries: 1,
+    backoff: new Backoff({ random: () => 0.5 }),
+  });
+  const throttled: K8sError = { kind: 'server', status: 429, message: 'slow down', retryAfterMs: 3000 };
+  const s = scripted([throttled, throttled, down]);
+  void loop.run(s.attempt);
+  await tick();
+  assert.equal(s.calls(), 1);
+  assert.equal((loop.health as Health).state, 'connecting', 'the first 429 is quiet');
+  timers.advance(2999);
+  await tick();
+  assert.equal(s.calls(), 1, 'not before Retry-After');
+  timers.advance(1);
+  await tick();
+  assert.equal(s.calls(), 2);
+  // The quiet retries are used up: reported, and the wait is the longer of the backoff (500 ms) and 3 s.
+  assert.equal((loop.health as Health).state, 'reconnecting');
+  timers.advance(2999);
+  await tick();
+  assert.equal(s.calls(), 2, 'the backoff step alone would have retried at 500 ms');
+  timers.advance(1);
+  await tick();
+  assert.equal(s.calls(), 3);
+  loop.dispose();
+});

@@ -1,5 +1,6 @@
 // The GPUs tree: GPU models -> nodes -> pods holding GPUs, with an incremental apply().
 
+import { type DraState, draState, podDraGpus, type PodDraGpu } from '../dra';
 import { type KubeObject } from '../kube';
 import {
   type GpuNode,
@@ -31,15 +32,32 @@ export class GpuTreeModel {
   private readonly _podsByNode = new Map<string, Map<string, KubeObject>>();
   private readonly _podNode = new Map<string, string>();
   private readonly _info = new Map<string, GpuNode>();
+  private readonly _slices = new Map<string, KubeObject>();
+  private readonly _claims = new Map<string, KubeObject>();
+  private _dra: DraState;
 
   constructor(
     nodes: readonly KubeObject[],
     pods: readonly KubeObject[],
     private readonly _resolve: WorkloadResolver = workloadRefFromPod,
+    dra: { slices?: readonly KubeObject[]; claims?: readonly KubeObject[] } = {},
   ) {
     for (const n of nodes) this._nodes.set(n.metadata.name, n);
     for (const p of pods) this._indexPod(p);
+    for (const s of dra.slices ?? []) this._slices.set(s.metadata.name, s);
+    for (const c of dra.claims ?? []) this._claims.set(objKeyOf(c), c);
+    this._dra = draState(this._slices.values(), this._claims.values());
     for (const n of this._nodes.keys()) this._recompute(n);
+  }
+
+  /** DRA devices, allocations and counts per node (empty when the cluster serves no resource.k8s.io). */
+  get dra(): DraState {
+    return this._dra;
+  }
+
+  /** The DRA GPUs a pod holds through its ResourceClaims. */
+  podDraGpus(pod: KubeObject): PodDraGpu[] {
+    return podDraGpus(pod, this._dra.allocation, this._dra.devices);
   }
 
   /** Cluster totals per resource + model. */
@@ -74,13 +92,13 @@ export class GpuTreeModel {
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([model, list]) => {
           const pools = summarizePools(list);
-          const whole = pools.filter((p) => !p.resource.startsWith('nvidia.com/mig-'));
+          const whole = pools.filter((p) => !isMigResource(p.resource));
           const total = whole.reduce((a, p) => a + p.total, 0);
           const alloc = whole.reduce((a, p) => a + p.allocated, 0);
           const free = whole.reduce((a, p) => a + p.free, 0);
-          const mig = pools.filter((p) => p.resource.startsWith('nvidia.com/mig-'));
+          const mig = pools.filter((p) => isMigResource(p.resource));
           const migText = mig
-            .map((p) => ` · ${p.resource.slice('nvidia.com/mig-'.length)} ${p.free}/${p.total} free`)
+            .map((p) => ` · ${p.resource.slice(p.resource.indexOf('/mig-') + 5)} ${p.free}/${p.total} free`)
             .join('');
           return {
             type: 'gpuModel',
@@ -156,6 +174,14 @@ export class GpuTreeModel {
       if (change.type === 'deleted') this._nodes.delete(o.metadata.name);
       else this._nodes.set(o.metadata.name, o);
       touch(o.metadata.name);
+    } else if (o.kind === 'ResourceSlice' || o.kind === 'ResourceClaim') {
+      const m = o.kind === 'ResourceSlice' ? this._slices : this._claims;
+      const key = o.kind === 'ResourceSlice' ? o.metadata.name : objKeyOf(o);
+      if (change.type === 'deleted') m.delete(key);
+      else m.set(key, o);
+      this._dra = draState(this._slices.values(), this._claims.values());
+      // Counts of any node may move (a claim names its devices, not its node): recompute all, refresh changed.
+      for (const n of this._nodes.keys()) touch(n);
     } else if (o.kind === 'Pod') {
       const key = podId(o);
       const oldNode = this._podNode.get(key);
@@ -220,15 +246,30 @@ export class GpuTreeModel {
       this._info.delete(nodeName);
       return;
     }
-    const info = nodeGpuInfo(node, this._podsByNode.get(nodeName)?.values() ?? [], this._resolve);
+    const info = nodeGpuInfo(
+      node,
+      this._podsByNode.get(nodeName)?.values() ?? [],
+      this._resolve,
+      this._dra.byNode.get(nodeName),
+    );
     if (info.resources.length || nodeGpuModel(node)) this._info.set(nodeName, info);
     else this._info.delete(nodeName);
   }
 }
 
+const objKeyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+/** `nvidia.com/mig-1g.5gb` (device plugin) or `gpu.nvidia.com/mig-1g.10gb` (a DRA MIG device). */
+export function isMigResource(resource: string): boolean {
+  return resource.startsWith('nvidia.com/mig-') || resource.includes('/mig-');
+}
+
 export function buildGpuTree(
-  snapshot: Pick<ClusterSnapshot, 'nodes' | 'pods'>,
+  snapshot: Pick<ClusterSnapshot, 'nodes' | 'pods' | 'resourceSlices' | 'resourceClaims'>,
   resolve?: WorkloadResolver,
 ): GpuTreeModel {
-  return new GpuTreeModel(snapshot.nodes ?? [], snapshot.pods, resolve);
+  return new GpuTreeModel(snapshot.nodes ?? [], snapshot.pods, resolve, {
+    slices: snapshot.resourceSlices ?? [],
+    claims: snapshot.resourceClaims ?? [],
+  });
 }

@@ -71,6 +71,9 @@ export interface ClusterSnapshot {
   pods: readonly KubeObject[];
   events?: readonly KubeObject[];
   nodes?: readonly KubeObject[];
+  /** DRA (resource.k8s.io): devices drivers publish and the claims allocated from them. */
+  resourceSlices?: readonly KubeObject[];
+  resourceClaims?: readonly KubeObject[];
 }
 
 export type Grouping = 'kind' | 'namespace';

@@ -36,10 +36,15 @@ export function toTreeSnapshot(s: ModelSnapshot): ClusterSnapshot {
     pods: [...(s.objects.get('Pod')?.values() ?? [])],
     events: [...(s.objects.get('Event')?.values() ?? [])],
     nodes: [...(s.objects.get('Node')?.values() ?? [])],
+    resourceSlices: [...(s.objects.get(SLICE_KEY)?.values() ?? [])],
+    resourceClaims: [...(s.objects.get(CLAIM_KEY)?.values() ?? [])],
   };
 }
 
-const ORDER: Record<string, number> = { Node: 0, Pod: 2, Event: 3 };
+const SLICE_KEY = 'ResourceSlice.resource.k8s.io';
+const CLAIM_KEY = 'ResourceClaim.resource.k8s.io';
+const ORDER: Record<string, number> = { Node: 0, [SLICE_KEY]: 0, [CLAIM_KEY]: 0, Pod: 2, Event: 3 };
+const GPU_ONLY = new Set(['Node', 'ResourceSlice', 'ResourceClaim']);
 
 /**
  * Watch changes in the order the trees want them: workloads before pods (so a new pod finds its owner),
@@ -102,8 +107,8 @@ export class LiveTrees implements Disposable {
     const g = new Set<string>();
     for (const ch of toWatchChanges(changes)) {
       const kind = ch.object.kind;
-      if (kind !== 'Node') for (const id of this._workloads.apply(ch)) w.add(id);
-      if (kind === 'Node' || kind === 'Pod') for (const id of this._gpus.apply(ch)) g.add(id);
+      if (!GPU_ONLY.has(kind)) for (const id of this._workloads.apply(ch)) w.add(id);
+      if (GPU_ONLY.has(kind) || kind === 'Pod') for (const id of this._gpus.apply(ch)) g.add(id);
     }
     // GPUs freed or taken, nodes added or tainted: the waiting workloads' explanations may read differently
     if (g.size) for (const id of this._workloads.poolChanged()) w.add(id);

@@ -95,6 +95,11 @@ export interface TreeOptions {
   now?: () => number;
   /** The current node pool; without it, a waiting workload's line is the scheduler's first sentence. */
   pool?: () => PoolView | undefined;
+  /**
+   * More for a workload row's GPU part, from its pods: DRA GPUs held through claims, utilisation, idle
+   * ("4× H100 80GB HBM3 · 94% util"). Rows without it are unchanged.
+   */
+  gpuRow?: (pods: readonly KubeObject[], hasDevicePluginGpus: boolean) => string | undefined;
 }
 
 // --- ids -----------------------------------------------------------------------------------------------------

@@ -137,6 +137,14 @@ export function utilText(util: number): string {
   return `${Math.round(util)}% util`;
 }
 
+/** What the trees read of the latest utilisation: per pod ("ns/name") and whether it is idle. */
+export interface GpuUsageView {
+  readonly byPod: ReadonlyMap<string, PodUsage>;
+  /** Idle since (ms) for a pod whose GPUs stayed under the threshold for the period. */
+  idleSince(podKey: string): number | undefined;
+  readonly now: number;
+}
+
 // --- Idle detection ------------------------------------------------------------------------------------------
 
 export interface IdleOptions {

@@ -1,6 +1,7 @@
 // The GPUs tree: GPU models -> nodes -> pods holding GPUs, with an incremental apply().
 
 import { type DraState, draState, podDraGpus, type PodDraGpu } from '../dra';
+import { type GpuUsageView, idleText, utilText } from '../gpuMetrics';
 import { type KubeObject } from '../kube';
 import {
   type GpuNode,
@@ -16,6 +17,7 @@ import {
 import {
   type ClusterSnapshot,
   ContextValue,
+  type GpuIdleNode,
   type GpuNodeNode,
   type GpuPodNode,
   type GpuTreeNode,
@@ -35,6 +37,7 @@ export class GpuTreeModel {
   private readonly _slices = new Map<string, KubeObject>();
   private readonly _claims = new Map<string, KubeObject>();
   private _dra: DraState;
+  private _usage?: GpuUsageView;
 
   constructor(
     nodes: readonly KubeObject[],
@@ -53,6 +56,15 @@ export class GpuTreeModel {
   /** DRA devices, allocations and counts per node (empty when the cluster serves no resource.k8s.io). */
   get dra(): DraState {
     return this._dra;
+  }
+
+  /** New utilisation figures (undefined: none, e.g. the view is hidden or no exporter). Refresh the whole tree. */
+  setUsage(u: GpuUsageView | undefined): void {
+    this._usage = u;
+  }
+
+  get usage(): GpuUsageView | undefined {
+    return this._usage;
   }
 
   /** The DRA GPUs a pod holds through its ResourceClaims. */
@@ -80,40 +92,80 @@ export class GpuTreeModel {
   }
 
   children(id: string = ROOT): GpuTreeNode[] {
+    if (id === IDLE_ID) return this._idlePods();
     if (id === ROOT) {
-      const byModel = new Map<string, GpuNode[]>();
-      for (const n of this._info.values()) {
-        const m = this._modelOf(n);
-        let l = byModel.get(m);
-        if (!l) byModel.set(m, (l = []));
-        l.push(n);
-      }
-      return [...byModel.entries()]
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([model, list]) => {
-          const pools = summarizePools(list);
-          const whole = pools.filter((p) => !isMigResource(p.resource));
-          const total = whole.reduce((a, p) => a + p.total, 0);
-          const alloc = whole.reduce((a, p) => a + p.allocated, 0);
-          const free = whole.reduce((a, p) => a + p.free, 0);
-          const mig = pools.filter((p) => isMigResource(p.resource));
-          const migText = mig
-            .map((p) => ` · ${p.resource.slice(p.resource.indexOf('/mig-') + 5)} ${p.free}/${p.total} free`)
-            .join('');
-          return {
-            type: 'gpuModel',
-            id: gpuModelId(model),
-            parent: ROOT,
-            label: model,
-            description: `${free}/${total} free · ${alloc} allocated · ${list.length} node${list.length === 1 ? '' : 's'}${migText}`,
-            tooltip: pools.map((p) => `- ${poolLine(p)}`).join('\n'),
-            contextValue: ContextValue.gpuModel,
-            collapsible: 'expanded',
-            model,
-            pools,
-          };
-        });
+      const idle = this._idlePods();
+      const idleGroup: GpuIdleNode[] = idle.length
+        ? [
+            {
+              type: 'gpuIdle',
+              id: IDLE_ID,
+              parent: ROOT,
+              label: 'Allocated but idle',
+              description: `${idle.reduce((a, p) => a + p.count, 0)} GPUs · ${idle.length} pod${idle.length === 1 ? '' : 's'}`,
+              tooltip:
+                'Pods holding GPUs whose utilisation stayed under the idle threshold for the idle period.',
+              contextValue: ContextValue.gpuIdle,
+              collapsible: 'expanded',
+              gpus: idle.reduce((a, p) => a + p.count, 0),
+            },
+          ]
+        : [];
+      return [...idleGroup, ...this._modelNodes()];
     }
+    return this._below(id);
+  }
+
+  /** Pods holding GPUs that the usage view reports idle, as rows under "Allocated but idle". */
+  private _idlePods(): GpuPodNode[] {
+    const u = this._usage;
+    if (!u) return [];
+    const out: GpuPodNode[] = [];
+    for (const n of [...this._info.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+      for (const row of this._below(gpuNodeId(n.name)) as GpuPodNode[]) {
+        if (u.idleSince(`${row.namespace ?? ''}/${row.name}`) === undefined) continue;
+        out.push({ ...row, id: `${IDLE_ID}|${row.id}`, parent: IDLE_ID });
+      }
+    }
+    return out;
+  }
+
+  private _modelNodes(): GpuTreeNode[] {
+    const byModel = new Map<string, GpuNode[]>();
+    for (const n of this._info.values()) {
+      const m = this._modelOf(n);
+      let l = byModel.get(m);
+      if (!l) byModel.set(m, (l = []));
+      l.push(n);
+    }
+    return [...byModel.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([model, list]) => {
+        const pools = summarizePools(list);
+        const whole = pools.filter((p) => !isMigResource(p.resource));
+        const total = whole.reduce((a, p) => a + p.total, 0);
+        const alloc = whole.reduce((a, p) => a + p.allocated, 0);
+        const free = whole.reduce((a, p) => a + p.free, 0);
+        const mig = pools.filter((p) => isMigResource(p.resource));
+        const migText = mig
+          .map((p) => ` · ${p.resource.slice(p.resource.indexOf('/mig-') + 5)} ${p.free}/${p.total} free`)
+          .join('');
+        return {
+          type: 'gpuModel',
+          id: gpuModelId(model),
+          parent: ROOT,
+          label: model,
+          description: `${free}/${total} free · ${alloc} allocated · ${list.length} node${list.length === 1 ? '' : 's'}${migText}`,
+          tooltip: pools.map((p) => `- ${poolLine(p)}`).join('\n'),
+          contextValue: ContextValue.gpuModel,
+          collapsible: 'expanded',
+          model,
+          pools,
+        };
+      });
+  }
+
+  private _below(id: string): GpuTreeNode[] {
     if (id.startsWith('m:')) {
       const model = id.slice(2);
       return [...this._info.values()]
@@ -133,7 +185,7 @@ export class GpuTreeModel {
             id: `${id}|${r.resource}|${p.namespace ?? ''}/${p.name}`,
             parent: id,
             label: `${p.namespace ? `${p.namespace}/` : ''}${p.name}`,
-            description: `${p.count}× ${r.resource}${w ? ` · ${w.kind} ${w.name}` : ''}${p.phase !== 'Running' ? ` · ${p.phase}` : ''}`,
+            description: `${p.count}× ${r.resource}${w ? ` · ${w.kind} ${w.name}` : ''}${p.phase !== 'Running' ? ` · ${p.phase}` : ''}${this._usageText(p.namespace, p.name)}`,
             contextValue: ContextValue.gpuPod,
             collapsible: 'none',
             namespace: p.namespace,
@@ -148,6 +200,16 @@ export class GpuTreeModel {
       return out;
     }
     return [];
+  }
+
+  /** " · 94% util" / " · 3% util · idle 45m" for a pod with readings, else ''. */
+  private _usageText(ns: string | undefined, name: string): string {
+    const u = this._usage;
+    const k = `${ns ?? ''}/${name}`;
+    const pu = u?.byPod.get(k);
+    if (!u || pu?.util === undefined) return '';
+    const since = u.idleSince(k);
+    return ` · ${utilText(pu.util)}${since !== undefined ? ` · ${idleText(since, u.now)}` : ''}`;
   }
 
   apply(change: WatchChange): string[] {
@@ -257,6 +319,7 @@ export class GpuTreeModel {
   }
 }
 
+const IDLE_ID = 'idle';
 const objKeyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 /** `nvidia.com/mig-1g.5gb` (device plugin) or `gpu.nvidia.com/mig-1g.10gb` (a DRA MIG device). */

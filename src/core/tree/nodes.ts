@@ -20,6 +20,7 @@ export const ContextValue = {
   gpuModel: 'gantry.gpuModel',
   gpuNode: 'gantry.gpuNode',
   gpuPod: 'gantry.gpuPod',
+  gpuIdle: 'gantry.gpuIdle',
 } as const;
 
 export type Collapsible = 'none' | 'collapsed' | 'expanded';
@@ -143,7 +144,13 @@ export interface GpuPodNode extends NodeBase {
   workload?: WorkloadRef;
 }
 
-export type GpuTreeNode = GpuModelNode | GpuNodeNode | GpuPodNode;
+/** "Allocated but idle": pods holding GPUs whose utilisation stayed under the idle threshold. */
+export interface GpuIdleNode extends NodeBase {
+  type: 'gpuIdle';
+  gpus: number;
+}
+
+export type GpuTreeNode = GpuModelNode | GpuNodeNode | GpuPodNode | GpuIdleNode;
 
 /** Kind key of an object's group/kind, for callers building ClusterSnapshot.workloads. */
 export function snapshotKey(o: KubeObject): string {

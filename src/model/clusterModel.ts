@@ -19,6 +19,13 @@ export type ModelState =
   | { readonly state: 'failed'; readonly error: K8sError }
   | { readonly state: 'stopped' };
 
+/** What a view needs of the utilisation poller: visibility and its one message. */
+export interface GpuUsageControl {
+  setVisible(v: boolean): void;
+  readonly message: string | undefined;
+  readonly onMessage: (listener: (m: string) => void) => Disposable;
+}
+
 /** What the GPU utilisation poller needs of the model: the GPU tree (DRA devices) and a place for figures. */
 export interface LiveTreesHost {
   readonly gpus: GpuTreeModel | undefined;
@@ -35,6 +42,8 @@ export class ClusterModel implements Disposable, LiveTreesHost {
   private _state: ModelState = { state: 'connecting' };
   private _notes: readonly string[] = [];
   private _usage?: GpuUsageView;
+  /** Polls GPU utilisation while the GPUs view is visible (set by whoever builds the model with a connection). */
+  gpuUsage?: GpuUsageControl;
 
   /** Ids of workload tree nodes to refresh (ROOT = all). */
   readonly onDidChangeWorkloads = this._onDidChangeWorkloads.event;

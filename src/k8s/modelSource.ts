@@ -85,6 +85,7 @@ export class ClusterModelSource implements Disposable {
   /** Namespaced kinds (by kindKey) watched cluster-wide for a chosen set of namespaces, then filtered. */
   private readonly _clusterWide = new Set<string>();
   private _workloadKinds: KindRef[] = [];
+  private _draKinds: KindRef[] = [];
   private _discovered?: DiscoveredKinds;
   private _health: SourceHealth = { state: 'connecting' };
   private _rediscoverTimer: unknown;
@@ -122,6 +123,11 @@ export class ClusterModelSource implements Disposable {
     return this._workloadKinds;
   }
 
+  /** ResourceSlice and ResourceClaim when the cluster serves DRA (watched like nodes and pods), else none. */
+  get draKinds(): readonly KindRef[] {
+    return this._draKinds;
+  }
+
   /**
    * Connects: checks the credentials, resolves the namespace scope, runs discovery and starts every watch,
    * then waits for the first list of each. Fails (as a value) only when the cluster cannot be used at all.
@@ -152,7 +158,8 @@ export class ClusterModelSource implements Disposable {
     if (this._opts.nodes !== false) fixed.push(CORE_KINDS.node);
     if (this._opts.warningEvents !== false) fixed.push(CORE_KINDS.event);
     // DRA GPUs (ResourceSlices, ResourceClaims) only where the cluster serves resource.k8s.io.
-    if (this._opts.nodes !== false) fixed.push(...draKinds(disc.value.allVersions()));
+    if (this._opts.nodes !== false) this._draKinds = draKinds(disc.value.allVersions());
+    fixed.push(...this._draKinds);
     await this.decideClusterWide([...fixed, ...this._workloadKinds], signal);
     if (this._disposed) return fail({ kind: 'cancelled', message: 'The connection was closed.' });
     for (const k of [...fixed, ...this._workloadKinds]) this.startKind(k);
@@ -187,7 +194,8 @@ export class ClusterModelSource implements Disposable {
     if (!kind.namespaced || this._scope.kind === 'all') return [undefined];
     if (kind === CORE_KINDS.pod && this._podsClusterWide) return [undefined];
     // Claims count toward nodes' DRA GPUs whatever namespace holds them, like pods.
-    if (kind.kind === 'ResourceClaim' && kind.group === DRA_GROUP && this._claimsClusterWide) return [undefined];
+    if (kind.kind === 'ResourceClaim' && kind.group === DRA_GROUP && this._claimsClusterWide)
+      return [undefined];
     if (this._clusterWide.has(kindKey(kind))) return [undefined];
     return [...this._scope.namespaces];
   }
@@ -464,7 +472,13 @@ export function draKinds(served: readonly KindRef[]): KindRef[] {
     for (const v of DRA_VERSIONS) {
       const k = served.find((x) => x.group === DRA_GROUP && x.kind === kind && x.version === v);
       if (k) {
-        out.push({ group: k.group, version: k.version, kind: k.kind, plural: k.plural, namespaced: k.namespaced });
+        out.push({
+          group: k.group,
+          version: k.version,
+          kind: k.kind,
+          plural: k.plural,
+          namespaced: k.namespaced,
+        });
         break;
       }
     }

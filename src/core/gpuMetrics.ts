@@ -54,7 +54,9 @@ export interface GpuReading {
   pod?: { namespace: string; name: string; container?: string };
 }
 
-// dcgm-exporter field names; AMD device-metrics-exporter's gpu_gfx_activity / gpu_used_vram / gpu_power_usage.
+// dcgm-exporter field names; AMD device-metrics-exporter's (docs/configuration/metricslist.md, lower-cased on
+// the wire) gpu_gfx_activity (%), gpu_used_vram (MB), gpu_package_power (MI3xx) / gpu_power_usage (W), with the
+// labels gpu_id, gpu_uuid, card_model, hostname, pod, namespace, container.
 const UTIL = new Set(['DCGM_FI_DEV_GPU_UTIL', 'gpu_gfx_activity']);
 const MEM = new Set(['DCGM_FI_DEV_FB_USED', 'gpu_used_vram']);
 const POWER = new Set(['DCGM_FI_DEV_POWER_USAGE', 'gpu_power_usage', 'gpu_package_power']);
@@ -84,7 +86,8 @@ export function gpuReadings(samples: readonly Sample[]): GpuReading[] {
       byKey.set(key, r);
     }
     if (UTIL.has(s.name)) r.util = s.value;
-    else if (MEM.has(s.name)) r.memUsedMiB = s.name === 'gpu_used_vram' ? s.value / 1024 / 1024 : s.value;
+    else if (MEM.has(s.name))
+      r.memUsedMiB = s.value; // both MiB (AMD documents MB)
     else if (POWER.has(s.name)) r.powerW = s.value;
   }
   return [...byKey.values()];
@@ -215,20 +218,39 @@ export function idleText(since: number, now: number): string {
   return `idle ${h}h${min % 60 ? ` ${min % 60}m` : ''}`;
 }
 
-/** The exporter's pods/services by their usual labels (helm chart, GPU operator, AMD GPU operator). */
-export const EXPORTER_SELECTORS: readonly { label: string; value: string; vendor: 'nvidia' | 'amd' }[] = [
-  { label: 'app.kubernetes.io/name', value: 'dcgm-exporter', vendor: 'nvidia' },
-  { label: 'app', value: 'nvidia-dcgm-exporter', vendor: 'nvidia' },
-  { label: 'app.kubernetes.io/name', value: 'metrics-exporter', vendor: 'amd' },
-  { label: 'app', value: 'amd-device-metrics-exporter', vendor: 'amd' },
+/**
+ * The exporter's Services by their usual labels: dcgm-exporter's helm chart and the GPU operator (exact), and
+ * AMD device-metrics-exporter's helm chart, whose `app` label carries the release name
+ * (`<release>-amdgpu-metrics-exporter`, `<release>-amd-device-metrics-exporter`: matched by suffix).
+ */
+export const EXPORTER_SELECTORS: readonly {
+  label: string;
+  value: string;
+  match: 'exact' | 'suffix';
+  vendor: 'nvidia' | 'amd';
+}[] = [
+  { label: 'app.kubernetes.io/name', value: 'dcgm-exporter', match: 'exact', vendor: 'nvidia' },
+  { label: 'app', value: 'nvidia-dcgm-exporter', match: 'exact', vendor: 'nvidia' },
+  { label: 'app', value: 'amdgpu-metrics-exporter', match: 'suffix', vendor: 'amd' },
+  { label: 'app', value: 'amd-device-metrics-exporter', match: 'suffix', vendor: 'amd' },
 ];
+
+/** The label selector that lists candidates for `sel` (suffix matches list every Service with the label). */
+export function exporterQuery(sel: (typeof EXPORTER_SELECTORS)[number]): string {
+  return sel.match === 'exact' ? `${sel.label}=${sel.value}` : sel.label;
+}
+
+function matches(sel: (typeof EXPORTER_SELECTORS)[number], v: string | undefined): boolean {
+  if (v === undefined) return false;
+  return sel.match === 'exact' ? v === sel.value : v === sel.value || v.endsWith(`-${sel.value}`);
+}
 
 /** The first Service matching the exporter labels, with its metrics port (a port named like "metrics", else the first). */
 export function pickExporterService(
   services: readonly KubeObject[],
 ): { namespace: string; name: string; port: number | string } | undefined {
   for (const sel of EXPORTER_SELECTORS) {
-    const svc = services.find((s) => s.metadata.labels?.[sel.label] === sel.value);
+    const svc = services.find((s) => matches(sel, s.metadata.labels?.[sel.label]));
     if (!svc) continue;
     /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- Service JSON */
     const ports = ((svc.spec as any)?.ports ?? []) as { name?: string; port: number }[];

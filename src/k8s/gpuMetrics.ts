@@ -1,6 +1,6 @@
 // Reads a GPU metrics exporter (dcgm-exporter, AMD device-metrics-exporter) through the apiserver's service
 // proxy: no port-forward and no direct network path to the pods, only the user's RBAC (`services/proxy` get).
-import { EXPORTER_SELECTORS, pickExporterService } from '../core/gpuMetrics';
+import { EXPORTER_SELECTORS, exporterQuery, pickExporterService } from '../core/gpuMetrics';
 import type { KubeObject } from '../core/kube';
 import type { ClusterConnection } from './connection';
 import { fail, ok, type Result } from './errors';
@@ -27,7 +27,7 @@ export async function discoverExporter(
 ): Promise<Result<ExporterRef | undefined>> {
   let forbidden: Result<never> | undefined;
   for (const sel of EXPORTER_SELECTORS) {
-    const q = encodeURIComponent(`${sel.label}=${sel.value}`);
+    const q = encodeURIComponent(exporterQuery(sel));
     const res = await conn.transport.get<{ items?: KubeObject[] }>(`/api/v1/services?labelSelector=${q}`, {
       signal,
       timeoutMs: 15_000,

@@ -83,6 +83,41 @@ describe('Prometheus text from dcgm-exporter', () => {
       { namespace: 'gpu-operator', name: 'nvidia-dcgm-exporter', port: 'gpu-metrics' },
     );
     assert.equal(pickExporterService([svc('other', { app: 'web' }, [{ port: 80 }])]), undefined);
+    // AMD's helm chart: app=<release>-amdgpu-metrics-exporter, port named http.
+    assert.deepEqual(
+      pickExporterService([
+        svc('exporter-amd-metrics-exporter-svc', { app: 'exporter-amdgpu-metrics-exporter' }, [
+          { name: 'http', port: 5000 },
+        ]),
+      ]),
+      { namespace: 'gpu-operator', name: 'exporter-amd-metrics-exporter-svc', port: 'http' },
+    );
+    assert.equal(
+      pickExporterService([svc('x', { app: 'not-amdgpu-metrics-exporterx' }, [{ port: 1 }])]),
+      undefined,
+    );
+  });
+
+  it("reads AMD device-metrics-exporter's lower-case metrics and labels (docs/configuration/metricslist.md)", () => {
+    const labels =
+      'card_model="AMD Instinct MI300X OAM",gpu_compute_partition_type="spx",gpu_id="3",gpu_partition_id="0",hostname="mi300x-node-0",serial_number="692251001124",pod="rocm-train-0",namespace="ml",container="main"';
+    const r = gpuReadings(
+      parsePrometheusText(
+        `gpu_gfx_activity{${labels}} 87\ngpu_used_vram{${labels}} 150000\ngpu_package_power{${labels}} 640\n`,
+        GPU_METRIC_NAMES,
+      ),
+    );
+    assert.deepEqual(r, [
+      {
+        host: 'mi300x-node-0',
+        gpu: '3',
+        model: 'AMD Instinct MI300X OAM',
+        pod: { namespace: 'ml', name: 'rocm-train-0', container: 'main' },
+        util: 87,
+        memUsedMiB: 150000,
+        powerW: 640,
+      },
+    ]);
   });
 });
 

@@ -3,6 +3,8 @@
 // arithmetic as the scheduler's structured-parameters allocator where it matters for counting: only the newest
 // generation of a pool counts, a device is allocated once however many claims share it, and a partitionable
 // device (shared counters, e.g. a MIG slice and its whole GPU) is free only while its counters still fit.
+// Attribute names are NVIDIA's DRA driver's (k8s-dra-driver-gpu cmd/gpu-kubelet-plugin deviceinfo.go, mig.go):
+// type gpu|mig, uuid, productName, profile and parentUUID for MIG devices, capacity memory.
 
 import { type KubeObject } from './kube';
 import { parseQuantity } from './resources';

@@ -39,6 +39,8 @@ export class GpuUsagePoller implements Disposable {
   private _message?: string;
   private _byPod: Map<string, PodUsage> = new Map();
   private _polls = 0;
+  /** Consecutive failed scrapes of a found exporter (a restart or a slow pod): given up after MAX_FAILURES. */
+  private _failures = 0;
   private _inFlight?: Promise<void>;
   private _abort?: AbortController;
 
@@ -137,7 +139,12 @@ export class GpuUsagePoller implements Disposable {
     const ref = this._ref;
     const text = await scrapeExporter(this._conn, ref, signal);
     if (signal.aborted || !this._visible) return;
-    if (!text.ok) return this._giveUp(scrapeMessage(ref, text.error));
+    if (!text.ok) {
+      const permanent = text.error.kind === 'forbidden' || text.error.kind === 'notFound';
+      if (permanent || ++this._failures >= MAX_FAILURES) return this._giveUp(scrapeMessage(ref, text.error));
+      return;
+    }
+    this._failures = 0;
     const readings = gpuReadings(parsePrometheusText(text.value, GPU_METRIC_NAMES));
     const gpus = this._trees.gpus;
     const owner = (uuid: string) => {
@@ -172,6 +179,8 @@ export class GpuUsagePoller implements Disposable {
     this._onDidPoll.dispose();
   }
 }
+
+const MAX_FAILURES = 3;
 
 function discoveryMessage(e: K8sError): string {
   if (e.kind === 'forbidden')

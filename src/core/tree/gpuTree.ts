@@ -186,6 +186,7 @@ export class GpuTreeModel {
             parent: id,
             label: `${p.namespace ? `${p.namespace}/` : ''}${p.name}`,
             description: `${p.count}× ${r.resource}${w ? ` · ${w.kind} ${w.name}` : ''}${p.phase !== 'Running' ? ` · ${p.phase}` : ''}${this._usageText(p.namespace, p.name)}`,
+            ...this._usageTooltip(p.namespace, p.name),
             contextValue: ContextValue.gpuPod,
             collapsible: 'none',
             namespace: p.namespace,
@@ -210,6 +211,21 @@ export class GpuTreeModel {
     if (!u || pu?.util === undefined) return '';
     const since = u.idleSince(k);
     return ` · ${utilText(pu.util)}${since !== undefined ? ` · ${idleText(since, u.now)}` : ''}`;
+  }
+
+  /** Per GPU of the pod: utilisation, memory used and power, as the exporter reports them. */
+  private _usageTooltip(ns: string | undefined, name: string): { tooltip?: string } {
+    const pu = this._usage?.byPod.get(`${ns ?? ''}/${name}`);
+    if (!pu) return {};
+    const lines = pu.gpus.map((g) => {
+      const parts = [
+        g.util !== undefined ? `${Math.round(g.util)}% util` : undefined,
+        g.memUsedMiB !== undefined ? `${Math.round(g.memUsedMiB)} MiB used` : undefined,
+        g.powerW !== undefined ? `${Math.round(g.powerW)} W` : undefined,
+      ].filter(Boolean);
+      return `- GPU ${g.gpu}${g.uuid ? ` (${g.uuid})` : ''}: ${parts.join(', ')}`;
+    });
+    return { tooltip: [`**${ns ? `${ns}/` : ''}${name}**`, '', ...lines].join('\n') };
   }
 
   apply(change: WatchChange): string[] {

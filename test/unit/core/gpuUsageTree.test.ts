@@ -99,6 +99,17 @@ describe('GPUs tree with utilisation', () => {
     );
     const rows = tree.children(`n:dra-0`);
     assert.match(rows[0]!.description!, /· 94% util$/);
+    assert.equal(
+      rows[0]!.tooltip,
+      [
+        '**ml/train-0**',
+        '',
+        '- GPU 0 (GPU-0): 96% util',
+        '- GPU 1 (GPU-1): 94% util',
+        '- GPU 2 (GPU-2): 93% util',
+        '- GPU 3 (GPU-3): 93% util',
+      ].join('\n'),
+    );
 
     tree.setUsage(usage([2, 3, 1, 2], 0, 45 * MIN));
     const root = tree.children(ROOT);

@@ -168,3 +168,38 @@ test('utilisation from the exporter through the service proxy shows on rows, and
   await waitFor('polling again when visible', async () => exporter!.scrapes > scrapes, 30_000);
   poller.dispose();
 });
+
+test('without permission: one message naming what is missing, and the rows stay as they were', async () => {
+  // The same kubeconfig, impersonating the namespace's default ServiceAccount (no RBAC rights).
+  const users = new Map(cfg.users);
+  const ctx = cfg.contexts.find((c) => c.name === cfg.currentContext)!;
+  users.set(ctx.user, { ...users.get(ctx.user)!, as: `system:serviceaccount:${ns}:default` });
+  const weakConn = () => {
+    const c = ClusterConnection.create({ ...cfg, users }, cfg.currentContext!);
+    assert.ok(c.ok);
+    return c.value;
+  };
+  const before = podRow()?.description;
+  const run = async (exporterSetting?: string) => {
+    const messages: string[] = [];
+    const poller = new GpuUsagePoller(weakConn(), model, {
+      intervalMs: 200,
+      ...(exporterSetting ? { exporter: exporterSetting } : {}),
+    });
+    poller.onMessage((m) => messages.push(m));
+    poller.setVisible(true);
+    await waitFor('the message', async () => messages.length > 0);
+    await new Promise((r) => setTimeout(r, 600));
+    await poller.settled();
+    assert.equal(poller.polls, 0);
+    poller.dispose();
+    return messages;
+  };
+  assert.deepEqual(await run(), [
+    'Listing services across namespaces is forbidden, so the GPU metrics exporter cannot be found; name it in gantry.gpus.metricsExporter.',
+  ]);
+  assert.deepEqual(await run(`${ns}/dcgm-exporter:metrics`), [
+    `Reading GPU metrics from ${ns}/dcgm-exporter is forbidden: it needs "get services/proxy" in ${ns}.`,
+  ]);
+  assert.equal(podRow()?.description, before);
+});

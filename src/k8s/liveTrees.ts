@@ -47,6 +47,7 @@ const SLICE_KEY = 'ResourceSlice.resource.k8s.io';
 const CLAIM_KEY = 'ResourceClaim.resource.k8s.io';
 const ORDER: Record<string, number> = { Node: 0, [SLICE_KEY]: 0, [CLAIM_KEY]: 0, Pod: 2, Event: 3 };
 const GPU_ONLY = new Set(['Node', 'ResourceSlice', 'ResourceClaim']);
+const DRA_KINDS = new Set(['ResourceSlice', 'ResourceClaim']);
 
 /**
  * Watch changes in the order the trees want them: workloads before pods (so a new pod finds its owner),
@@ -139,8 +140,13 @@ export class LiveTrees implements Disposable {
   private apply(changes: readonly ModelChange[]): void {
     const w = new Set<string>();
     const g = new Set<string>();
-    for (const ch of toWatchChanges(changes)) {
+    const all = toWatchChanges(changes);
+    // DRA objects of the batch at once: one recomputation of the device state, not one per claim.
+    const dra = all.filter((ch) => DRA_KINDS.has(ch.object.kind));
+    if (dra.length) for (const id of this._gpus.applyDra(dra)) g.add(id);
+    for (const ch of all) {
       const kind = ch.object.kind;
+      if (DRA_KINDS.has(kind)) continue;
       if (!GPU_ONLY.has(kind)) for (const id of this._workloads.apply(ch)) w.add(id);
       if (GPU_ONLY.has(kind) || kind === 'Pod') for (const id of this._gpus.apply(ch)) g.add(id);
     }

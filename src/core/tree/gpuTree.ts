@@ -231,35 +231,13 @@ export class GpuTreeModel {
   apply(change: WatchChange): string[] {
     const o = change.object;
     const changed = new Set<string>();
-    const touch = (nodeName: string | undefined) => {
-      if (!nodeName) return;
-      const before = this._info.get(nodeName);
-      const beforeModel = before ? this._modelOf(before) : undefined;
-      const beforeJson = before ? JSON.stringify(before) : undefined;
-      this._recompute(nodeName);
-      const after = this._info.get(nodeName);
-      const afterModel = after ? this._modelOf(after) : undefined;
-      if (beforeModel !== afterModel) {
-        changed.add(ROOT);
-        return;
-      }
-      if (after && JSON.stringify(after) !== beforeJson) {
-        changed.add(gpuNodeId(nodeName));
-        changed.add(gpuModelId(afterModel!));
-      }
-    };
+    const touch = (nodeName: string | undefined) => this._touch(nodeName, changed);
     if (o.kind === 'Node') {
       if (change.type === 'deleted') this._nodes.delete(o.metadata.name);
       else this._nodes.set(o.metadata.name, o);
       touch(o.metadata.name);
     } else if (o.kind === 'ResourceSlice' || o.kind === 'ResourceClaim') {
-      const m = o.kind === 'ResourceSlice' ? this._slices : this._claims;
-      const key = o.kind === 'ResourceSlice' ? o.metadata.name : objKeyOf(o);
-      if (change.type === 'deleted') m.delete(key);
-      else m.set(key, o);
-      this._dra = draState(this._slices.values(), this._claims.values());
-      // Counts of any node may move (a claim names its devices, not its node): recompute all, refresh changed.
-      for (const n of this._nodes.keys()) touch(n);
+      return this.applyDra([change]);
     } else if (o.kind === 'Pod') {
       const key = podId(o);
       const oldNode = this._podNode.get(key);
@@ -269,6 +247,68 @@ export class GpuTreeModel {
       touch(oldNode);
       if (newNode !== oldNode) touch(newNode);
     }
+    return [...changed];
+  }
+
+  /** Recomputes one node; adds the ids to refresh (ROOT when its model changed). */
+  private _touch(nodeName: string | undefined, changed: Set<string>): void {
+    if (!nodeName) return;
+    const before = this._info.get(nodeName);
+    const beforeModel = before ? this._modelOf(before) : undefined;
+    const beforeJson = before ? JSON.stringify(before) : undefined;
+    this._recompute(nodeName);
+    const after = this._info.get(nodeName);
+    const afterModel = after ? this._modelOf(after) : undefined;
+    if (beforeModel !== afterModel) {
+      changed.add(ROOT);
+      return;
+    }
+    if (after && JSON.stringify(after) !== beforeJson) {
+      changed.add(gpuNodeId(nodeName));
+      changed.add(gpuModelId(afterModel!));
+    }
+  }
+
+  /**
+   * ResourceSlice / ResourceClaim changes of one batch: the DRA state is computed once, and only the nodes whose
+   * devices the changed slices publish or the changed claims held (before or after) are recomputed.
+   */
+  applyDra(changes: readonly WatchChange[]): string[] {
+    const affected = new Set<string>();
+    const nodesOfSlice = (sl: KubeObject | undefined) => {
+      /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- ResourceSlice JSON */
+      const sp = sl?.spec as any;
+      if (sp?.nodeName) affected.add(sp.nodeName);
+      for (const d of (sp?.devices ?? []) as { nodeName?: string; basic?: { nodeName?: string } }[]) {
+        const n = d?.nodeName ?? d?.basic?.nodeName;
+        if (n) affected.add(n);
+      }
+    };
+    const nodesOfClaim = (key: string) => {
+      for (const k of this._dra.allocation.byClaim.get(key) ?? []) {
+        const n = this._dra.devices.get(k)?.node;
+        if (n) affected.add(n);
+      }
+    };
+    const claimKeys: string[] = [];
+    for (const { type, object: o } of changes) {
+      if (o.kind === 'ResourceSlice') {
+        nodesOfSlice(this._slices.get(o.metadata.name));
+        nodesOfSlice(o);
+        if (type === 'deleted') this._slices.delete(o.metadata.name);
+        else this._slices.set(o.metadata.name, o);
+      } else if (o.kind === 'ResourceClaim') {
+        const key = objKeyOf(o);
+        nodesOfClaim(key);
+        claimKeys.push(key);
+        if (type === 'deleted') this._claims.delete(key);
+        else this._claims.set(key, o);
+      }
+    }
+    this._dra = draState(this._slices.values(), this._claims.values());
+    for (const key of claimKeys) nodesOfClaim(key);
+    const changed = new Set<string>();
+    for (const n of affected) this._touch(n, changed);
     return [...changed];
   }
 

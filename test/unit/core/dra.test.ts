@@ -315,4 +315,28 @@ describe('GPU tree with DRA and device-plugin nodes', () => {
     tree.apply({ type: 'deleted', object: c });
     assert.deepEqual([tree.pools()[0]!.allocated, tree.pools()[0]!.free], [0, 8]);
   });
+
+  it('a batch of claim changes refreshes only the nodes whose devices they hold', () => {
+    const mk = (name: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name, uid: name },
+      status: { conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+    const tree = buildGpuTree({
+      nodes: [mk('dra-a'), mk('dra-b'), mk('dra-c')],
+      pods: [],
+      resourceSlices: [eight('dra-a'), eight('dra-b'), eight('dra-c')],
+    });
+    const ids = tree.applyDra([
+      { type: 'added', object: claim('c1', [{ pool: 'dra-a', device: 'gpu-0' }], []) },
+      { type: 'added', object: claim('c2', [{ pool: 'dra-b', device: 'gpu-1' }], []) },
+    ]);
+    assert.deepEqual(ids.sort(), [`m:${H100}`, 'n:dra-a', 'n:dra-b']);
+    assert.equal(tree.gpuNode('dra-c')!.resources[0]!.free, 8);
+    // Released: the node it was on is refreshed although the deleted claim no longer names it.
+    const again = tree.applyDra([{ type: 'deleted', object: claim('c1', [], []) }]);
+    assert.deepEqual(again.sort(), [`m:${H100}`, 'n:dra-a']);
+    assert.equal(tree.gpuNode('dra-a')!.resources[0]!.free, 8);
+  });
 });

@@ -147,9 +147,11 @@ export class GpuUsagePoller implements Disposable {
     this._failures = 0;
     const readings = gpuReadings(parsePrometheusText(text.value, GPU_METRIC_NAMES));
     const gpus = this._trees.gpus;
+    // DRA devices by UUID once per poll (thousands of GPUs: no search per reading).
+    const dra = gpus?.dra;
+    const byUuid = new Map((dra?.inventory.devices ?? []).filter((d) => d.uuid).map((d) => [d.uuid!, d]));
     const owner = (uuid: string) => {
-      const dra = gpus?.dra;
-      const d = dra?.inventory.devices.find((x) => x.uuid === uuid);
+      const d = byUuid.get(uuid);
       const p = d ? dra!.allocation.byDevice.get(deviceKey(d.driver, d.pool, d.name))?.pods[0] : undefined;
       return p ? { namespace: p.namespace, name: p.name } : undefined;
     };

@@ -56,7 +56,8 @@ export class Services implements vscode.Disposable {
       _deps.config.onDidChange((e) => {
         if (e.affectsConfiguration('gantry.kubeconfig'))
           void this.cluster.connect('kubeconfig', this.cluster.contextName);
-        else if (e.affectsConfiguration('gantry.namespaces')) void this.cluster.rescope();
+        else if (e.affectsConfiguration('gantry.namespaces') || e.affectsConfiguration('gantry.gpus'))
+          void this.cluster.rescope();
       }),
     );
   }

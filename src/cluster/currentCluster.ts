@@ -14,6 +14,7 @@ import { loadKubeconfig, pickContext, type KubeconfigLoad, type MergedKubeconfig
 import { ClusterModelSource } from '../k8s/modelSource';
 import type { Config } from '../config';
 import { ClusterModel, type ModelState } from '../model/clusterModel';
+import { GpuUsagePoller } from '../model/gpuUsage';
 
 const CONTEXT_KEY = 'gantry.state.context';
 // Not `gantry.namespaces`: that is the name of a setting, and this is the picker's remembered choice.
@@ -178,6 +179,13 @@ export class CurrentCluster implements vscode.Disposable {
     const scope = this._viewScope;
     const source = new ClusterModelSource(conn, { scope: this.namespaceChoice });
     const model = scope.add(new ClusterModel(source, this.grouping));
+    model.gpuUsage = scope.add(
+      new GpuUsagePoller(conn, model, {
+        intervalMs: this._config.gpusMetricsIntervalMs,
+        exporter: this._config.gpusMetricsExporter,
+        idle: this._config.gpusIdle,
+      }),
+    );
     this._model = model;
     scope.add(model.onDidChangeState(() => this.changed()));
     this._onDidChangeModel.fire(model);

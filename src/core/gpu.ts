@@ -1,6 +1,7 @@
 // GPU inventory with the scheduler's arithmetic: per node and GPU resource, allocatable, allocated by bound
 // non-terminated pods (effective request incl. init/sidecar rules and overhead), free; models from node labels.
 
+import { type DraResourceCount } from './dra';
 import { type KubeObject } from './kube';
 import {
   ARGO_WORKFLOW,
@@ -48,6 +49,8 @@ export interface NodeGpuResource {
   /** allocatable - allocated, never below 0 (over-commit shows in allocated > allocatable). */
   free: number;
   pods: GpuPodUse[];
+  /** Set for devices a DRA driver publishes (ResourceSlices), counted from ResourceClaims. */
+  dra?: true;
 }
 
 export interface GpuNode {
@@ -185,9 +188,11 @@ export function nodeGpuInfo(
   node: KubeObject,
   pods: Iterable<KubeObject>,
   resolve: WorkloadResolver = workloadRefFromPod,
+  dra: readonly DraResourceCount[] = [],
 ): GpuNode {
   const l = node.metadata.labels ?? {};
-  const model = nodeGpuModel(node);
+  const model = nodeGpuModel(node) || (dra.find((r) => !r.migProfile) ?? dra[0])?.model || '';
+  const bound = new Map<string, KubeObject>();
   const capacity = quantities(node.status?.capacity);
   const allocatable = quantities(node.status?.allocatable);
   const byRes = new Map<string, NodeGpuResource>();
@@ -212,6 +217,7 @@ export function nodeGpuInfo(
   for (const res of new Set([...Object.keys(capacity), ...Object.keys(allocatable)])) get(res);
   for (const pod of pods) {
     if (pod.spec?.nodeName !== node.metadata.name || !holdsResources(pod)) continue;
+    bound.set(`${pod.metadata.namespace ?? ''}/${pod.metadata.name}`, pod);
     const reqs = podGpuRequests(pod.spec);
     for (const [res, count] of Object.entries(reqs)) {
       const r = get(res);
@@ -235,6 +241,7 @@ export function nodeGpuInfo(
     r.free = Math.max(0, r.allocatable - r.allocated);
     r.pods.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
   }
+  for (const d of dra) resources.push(draResource(d, bound, resolve));
   const st = nodeState(node);
   const out: GpuNode = { name: node.metadata.name, model, state: st.state, taints: st.taints, resources };
   if (st.reason) out.stateReason = st.reason;
@@ -244,6 +251,46 @@ export function nodeGpuInfo(
   if (vram) out.vram = vram;
   if (l['nvidia.com/mig.strategy']) out.migStrategy = l['nvidia.com/mig.strategy'];
   return out;
+}
+
+/** A DRA resource of a node as the view counts it; the pods are those its claims are reserved for. */
+function draResource(
+  d: DraResourceCount,
+  bound: ReadonlyMap<string, KubeObject>,
+  resolve: WorkloadResolver,
+): NodeGpuResource {
+  const perPod = new Map<string, number>();
+  for (const u of d.devices)
+    for (const p of u.pods)
+      perPod.set(`${p.namespace}/${p.name}`, (perPod.get(`${p.namespace}/${p.name}`) ?? 0) + 1);
+  const pods: GpuPodUse[] = [];
+  for (const [key, count] of perPod) {
+    const pod = bound.get(key);
+    if (!pod) continue; // reserved but not (or no longer) bound here
+    const use: GpuPodUse = {
+      namespace: pod.metadata.namespace,
+      name: pod.metadata.name,
+      count,
+      phase: pod.metadata.deletionTimestamp ? 'Terminating' : (pod.status?.phase ?? 'Pending'),
+    };
+    if (pod.metadata.uid) use.uid = pod.metadata.uid;
+    const w = resolve(pod);
+    if (w) use.workload = w;
+    pods.push(use);
+  }
+  pods.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+  const r: NodeGpuResource = {
+    resource: d.resource,
+    model: d.model,
+    capacity: d.total,
+    allocatable: d.total,
+    allocated: d.allocated,
+    free: d.free,
+    pods,
+    dra: true,
+  };
+  if (d.migProfile) r.migProfile = d.migProfile;
+  return r;
 }
 
 const UNAVAILABLE: ReadonlySet<NodeState> = new Set(['NotReady', 'Cordoned', 'Unknown']);

@@ -28,6 +28,15 @@ export function isGpuResource(name: string): boolean {
   return domain === 'gpu.intel.com';
 }
 
+/**
+ * Whether a DRA driver (ResourceSlice spec.driver, a DNS subdomain) publishes GPUs: a `gpu` label in its name
+ * (`gpu.nvidia.com`, `gpu.amd.com`, `gpu.intel.com`, `gpu.example.com`). NVIDIA's `compute-domain.nvidia.com`
+ * (IMEX channels) and NIC drivers are not GPUs.
+ */
+export function isGpuDriver(driver: string): boolean {
+  return driver.split('.').some((l) => l === 'gpu' || /[-_]gpu$|^gpu[-_]/.test(l));
+}
+
 // --- Plain shapes ----------------------------------------------------------------------------------------
 
 export interface Taint {

@@ -1,7 +1,9 @@
 // Feeds the core tree models (src/core/tree/) from a ClusterModelSource: builds both trees from the
 // snapshot, then applies each batched change set and reports the node ids to refresh.
 import { findKindDef, toMlKind, type MlKind } from '../core/kinds';
+import { type GpuUsageView, idleText, meanUtil, type PodUsage, utilText } from '../core/gpuMetrics';
 import { kindKey, type KindRef, type KubeObject } from '../core/kube';
+import { isPodTerminal } from '../core/status';
 import { Emitter, DisposableStore, type Disposable } from '../core/lifecycle';
 import {
   buildGpuTree,
@@ -36,10 +38,16 @@ export function toTreeSnapshot(s: ModelSnapshot): ClusterSnapshot {
     pods: [...(s.objects.get('Pod')?.values() ?? [])],
     events: [...(s.objects.get('Event')?.values() ?? [])],
     nodes: [...(s.objects.get('Node')?.values() ?? [])],
+    resourceSlices: [...(s.objects.get(SLICE_KEY)?.values() ?? [])],
+    resourceClaims: [...(s.objects.get(CLAIM_KEY)?.values() ?? [])],
   };
 }
 
-const ORDER: Record<string, number> = { Node: 0, Pod: 2, Event: 3 };
+const SLICE_KEY = 'ResourceSlice.resource.k8s.io';
+const CLAIM_KEY = 'ResourceClaim.resource.k8s.io';
+const ORDER: Record<string, number> = { Node: 0, [SLICE_KEY]: 0, [CLAIM_KEY]: 0, Pod: 2, Event: 3 };
+const GPU_ONLY = new Set(['Node', 'ResourceSlice', 'ResourceClaim']);
+const DRA_KINDS = new Set(['ResourceSlice', 'ResourceClaim']);
 
 /**
  * Watch changes in the order the trees want them: workloads before pods (so a new pod finds its owner),
@@ -79,7 +87,11 @@ export class LiveTrees implements Disposable {
   ) {
     const snap = toTreeSnapshot(_source.snapshot());
     // Waiting workloads are explained against the GPU tree's node pool (read when a summary is made).
-    this._options = { ..._options, pool: () => this._gpus?.pool() };
+    this._options = {
+      ..._options,
+      pool: () => this._gpus?.pool(),
+      gpuRow: (pods, hasPluginGpus) => this.gpuRow(pods, hasPluginGpus),
+    };
     this._workloads = buildWorkloadTree(snap, this._options);
     // GPU pods are attributed to the workload the tree shows (TrainJob, not its JobSet); a closure, so a
     // rebuilt workload tree is used from then on.
@@ -97,13 +109,46 @@ export class LiveTrees implements Disposable {
     return this._gpus;
   }
 
+  /** Latest GPU utilisation (undefined stops showing it); both trees are refreshed. */
+  setUsage(u: GpuUsageView | undefined): void {
+    this._gpus.setUsage(u);
+    this._onDidChange.fire({ workloads: [ROOT], gpus: [ROOT] });
+  }
+
+  /** A workload row's extra GPU text: DRA GPUs from its pods' claims, utilisation, idle time. */
+  private gpuRow(pods: readonly KubeObject[], _hasPluginGpus: boolean): string | undefined {
+    const live = pods.filter((p) => !isPodTerminal(p));
+    const byModel = new Map<string, number>();
+    for (const p of live)
+      for (const g of this._gpus.podDraGpus(p)) byModel.set(g.model, (byModel.get(g.model) ?? 0) + g.count);
+    const parts = [...byModel].map(([m, c]) => `${c}× ${m.replace(/^(NVIDIA|AMD) /, '')}`);
+    const u = this._gpus.usage;
+    if (u) {
+      const keys = live.map((p) => `${p.metadata.namespace ?? ''}/${p.metadata.name}`);
+      const usages = keys.map((k) => u.byPod.get(k)).filter((x): x is PodUsage => !!x);
+      const util = meanUtil(usages);
+      if (util !== undefined) parts.push(utilText(util));
+      // Idle when every pod with readings is idle; since the latest of them went idle.
+      const withReadings = keys.filter((k) => u.byPod.has(k));
+      const since = withReadings.map((k) => u.idleSince(k));
+      if (since.length && since.every((x) => x !== undefined))
+        parts.push(idleText(Math.max(...(since as number[])), u.now));
+    }
+    return parts.length ? parts.join(' · ') : undefined;
+  }
+
   private apply(changes: readonly ModelChange[]): void {
     const w = new Set<string>();
     const g = new Set<string>();
-    for (const ch of toWatchChanges(changes)) {
+    const all = toWatchChanges(changes);
+    // DRA objects of the batch at once: one recomputation of the device state, not one per claim.
+    const dra = all.filter((ch) => DRA_KINDS.has(ch.object.kind));
+    if (dra.length) for (const id of this._gpus.applyDra(dra)) g.add(id);
+    for (const ch of all) {
       const kind = ch.object.kind;
-      if (kind !== 'Node') for (const id of this._workloads.apply(ch)) w.add(id);
-      if (kind === 'Node' || kind === 'Pod') for (const id of this._gpus.apply(ch)) g.add(id);
+      if (DRA_KINDS.has(kind)) continue;
+      if (!GPU_ONLY.has(kind)) for (const id of this._workloads.apply(ch)) w.add(id);
+      if (GPU_ONLY.has(kind) || kind === 'Pod') for (const id of this._gpus.apply(ch)) g.add(id);
     }
     // GPUs freed or taken, nodes added or tainted: the waiting workloads' explanations may read differently
     if (g.size) for (const id of this._workloads.poolChanged()) w.add(id);

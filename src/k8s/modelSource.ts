@@ -81,9 +81,11 @@ export class ClusterModelSource implements Disposable {
   private _flushTimer: unknown;
   private _scope: NamespaceScope;
   private _podsClusterWide = false;
+  private _claimsClusterWide = false;
   /** Namespaced kinds (by kindKey) watched cluster-wide for a chosen set of namespaces, then filtered. */
   private readonly _clusterWide = new Set<string>();
   private _workloadKinds: KindRef[] = [];
+  private _draKinds: KindRef[] = [];
   private _discovered?: DiscoveredKinds;
   private _health: SourceHealth = { state: 'connecting' };
   private _rediscoverTimer: unknown;
@@ -121,6 +123,11 @@ export class ClusterModelSource implements Disposable {
     return this._workloadKinds;
   }
 
+  /** ResourceSlice and ResourceClaim when the cluster serves DRA (watched like nodes and pods), else none. */
+  get draKinds(): readonly KindRef[] {
+    return this._draKinds;
+  }
+
   /**
    * Connects: checks the credentials, resolves the namespace scope, runs discovery and starts every watch,
    * then waits for the first list of each. Fails (as a value) only when the cluster cannot be used at all.
@@ -130,13 +137,15 @@ export class ClusterModelSource implements Disposable {
     // GPU allocation on a node counts every pod bound to it, whatever namespaces the views show: with a
     // chosen set of namespaces, pods are still watched cluster-wide when the user may list them.
     const narrowed = this._opts.scope.kind === 'some' && this._opts.nodes !== false;
-    const [probe, scope, disc, allPods] = await Promise.all([
+    const [probe, scope, disc, allPods, allClaims] = await Promise.all([
       this._conn.probe(signal),
       this._conn.resolveScope(this._opts.scope, signal),
       this._conn.discover(signal),
       narrowed ? this._conn.canI('list', CORE_KINDS.pod, undefined, signal) : Promise.resolve(undefined),
+      narrowed ? this._conn.canI('list', DRA_CLAIM_PROBE, undefined, signal) : Promise.resolve(undefined),
     ]);
     this._podsClusterWide = allPods?.ok === true && allPods.value;
+    this._claimsClusterWide = allClaims?.ok === true && allClaims.value;
     if (!probe.ok) return this.failed(probe.error);
     if (!scope.ok) return this.failed(scope.error);
     if (!disc.ok) return this.failed(disc.error);
@@ -148,6 +157,9 @@ export class ClusterModelSource implements Disposable {
     const fixed: KindRef[] = [CORE_KINDS.pod];
     if (this._opts.nodes !== false) fixed.push(CORE_KINDS.node);
     if (this._opts.warningEvents !== false) fixed.push(CORE_KINDS.event);
+    // DRA GPUs (ResourceSlices, ResourceClaims) only where the cluster serves resource.k8s.io.
+    if (this._opts.nodes !== false) this._draKinds = draKinds(disc.value.allVersions());
+    fixed.push(...this._draKinds);
     await this.decideClusterWide([...fixed, ...this._workloadKinds], signal);
     if (this._disposed) return fail({ kind: 'cancelled', message: 'The connection was closed.' });
     for (const k of [...fixed, ...this._workloadKinds]) this.startKind(k);
@@ -168,7 +180,8 @@ export class ClusterModelSource implements Disposable {
   private async decideClusterWide(kinds: readonly KindRef[], signal?: AbortSignal): Promise<void> {
     if (this._scope.kind !== 'some' || this._scope.namespaces.length < CLUSTER_WIDE_FROM_NAMESPACES) return;
     const ask = kinds.filter(
-      (k) => k.namespaced && k !== CORE_KINDS.pod && !this._clusterWide.has(kindKey(k)),
+      (k) =>
+        k.namespaced && k !== CORE_KINDS.pod && k.group !== DRA_GROUP && !this._clusterWide.has(kindKey(k)),
     );
     const answers = await Promise.all(ask.map((k) => this._conn.canI('list', k, undefined, signal)));
     ask.forEach((k, i) => {
@@ -180,6 +193,9 @@ export class ClusterModelSource implements Disposable {
   private namespacesFor(kind: KindRef): (string | undefined)[] {
     if (!kind.namespaced || this._scope.kind === 'all') return [undefined];
     if (kind === CORE_KINDS.pod && this._podsClusterWide) return [undefined];
+    // Claims count toward nodes' DRA GPUs whatever namespace holds them, like pods.
+    if (kind.kind === 'ResourceClaim' && kind.group === DRA_GROUP && this._claimsClusterWide)
+      return [undefined];
     if (this._clusterWide.has(kindKey(kind))) return [undefined];
     return [...this._scope.namespaces];
   }
@@ -436,6 +452,38 @@ export class ClusterModelSource implements Disposable {
     this._health = { state: 'stopped' };
     this._store.dispose();
   }
+}
+
+export const DRA_GROUP = 'resource.k8s.io';
+/** Versions of resource.k8s.io Gantry reads, most preferred first (v1 from Kubernetes 1.34). */
+export const DRA_VERSIONS = ['v1', 'v1beta2', 'v1beta1'] as const;
+const DRA_CLAIM_PROBE: KindRef = {
+  group: DRA_GROUP,
+  version: 'v1',
+  kind: 'ResourceClaim',
+  plural: 'resourceclaims',
+  namespaced: true,
+};
+
+/** ResourceSlice and ResourceClaim at the most preferred version the cluster serves; none without DRA. */
+export function draKinds(served: readonly KindRef[]): KindRef[] {
+  const out: KindRef[] = [];
+  for (const kind of ['ResourceSlice', 'ResourceClaim']) {
+    for (const v of DRA_VERSIONS) {
+      const k = served.find((x) => x.group === DRA_GROUP && x.kind === kind && x.version === v);
+      if (k) {
+        out.push({
+          group: k.group,
+          version: k.version,
+          kind: k.kind,
+          plural: k.plural,
+          namespaced: k.namespaced,
+        });
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 function rank(h: WatchHealth): number {

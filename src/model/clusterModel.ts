@@ -1,5 +1,6 @@
 // Joins the live data of one context (k8s/ModelSource) with the pure tree models (core/tree). Editor-free, so
 // cluster tests and the sidebar benchmark drive exactly what the views render.
+import type { GpuUsageView } from '../core/gpuMetrics';
 import { DisposableStore, Emitter, type Disposable } from '../core/lifecycle';
 import { ROOT, type GpuTreeModel, type Grouping, type WorkloadTreeModel } from '../core/tree';
 import type { K8sError } from '../k8s/errors';
@@ -18,7 +19,20 @@ export type ModelState =
   | { readonly state: 'failed'; readonly error: K8sError }
   | { readonly state: 'stopped' };
 
-export class ClusterModel implements Disposable {
+/** What a view needs of the utilisation poller: visibility and its one message. */
+export interface GpuUsageControl {
+  setVisible(v: boolean): void;
+  readonly message: string | undefined;
+  readonly onMessage: (listener: (m: string) => void) => Disposable;
+}
+
+/** What the GPU utilisation poller needs of the model: the GPU tree (DRA devices) and a place for figures. */
+export interface LiveTreesHost {
+  readonly gpus: GpuTreeModel | undefined;
+  setUsage(u: GpuUsageView | undefined): void;
+}
+
+export class ClusterModel implements Disposable, LiveTreesHost {
   private readonly _store = new DisposableStore();
   private readonly _onDidChangeWorkloads = this._store.add(new Emitter<readonly string[]>());
   private readonly _onDidChangeGpus = this._store.add(new Emitter<readonly string[]>());
@@ -27,6 +41,9 @@ export class ClusterModel implements Disposable {
   private _treeSubs?: Disposable;
   private _state: ModelState = { state: 'connecting' };
   private _notes: readonly string[] = [];
+  private _usage?: GpuUsageView;
+  /** Polls GPU utilisation while the GPUs view is visible (set by whoever builds the model with a connection). */
+  gpuUsage?: GpuUsageControl;
 
   /** Ids of workload tree nodes to refresh (ROOT = all). */
   readonly onDidChangeWorkloads = this._onDidChangeWorkloads.event;
@@ -81,6 +98,12 @@ export class ClusterModel implements Disposable {
     return this._state;
   }
 
+  /** GPU utilisation figures for both trees (undefined: none). */
+  setUsage(u: GpuUsageView | undefined): void {
+    this._usage = u;
+    this._trees?.setUsage(u);
+  }
+
   setGrouping(g: Grouping): void {
     if (g === this._grouping) return;
     this._grouping = g;
@@ -103,6 +126,7 @@ export class ClusterModel implements Disposable {
       if (r.workloads.length) this._onDidChangeWorkloads.fire(r.workloads);
       if (r.gpus.length) this._onDidChangeGpus.fire(r.gpus);
     });
+    if (this._usage) trees.gpus.setUsage(this._usage);
     this._onDidChangeWorkloads.fire([ROOT]);
     this._onDidChangeGpus.fire([ROOT]);
   }

@@ -21,6 +21,9 @@ export function decorateGpuNode(node: GpuTreeNode, item: vscode.TreeItem): void 
     case 'gpuPod':
       item.iconPath = phaseIcon('Running');
       break;
+    case 'gpuIdle':
+      item.iconPath = new vs.ThemeIcon('watch', new vs.ThemeColor('charts.yellow'));
+      break;
   }
 }
 

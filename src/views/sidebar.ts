@@ -85,6 +85,14 @@ export class Sidebar implements vscode.Disposable {
     this.gpus.setModel(model?.gpus);
     if (!model) return;
     const subs = this._modelSubs;
+    // GPU utilisation is read only while the GPUs view is visible.
+    const usage = model.gpuUsage;
+    if (usage) {
+      usage.setVisible(this.gpusView.visible);
+      subs.add(this.gpusView.onDidChangeVisibility((e) => usage.setVisible(e.visible)));
+      subs.add(usage.onMessage(() => this.renderGpuSummary(model)));
+      subs.add({ dispose: () => usage.setVisible(false) });
+    }
     subs.add(
       model.onDidChangeWorkloads((ids) => {
         if (ids.includes(ROOT)) this.workloads.setModel(model.workloads);
@@ -107,7 +115,7 @@ export class Sidebar implements vscode.Disposable {
     const text = gpuSummaryText(model.workloads?.kueueClusterQueues());
     this.gpusView.description = pools.length ? undefined : '';
     const base = this._session?.message;
-    this.gpusView.message = [base, text].filter(Boolean).join(' ') || undefined;
+    this.gpusView.message = [base, text, model.gpuUsage?.message].filter(Boolean).join(' ') || undefined;
   }
 
   private render(): void {

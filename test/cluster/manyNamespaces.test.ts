@@ -54,7 +54,7 @@ async function steadyWatches(): Promise<number> {
  */
 async function watchesOpenedFor(
   namespaces: string[],
-): Promise<{ opened: number; gauge: number; kinds: number; clusterScoped: number }> {
+): Promise<{ opened: number; gauge: number; kinds: number; clusterScoped: number; dra: number }> {
   const conn = ClusterConnection.create(cfg, cfg.currentContext!);
   assert.ok(conn.ok);
   const before = await steadyWatches();
@@ -63,7 +63,9 @@ async function watchesOpenedFor(
     assert.ok((await src.start()).ok);
     const gauge = (await steadyWatches()) - before;
     const clusterScoped = src.workloadKinds.filter((k) => !k.namespaced).length;
-    return { opened: conn.value.openWatches, gauge, kinds: src.workloadKinds.length, clusterScoped };
+    // DRA: ResourceSlices and ResourceClaims, each once (cluster-scoped / cluster-wide like pods) where served.
+    const dra = src.draKinds.length;
+    return { opened: conn.value.openWatches, gauge, kinds: src.workloadKinds.length, clusterScoped, dra };
   } finally {
     src.dispose();
     conn.value.dispose();
@@ -72,18 +74,18 @@ async function watchesOpenedFor(
 
 test('50 chosen namespaces: one watch per kind on the apiserver, not 50', async () => {
   const many = Array.from({ length: 50 }, (_, i) => `many-ns-${i}`);
-  const { opened, gauge, kinds } = await watchesOpenedFor(many);
-  // Pods, nodes, Warning events, each workload kind and CRDs, once each.
-  assert.equal(opened, 3 + kinds + 1);
+  const { opened, gauge, kinds, dra } = await watchesOpenedFor(many);
+  // Pods, nodes, Warning events, each workload kind, CRDs and the DRA kinds, once each.
+  assert.equal(opened, 3 + kinds + 1 + dra);
   console.log(`50 namespaces: ${opened} watches (${kinds} workload kinds); apiserver gauge +${gauge}`);
 });
 
 test(`${CLUSTER_WIDE_FROM_NAMESPACES - 1} chosen namespaces: per-namespace watches for the namespaced kinds`, async () => {
   const few = Array.from({ length: CLUSTER_WIDE_FROM_NAMESPACES - 1 }, (_, i) => `few-ns-${i}`);
-  const { opened, gauge, kinds, clusterScoped } = await watchesOpenedFor(few);
+  const { opened, gauge, kinds, clusterScoped, dra } = await watchesOpenedFor(few);
   // Pods stay cluster-wide (GPU allocation), nodes, CRDs and cluster-scoped workload kinds (Kueue's ClusterQueue)
   // are watched once; events and the namespaced workload kinds per namespace.
-  assert.equal(opened, 1 + 1 + 1 + clusterScoped + few.length * (1 + kinds - clusterScoped));
+  assert.equal(opened, 1 + 1 + 1 + clusterScoped + dra + few.length * (1 + kinds - clusterScoped));
   console.log(
     `${few.length} namespaces: ${opened} watches (apiserver gauge +${gauge}); the same per-namespace design at 50: ${3 + 50 * (1 + kinds)}`,
   );

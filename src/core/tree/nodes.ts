@@ -20,6 +20,7 @@ export const ContextValue = {
   gpuModel: 'gantry.gpuModel',
   gpuNode: 'gantry.gpuNode',
   gpuPod: 'gantry.gpuPod',
+  gpuIdle: 'gantry.gpuIdle',
 } as const;
 
 export type Collapsible = 'none' | 'collapsed' | 'expanded';
@@ -71,6 +72,9 @@ export interface ClusterSnapshot {
   pods: readonly KubeObject[];
   events?: readonly KubeObject[];
   nodes?: readonly KubeObject[];
+  /** DRA (resource.k8s.io): devices drivers publish and the claims allocated from them. */
+  resourceSlices?: readonly KubeObject[];
+  resourceClaims?: readonly KubeObject[];
 }
 
 export type Grouping = 'kind' | 'namespace';
@@ -92,6 +96,11 @@ export interface TreeOptions {
   now?: () => number;
   /** The current node pool; without it, a waiting workload's line is the scheduler's first sentence. */
   pool?: () => PoolView | undefined;
+  /**
+   * More for a workload row's GPU part, from its pods: DRA GPUs held through claims, utilisation, idle
+   * ("4× H100 80GB HBM3 · 94% util"). Rows without it are unchanged.
+   */
+  gpuRow?: (pods: readonly KubeObject[], hasDevicePluginGpus: boolean) => string | undefined;
 }
 
 // --- ids -----------------------------------------------------------------------------------------------------
@@ -135,7 +144,13 @@ export interface GpuPodNode extends NodeBase {
   workload?: WorkloadRef;
 }
 
-export type GpuTreeNode = GpuModelNode | GpuNodeNode | GpuPodNode;
+/** "Allocated but idle": pods holding GPUs whose utilisation stayed under the idle threshold. */
+export interface GpuIdleNode extends NodeBase {
+  type: 'gpuIdle';
+  gpus: number;
+}
+
+export type GpuTreeNode = GpuModelNode | GpuNodeNode | GpuPodNode | GpuIdleNode;
 
 /** Kind key of an object's group/kind, for callers building ClusterSnapshot.workloads. */
 export function snapshotKey(o: KubeObject): string {

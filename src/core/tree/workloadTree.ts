@@ -94,6 +94,7 @@ export class WorkloadTreeModel {
   /** Headline and causes of waiting workloads, computed with their summary. */
   private readonly _whys = new Map<string, { headline: string; causes: string[] }>();
   private readonly _pool: TreeOptions['pool'];
+  private readonly _gpuRow: TreeOptions['gpuRow'];
   private readonly _podSummaries = new Map<string, PodSummary>();
   private readonly _events = new Map<string, KubeObject[]>();
   private readonly _groups = new Map<string, Set<string>>();
@@ -103,6 +104,7 @@ export class WorkloadTreeModel {
     this.grouping = options.grouping ?? 'kind';
     this._now = options.now ?? Date.now;
     this._pool = options.pool;
+    this._gpuRow = options.gpuRow;
     for (const k of snapshot.kinds) {
       this._kindIndex.set(k.key, this._kinds.size);
       this._kinds.set(k.key, k);
@@ -550,6 +552,8 @@ export class WorkloadTreeModel {
     if (e.kind.hasPods || s.total) parts.push(`${s.ready}/${s.total}`);
     const g = gpuShort(s);
     if (g) parts.push(g);
+    const gx = this._gpuRow?.(this.index.podsOf(e.id), !!g);
+    if (gx) parts.push(gx);
     parts.push(age);
     const desc =
       this.grouping === 'namespace' ? `${e.kind.displayName} · ${parts.join(' · ')}` : parts.join(' · ');

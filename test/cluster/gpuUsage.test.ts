@@ -1,0 +1,205 @@
+// GPU utilisation end to end against the real apiserver: without an exporter one message and nothing else
+// changes; with a simulated dcgm-exporter behind a Service, figures read through the apiserver's service proxy
+// reach the DRA pod's row and its workload row, and polling stops when the view is hidden.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ClusterConnection } from '../../src/k8s/connection';
+import { loadKubeconfig, type MergedKubeconfig } from '../../src/k8s/kubeconfig';
+import { ClusterModelSource } from '../../src/k8s/modelSource';
+import { ROOT, type GpuTreeNode } from '../../src/core/tree';
+import { ClusterModel } from '../../src/model/clusterModel';
+import { GpuUsagePoller } from '../../src/model/gpuUsage';
+import { sharedCluster, type TestCluster } from './harness/index';
+import { DRA_TAINT, publishDraPool, type DraPool } from './harness/dra';
+import { startSimExporter, type SimExporter } from './harness/exporter';
+import { apply, waitFor, type Json } from './helpers';
+
+let cluster: TestCluster;
+let cfg: MergedKubeconfig;
+let ns: string;
+let pool: DraPool;
+let model: ClusterModel;
+let exporter: SimExporter | undefined;
+let podName = '';
+
+const conn = () => {
+  const c = ClusterConnection.create(cfg, cfg.currentContext!);
+  assert.ok(c.ok);
+  return c.value;
+};
+
+before(async () => {
+  cluster = await sharedCluster();
+  const loaded = loadKubeconfig({ explicitPath: cluster.kubeconfigPath });
+  assert.equal(loaded.kind, 'ok');
+  cfg = loaded as MergedKubeconfig;
+  ns = await cluster.createNamespace('gpu-usage');
+  pool = await publishDraPool(cluster);
+  model = new ClusterModel(new ClusterModelSource(conn(), { scope: { kind: 'some', namespaces: [ns] } }));
+  assert.equal((await model.start()).state, 'connected');
+  await apply(cluster, ns, {
+    apiVersion: 'resource.k8s.io/v1',
+    kind: 'ResourceClaimTemplate',
+    metadata: { name: 'h100x4' },
+    spec: {
+      spec: {
+        devices: { requests: [{ name: 'gpu', exactly: { deviceClassName: 'gpu.nvidia.com', count: 4 } }] },
+      },
+    },
+  });
+  await apply(cluster, ns, {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'busy-train' },
+    spec: {
+      backoffLimit: 0,
+      template: {
+        metadata: { annotations: { 'sim.gantry.dev/duration': '600s' } },
+        spec: {
+          restartPolicy: 'Never',
+          tolerations: [{ ...DRA_TAINT, operator: 'Equal' }],
+          nodeSelector: { 'kubernetes.io/hostname': pool.nodes[0] },
+          resourceClaims: [{ name: 'gpu', resourceClaimTemplateName: 'h100x4' }],
+          containers: [{ name: 'main', image: 'trainer:1', resources: { claims: [{ name: 'gpu' }] } }],
+        },
+      },
+    },
+  });
+  podName = await waitFor(
+    'the Job pod bound with 4 DRA GPUs in the model',
+    async () => {
+      const r = model.gpus?.gpuNode(pool.nodes[0]!)?.resources.find((x) => x.resource === 'gpu.nvidia.com');
+      return r?.pods[0]?.name;
+    },
+    60_000,
+  );
+  await waitFor('the Job row Running 1/1', async () => jobRow()?.description?.startsWith('Running · 1/1'));
+});
+
+after(async () => {
+  model?.dispose();
+  await exporter?.dispose();
+  await cluster?.kubectl(['delete', 'namespace', ns, '--wait=false']);
+  await pool?.dispose();
+});
+
+const podRow = (): GpuTreeNode | undefined =>
+  model.gpus!.children(`n:${pool.nodes[0]}`).find((n) => n.label === `${ns}/${podName}`);
+const jobRow = () =>
+  model
+    .workloads!.children(ROOT)
+    .flatMap((g) => model.workloads!.children(g.id))
+    .find((x) => x.label === 'busy-train');
+
+test('no exporter in the cluster: one message, and the rows stay as they were', async () => {
+  // The row's age moves on by itself; compare without it.
+  const noAge = (d: string | undefined) => d?.replace(/ · [^·]+$/, '');
+  const beforePod = podRow()?.description;
+  const beforeJob = noAge(jobRow()?.description);
+  assert.equal(beforePod, '4× gpu.nvidia.com · Job busy-train');
+  const messages: string[] = [];
+  const poller = new GpuUsagePoller(conn(), model, { intervalMs: 200 });
+  poller.onMessage((m) => messages.push(m));
+  poller.setVisible(true);
+  await waitFor('the message', async () => messages.length > 0);
+  await new Promise((r) => setTimeout(r, 800)); // several intervals: no second message, no poll
+  await poller.settled();
+  assert.deepEqual(messages, [
+    'No GPU metrics exporter found (NVIDIA dcgm-exporter or AMD device-metrics-exporter), so utilisation is not shown. Name one in gantry.gpus.metricsExporter.',
+  ]);
+  assert.equal(poller.polls, 0);
+  assert.equal(podRow()?.description, beforePod);
+  assert.equal(noAge(jobRow()?.description), beforeJob);
+  assert.doesNotMatch(jobRow()?.description ?? '', /util|idle/);
+  poller.dispose();
+});
+
+test('a named exporter that does not exist: one message naming it', async () => {
+  const messages: string[] = [];
+  const poller = new GpuUsagePoller(conn(), model, { intervalMs: 200, exporter: `${ns}/nope:9400` });
+  poller.onMessage((m) => messages.push(m));
+  poller.setVisible(true);
+  await waitFor('the message', async () => messages.length > 0);
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(messages.length, 1);
+  assert.match(messages[0]!, new RegExp(`${ns}/nope`));
+  poller.dispose();
+});
+
+test('utilisation from the exporter through the service proxy shows on rows, and stops when hidden', async () => {
+  exporter = await startSimExporter(cluster, ns);
+  // The exporter runs without pod mapping: GPUs are matched to the pod by the DRA devices' UUIDs.
+  const claim: Json = JSON.parse(
+    (await cluster.kubectl(['get', 'resourceclaims', '-n', ns, '-o', 'json'])).stdout,
+  ).items[0];
+  const devices: string[] = claim.status.allocation.devices.results.map((r: Json) => r.device);
+  assert.equal(devices.length, 4);
+  exporter.setGpus(
+    devices.map((d, i) => ({
+      uuid: pool.uuid(pool.nodes[0]!, d),
+      gpu: Number(d.replace('gpu-', '')),
+      host: pool.nodes[0]!,
+      util: [96, 94, 93, 93][i]!,
+      fbUsedMiB: 70000,
+      powerW: 600,
+    })),
+  );
+
+  const messages: string[] = [];
+  const poller = new GpuUsagePoller(conn(), model, { intervalMs: 300 });
+  poller.onMessage((m) => messages.push(m));
+  poller.setVisible(true);
+  await waitFor('a poll', async () => poller.polls > 0 || messages.length > 0, 30_000);
+  assert.deepEqual(messages, []);
+  assert.deepEqual(poller.exporter, { namespace: ns, name: 'dcgm-exporter', port: 'metrics' });
+  assert.equal(podRow()?.description, '4× gpu.nvidia.com · Job busy-train · 94% util');
+  assert.match(jobRow()?.description ?? '', /4× H100 80GB HBM3 · 94% util/);
+
+  poller.setVisible(false);
+  await poller.settled();
+  const scrapes = exporter.scrapes;
+  const polls = poller.polls;
+  await new Promise((r) => setTimeout(r, 1200)); // four intervals
+  assert.equal(exporter.scrapes, scrapes, 'no scrape while hidden');
+  assert.equal(poller.polls, polls);
+  assert.equal(podRow()?.description, '4× gpu.nvidia.com · Job busy-train', 'figures removed while hidden');
+
+  poller.setVisible(true);
+  await waitFor('polling again when visible', async () => exporter!.scrapes > scrapes, 30_000);
+  poller.dispose();
+});
+
+test('without permission: one message naming what is missing, and the rows stay as they were', async () => {
+  // The same kubeconfig, impersonating the namespace's default ServiceAccount (no RBAC rights).
+  const users = new Map(cfg.users);
+  const ctx = cfg.contexts.find((c) => c.name === cfg.currentContext)!;
+  users.set(ctx.user, { ...users.get(ctx.user)!, as: `system:serviceaccount:${ns}:default` });
+  const weakConn = () => {
+    const c = ClusterConnection.create({ ...cfg, users }, cfg.currentContext!);
+    assert.ok(c.ok);
+    return c.value;
+  };
+  const before = podRow()?.description;
+  const run = async (exporterSetting?: string) => {
+    const messages: string[] = [];
+    const poller = new GpuUsagePoller(weakConn(), model, {
+      intervalMs: 200,
+      ...(exporterSetting ? { exporter: exporterSetting } : {}),
+    });
+    poller.onMessage((m) => messages.push(m));
+    poller.setVisible(true);
+    await waitFor('the message', async () => messages.length > 0);
+    await new Promise((r) => setTimeout(r, 600));
+    await poller.settled();
+    assert.equal(poller.polls, 0);
+    poller.dispose();
+    return messages;
+  };
+  assert.deepEqual(await run(), [
+    'Listing services across namespaces is forbidden, so the GPU metrics exporter cannot be found; name it in gantry.gpus.metricsExporter.',
+  ]);
+  assert.deepEqual(await run(`${ns}/dcgm-exporter:metrics`), [
+    `Reading GPU metrics from ${ns}/dcgm-exporter is forbidden: it needs "get services/proxy" in ${ns}.`,
+  ]);
+  assert.equal(podRow()?.description, before);
+});

@@ -190,7 +190,8 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
         }
         return out;
       },
-      publish: (uri, version, diagnostics) => void connection.sendDiagnostics({ uri, version, diagnostics }),
+      publish: (uri, version, diagnostics) =>
+        void connection.sendDiagnostics({ uri, version, diagnostics: capDiagnostics(diagnostics) }),
       onError: (uri, e) =>
         connection.console.error(
           `Validating ${uri} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
@@ -380,4 +381,31 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
     },
     dispose: () => validationQueue.dispose(),
   };
+}
+
+/**
+ * At most this many problems per file go to the editor: a broken generator or a paste gone wrong can produce
+ * tens of thousands (one per line of a mangled flow collection), and sending them costs the editor seconds for
+ * nothing a person reads. The rest are counted in one last entry.
+ */
+export const MAX_DIAGNOSTICS = 1000;
+
+export function capDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  if (ds.length <= MAX_DIAGNOSTICS) return ds;
+  // Errors first, then by position, so the cut keeps what matters most.
+  const sorted = [...ds].sort(
+    (a, b) =>
+      (a.severity ?? 1) - (b.severity ?? 1) ||
+      a.range.start.line - b.range.start.line ||
+      a.range.start.character - b.range.start.character,
+  );
+  const kept = sorted.slice(0, MAX_DIAGNOSTICS - 1);
+  const next = sorted[MAX_DIAGNOSTICS - 1]!;
+  kept.push({
+    range: next.range,
+    severity: 3,
+    source: 'gantry',
+    message: `${(ds.length - kept.length).toLocaleString('en-US')} more problems in this file are not listed (Gantry lists ${MAX_DIAGNOSTICS - 1}).`,
+  });
+  return kept;
 }

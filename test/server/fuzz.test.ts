@@ -12,6 +12,7 @@ import type { Diagnostic } from 'vscode-languageserver-types';
 import { overStdio, repoRoot, type TestClient } from './helpers/lsp';
 import { mutate, Rng, tenMegabytes } from './fuzz/mutate';
 import { examples } from './validation/helpers';
+import { MAX_DIAGNOSTICS } from '../../src/server/server';
 
 const N = Number(process.env.GANTRY_FUZZ_CASES ?? 10_000);
 const SEED = Number(process.env.GANTRY_FUZZ_SEED ?? 20261206);
@@ -82,6 +83,7 @@ test(`the server survives ${N} mutated manifests and answers each`, { timeout: 4
     }
     times.push({ ms: Number(process.hrtime.bigint() - start) / 1e6, label });
     if (ds.length) withProblems++;
+    assert.ok(ds.length <= MAX_DIAGNOSTICS, `${label}: ${ds.length} diagnostics`);
     const bad = checkRanges(ds, m.text);
     assert.equal(bad, undefined, `${label}: a diagnostic outside the document: ${bad}`);
     assert.deepEqual(serverErrors, [], label);

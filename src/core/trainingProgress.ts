@@ -544,3 +544,14 @@ export function progressMarkdown(p: TrainingProgress, from?: string): string[] {
   if (p.evidence) lines.push('', '`' + p.evidence.replace(/`/g, "'").slice(0, 200) + '`');
   return lines;
 }
+
+/** The log panel's title suffix: the loss sparkline and where training is ("▇▅▃▂▁ loss 0.41 · step 450/1000"). */
+export function progressTitle(p: TrainingProgress): string {
+  const parts: string[] = [];
+  const spark = p.losses.length > 1 ? sparkline(p.losses, 12) : '';
+  if (p.loss !== undefined) parts.push(`${spark ? `${spark} ` : ''}loss ${lossText(p.loss)}`);
+  if (p.step !== undefined) parts.push(`step ${p.step}${p.steps !== undefined ? `/${p.steps}` : ''}`);
+  else if (p.epoch !== undefined) parts.push(`epoch ${Number(p.epoch.toFixed(2))}`);
+  else if (p.percent !== undefined) parts.push(`${p.percent}%`);
+  return parts.join(' · ');
+}

@@ -4,6 +4,7 @@ import { type KubeObject, type ObjectMeta, kindKey } from '../kube';
 import { type GpuNode, type GpuPoolSummary, type WorkloadRef } from '../gpu';
 import { type MlKind, groupOf } from '../kinds';
 import { type PodSummary, type WorkloadSummary } from '../status';
+import type { InsightLookup } from './insightRow';
 
 /** Id of the invisible root: a change reported with this id means "refresh the whole view". */
 export const ROOT = '';
@@ -92,6 +93,8 @@ export interface TreeOptions {
   now?: () => number;
   /** The current node pool; without it, a waiting workload's line is the scheduler's first sentence. */
   pool?: () => PoolView | undefined;
+  /** What the training logs told (progress, a failure explained): see insightRow.ts. */
+  insight?: InsightLookup;
 }
 
 // --- ids -----------------------------------------------------------------------------------------------------

@@ -263,18 +263,24 @@ export class TrainingInsights implements Disposable {
       };
     // A container that never started has no log to read.
     if (!container || (!cs?.state?.running && !terminated && !last)) return out;
-    this.tailReads++;
-    const r = await readLogTail(
-      this._conn.transport,
-      { namespace: pod.metadata.namespace ?? '', pod: pod.metadata.name, container },
-      {
-        tailLines: this._opts.tailLines ?? TAIL_LINES,
-        limitBytes: this._opts.limitBytes ?? LIMIT_BYTES,
-        // Restarted and running again: the failure is in the previous instance.
-        previous: !terminated && !!last,
-        timers: this._timers,
-      },
-    );
+    const read = (previous: boolean) => {
+      this.tailReads++;
+      return readLogTail(
+        this._conn.transport,
+        { namespace: pod.metadata.namespace ?? '', pod: pod.metadata.name, container },
+        {
+          tailLines: this._opts.tailLines ?? TAIL_LINES,
+          limitBytes: this._opts.limitBytes ?? LIMIT_BYTES,
+          previous,
+          timers: this._timers,
+        },
+      );
+    };
+    // Restarted and running again: the failure is in the previous instance. A runtime that keeps no previous
+    // log (the kubelet rotated it away, kwok) answers 400: the current log is the next best.
+    const previous = !terminated && !!last;
+    let r = await read(previous);
+    if (previous && !r.ok && r.error.status === 400) r = await read(false);
     if (r.ok) out.lines = r.value;
     return out;
   }

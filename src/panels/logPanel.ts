@@ -13,7 +13,6 @@ import {
 } from '../core/logMerge';
 import type { FailureExplanation } from '../core/failureExplain';
 import { parseTimestamp } from '../core/logMerge';
-import { progressTitle } from '../core/trainingProgress';
 import type { LogOptions, LogSession } from '../sessions/logFollow';
 
 const FLUSH_MS = 40;
@@ -185,8 +184,8 @@ export class LogPanel implements vscode.Disposable {
   }
 
   private updateTitle(): void {
-    const p = this.session.progress();
-    const suffix = p ? progressTitle(p) : '';
+    // Formatted by the session (lazy bundle): the progress parser stays out of the activation bundle.
+    const suffix = this.session.progressTitle();
     const title = `Logs: ${this.session.target}${suffix ? ` · ${suffix}` : ''}`;
     if (title === this._title || this._disposed) return;
     this._title = title;

@@ -13,7 +13,7 @@ import {
   type LogEntry,
   type LogSource,
 } from '../core/logMerge';
-import { ProgressParser, type TrainingProgress } from '../core/trainingProgress';
+import { ProgressParser, progressTitle, type TrainingProgress } from '../core/trainingProgress';
 import type { ClusterConnection } from '../k8s/connection';
 import type { ConnectionLease } from '../k8s/connections';
 import { ContainerLogFollower, type FollowState, type PodSource } from '../k8s/podLogs';
@@ -150,6 +150,12 @@ export class LogSession extends BaseSession {
   /** Progress of the main rank (master-0, worker-0, head…), from the lines streamed so far. */
   progress(): TrainingProgress | undefined {
     return this._progress.progress();
+  }
+
+  /** The panel title's suffix: the loss sparkline and the step ("▇▅▃▂▁ loss 0.41 · step 450/1000"), or ''. */
+  progressTitle(): string {
+    const p = this._progress.progress();
+    return p ? progressTitle(p) : '';
   }
 
   /** The label whose lines the progress is read from. */

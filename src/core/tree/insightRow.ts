@@ -49,7 +49,10 @@ export function insightParts(
   insight: RowInsight | undefined,
 ): { status?: string; progress?: string } {
   const out: { status?: string; progress?: string } = {};
-  if (insight?.failure && SHOWS_FAILURE.has(summary.phase))
+  // Only what the logs add replaces the status's reason: a cause read from the container state alone
+  // ("OOMKilled in worker-2") is already there, said in the tooltip in plain words.
+  const fromLogs = (insight?.failure?.root.evidence?.index ?? -1) >= 0;
+  if (insight?.failure && fromLogs && SHOWS_FAILURE.has(summary.phase))
     out.status = `${summary.phase}: ${explanationShort(insight.failure)}`;
   const p = SHOWS_PROGRESS.has(summary.phase) ? effectiveProgress(object, insight) : undefined;
   const text = p ? progressShort(p.progress) : '';

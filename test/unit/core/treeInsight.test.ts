@@ -105,6 +105,18 @@ describe('workload rows with training insight', () => {
     assert.match(gpt.tooltip!, /Evidence \(master-0\)/);
   });
 
+  it('a cause read from the container state alone keeps the status’s reason and is explained in the tooltip', () => {
+    const oom = explainFailure([
+      { label: 'master-0', lines: [], exit: { reason: 'OOMKilled', exitCode: 137 } },
+    ])!;
+    const t2 = tree([failed], pods.slice(1), new Map([[GPT, { failure: oom }]]));
+    const row = t2.node(GPT) as WorkloadNode;
+    assert.doesNotMatch(row.description!, /host memory/);
+    assert.match(row.description!, /^Failed: /);
+    assert.ok(row.tooltip!.startsWith('**Out of host memory on master-0 (OOMKilled, exit 137)**'));
+    assert.match(row.tooltip!, /resources\.limits\.memory/);
+  });
+
   it('without insight the rows read as before', () => {
     const plain = tree([running, failed], pods, new Map());
     const [a, b] = plain.children(kindGroupId('PyTorchJob.kubeflow.org')) as WorkloadNode[];

@@ -43,6 +43,10 @@ const MAX_RANKS = 16;
 const TAIL_LINES = 200;
 const LIMIT_BYTES = 256 * 1024;
 const PARALLEL_READS = 4;
+/** Explanations read at once (each reads its ranks PARALLEL_READS at a time); the rest wait their turn. */
+const PARALLEL_EXPLANATIONS = 2;
+/** A failure older than this when the view opens is not read by itself (a namespace of old failed jobs). */
+const STALE_MS = 24 * 3600_000;
 const PROGRESS_MS = 1000;
 /** Operators restart failed replicas without failing the job: these categories get explained and followed. */
 const CATEGORIES = new Set(['training', 'batch']);
@@ -85,6 +89,9 @@ export class TrainingInsights implements Disposable {
   private readonly _follows = new Map<string, Follow>();
   private readonly _reported = new Map<string, ProgressReport>();
   private readonly _pending = new Set<string>();
+  /** Explanations waiting for a turn, and how many run. */
+  private readonly _queue: { wid: string; sig: string }[] = [];
+  private _running = 0;
   private _reconcileTimer: unknown;
   private _progressTimer: unknown;
   private readonly _progressChanged = new Set<string>();
@@ -194,8 +201,11 @@ export class TrainingInsights implements Disposable {
       const ex = this._explained.get(wid);
       if (ex?.signature !== sig) {
         this._explained.set(wid, { signature: sig, ...(ex?.failure ? { failure: ex.failure } : {}) });
-        const settle = this._opts.settleMs ?? 1500;
-        this._timers.setTimeout(() => void this.explain(wid, sig), settle);
+        // Seen for the first time and long over: not worth reading every rank of it unasked.
+        if (ex || !isStale(e.object, pods, this._timers.now())) {
+          const settle = this._opts.settleMs ?? 1500;
+          this._timers.setTimeout(() => this.enqueue(wid, sig), settle);
+        }
       }
     }
     // Progress: Gantry's own follow of the main rank of a running job nobody else follows.
@@ -214,6 +224,24 @@ export class TrainingInsights implements Disposable {
   }
 
   // ------------------------------------------------------------------------------------------ failures
+
+  private enqueue(wid: string, sig: string): void {
+    if (this._store.isDisposed) return;
+    this._queue.push({ wid, sig });
+    this.drain();
+  }
+
+  private drain(): void {
+    while (this._running < PARALLEL_EXPLANATIONS && this._queue.length) {
+      const next = this._queue.shift()!;
+      if (this._explained.get(next.wid)?.signature !== next.sig) continue;
+      this._running++;
+      void this.explain(next.wid, next.sig).finally(() => {
+        this._running--;
+        this.drain();
+      });
+    }
+  }
 
   private async explain(wid: string, sig: string): Promise<void> {
     const tree = this._model.workloads;
@@ -343,6 +371,23 @@ export class TrainingInsights implements Disposable {
     if (!this._model.isDisposed) this._model.setInsightLookup(undefined);
     this._store.dispose();
   }
+}
+
+/** The workload's failure is older than STALE_MS: its conditions and its pods' terminations all ended before. */
+export function isStale(w: KubeObject, pods: readonly KubeObject[], now: number): boolean {
+  let latest = 0;
+  const see = (t: unknown) => {
+    const ms = typeof t === 'string' ? Date.parse(t) : NaN;
+    if (Number.isFinite(ms)) latest = Math.max(latest, ms);
+  };
+  for (const c of (w.status?.conditions ?? []) as any[]) see(c?.lastTransitionTime);
+  for (const p of pods)
+    for (const c of (p.status?.containerStatuses ?? []) as any[]) {
+      see(c?.state?.terminated?.finishedAt);
+      see(c?.lastState?.terminated?.finishedAt);
+      see(c?.state?.running?.startedAt);
+    }
+  return latest > 0 && now - latest > STALE_MS;
 }
 
 function restartsOf(pod: KubeObject): number {

@@ -225,7 +225,7 @@ export class LogPanel implements vscode.Disposable {
     // A fact from the container state (index -1) is put after the tail.
     const text = e.index >= 0 ? lines.join('\n') : [...lines, e.line].join('\n');
     const line = e.index >= 0 ? e.index : lines.length;
-    await this._panels.showEvidence(`${e.label} (${ev.failure.root.cause})`, text + '\n', line);
+    await this._panels.showEvidence(`${e.label}-last-lines`, text + '\n', line);
   }
 
   get filterSpec(): FilterSpec {

@@ -78,6 +78,8 @@ export class Services implements vscode.Disposable {
   failureSource(target: LogTarget): FailureSource | undefined {
     if (target.type !== 'workload') return undefined;
     const wid = workloadIdOf(target);
+    // A failure too old to have been read by itself is read now that someone looks at it.
+    this._insights?.request(wid);
     return {
       workloadId: wid,
       evidence: () => this._insights?.evidenceOf(wid),

@@ -67,6 +67,8 @@ interface Follow {
 
 interface Explained {
   readonly signature: string;
+  /** Queued or read for this signature (a stale failure is read only when asked). */
+  scheduled: boolean;
   failure?: FailureExplanation;
   /** The tail of the rank the evidence is in (the evidence view shows it). */
   evidenceLines?: readonly string[];
@@ -131,6 +133,14 @@ export class TrainingInsights implements Disposable {
   evidenceOf(wid: string): { failure: FailureExplanation; lines: readonly string[] } | undefined {
     const ex = this._explained.get(wid);
     return ex?.failure ? { failure: ex.failure, lines: ex.evidenceLines ?? [] } : undefined;
+  }
+
+  /** Someone looks at this workload (its log panel opened): explain a failure not read yet. */
+  request(wid: string): void {
+    const ex = this._explained.get(wid);
+    if (!ex || ex.scheduled) return;
+    ex.scheduled = true;
+    this.enqueue(wid, ex.signature);
   }
 
   /** Gantry's own follows (tests, the bound). */
@@ -200,9 +210,14 @@ export class TrainingInsights implements Disposable {
       const sig = `${summary.phase}|${pods.map(podSignature).sort().join(',')}`;
       const ex = this._explained.get(wid);
       if (ex?.signature !== sig) {
-        this._explained.set(wid, { signature: sig, ...(ex?.failure ? { failure: ex.failure } : {}) });
         // Seen for the first time and long over: not worth reading every rank of it unasked.
-        if (ex || !isStale(e.object, pods, this._timers.now())) {
+        const scheduled = !!ex || !isStale(e.object, pods, this._timers.now());
+        this._explained.set(wid, {
+          signature: sig,
+          scheduled,
+          ...(ex?.failure ? { failure: ex.failure } : {}),
+        });
+        if (scheduled) {
           const settle = this._opts.settleMs ?? 1500;
           this._timers.setTimeout(() => this.enqueue(wid, sig), settle);
         }

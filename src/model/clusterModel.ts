@@ -75,7 +75,7 @@ export class ClusterModel implements Disposable {
     return this._grouping;
   }
 
-  /** Where workload rows read their training insight from; rows of `ids` are built again. */
+  /** Where workload rows read their training insight from; every row is built again. */
   setInsightLookup(lookup: InsightLookup | undefined): void {
     this._insight = lookup;
     this.refreshWorkloads([ROOT]);

@@ -51,6 +51,11 @@ export class Config {
     };
   }
 
+  /** Follow the main rank of running training jobs to show progress in the tree (gantry.insights.followProgress). */
+  get insightsFollowProgress(): boolean {
+    return this._c.get<boolean>('insights.followProgress', true) !== false;
+  }
+
   onDidChange(listener: (e: vscode.ConfigurationChangeEvent) => void): vscode.Disposable {
     return vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(SECTION)) listener(e);

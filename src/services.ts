@@ -11,6 +11,9 @@ import { GantryLanguageClient } from './lsp/client';
 import type { ClusterModel } from './model/clusterModel';
 import { clusterFacts, factsKey } from './model/lspFeed';
 import { type WhyReport, explainWorkload } from './model/why';
+import { bridgeLogSessions, reportAllSessions, TrainingInsights, workloadIdOf } from './model/insights';
+import type { FailureSource } from './panels/logPanel';
+import type { LogTarget } from './sessions/logFollow';
 import { WhyPanel } from './panels/why';
 import { trackPods } from './k8s/workloadPods';
 import { LogsBackend } from './sessions/logsBackend';
@@ -31,6 +34,11 @@ export class Services implements vscode.Disposable {
   readonly languageClient: GantryLanguageClient;
   private readonly _why: WhyPanel;
   private readonly _store = new DisposableStore();
+  /** The current view scope's training-log reader (progress, failures explained); see model/insights.ts. */
+  private _insights: TrainingInsights | undefined;
+  private readonly _onDidChangeInsights = new vscode.EventEmitter<readonly string[]>();
+  /** Workload ids whose progress or failure explanation changed (any view scope). */
+  readonly onDidChangeInsights = this._onDidChangeInsights.event;
 
   constructor(private readonly _deps: ServiceDeps) {
     this.cluster = new CurrentCluster(_deps.config, _deps.extension.workspaceState, _deps.log, this.pool);
@@ -44,6 +52,9 @@ export class Services implements vscode.Disposable {
     this._why = this._store.add(new WhyPanel(_deps.log));
     this._store.add(this.languageClient.startWhenYamlOpens());
     this._store.add(this.cluster.onDidChangeModel((m) => this.feedLanguageServer(m)));
+    this._store.add(this._onDidChangeInsights);
+    this._store.add(this.cluster.onDidChangeModel((m) => this.readTrainingLogs(m)));
+    this._store.add(bridgeLogSessions(this.sessions, () => this._insights));
     this._store.add(this.cluster.onDidSwitchContext((s) => this.contextSwitched(s)));
     // Trust granted: exec plugins of a workspace kubeconfig may run, and live schemas may be fetched. The views
     // get a new connection; sessions keep theirs.
@@ -54,12 +65,40 @@ export class Services implements vscode.Disposable {
     );
     this._store.add(
       _deps.config.onDidChange((e) => {
+        if (e.affectsConfiguration('gantry.insights.followProgress'))
+          this._insights?.setOptions({ followProgress: _deps.config.insightsFollowProgress });
         if (e.affectsConfiguration('gantry.kubeconfig'))
           void this.cluster.connect('kubeconfig', this.cluster.contextName);
         else if (e.affectsConfiguration('gantry.namespaces') || e.affectsConfiguration('gantry.gpus'))
           void this.cluster.rescope();
       }),
     );
+  }
+
+  /** A log panel's view of its workload's failure explanation (undefined for a pod or container target). */
+  failureSource(target: LogTarget): FailureSource | undefined {
+    if (target.type !== 'workload') return undefined;
+    const wid = workloadIdOf(target);
+    // A failure too old to have been read by itself is read now that someone looks at it.
+    this._insights?.request(wid);
+    return {
+      workloadId: wid,
+      evidence: () => this._insights?.evidenceOf(wid),
+      onDidChange: this.onDidChangeInsights,
+    };
+  }
+
+  /** Each view scope gets its reader of training logs; it lives and dies with the scope's model. */
+  private readTrainingLogs(model: ClusterModel | undefined): void {
+    this._insights = undefined;
+    const conn = this.cluster.connection;
+    if (!model || !conn) return;
+    const insights = model.own(
+      new TrainingInsights(model, conn, { followProgress: this._deps.config.insightsFollowProgress }),
+    );
+    this._insights = insights;
+    model.own(insights.onDidChange((ids) => this._onDidChangeInsights.fire(ids)));
+    reportAllSessions(this.sessions, insights);
   }
 
   /** "Why Not Running?" for a shown workload of the current context (undefined when it is gone). */

@@ -89,7 +89,10 @@ export function logCommands(host: Host, panels: LogPanels): CommandTable {
         return;
       }
       const session = backend.start(lease, target, {}, { maxLines: host.config.logsMaxLines });
-      panels.open(session);
+      const panel = panels.open(session);
+      // A failure explained from the ranks' tails shows in the panel with a link to its evidence.
+      const failures = services.failureSource(target);
+      if (failures) panel.attachFailures(failures);
       host.log.info(`following logs of ${session.target} (${session.id})`);
     },
     'gantry.logOptions': async () => {

@@ -2,7 +2,13 @@
 // cluster tests and the sidebar benchmark drive exactly what the views render.
 import type { GpuUsageView } from '../core/gpuMetrics';
 import { DisposableStore, Emitter, type Disposable } from '../core/lifecycle';
-import { ROOT, type GpuTreeModel, type Grouping, type WorkloadTreeModel } from '../core/tree';
+import {
+  ROOT,
+  type GpuTreeModel,
+  type Grouping,
+  type InsightLookup,
+  type WorkloadTreeModel,
+} from '../core/tree';
 import type { K8sError } from '../k8s/errors';
 import { LiveTrees } from '../k8s/liveTrees';
 import type { ClusterModelSource, SourceHealth } from '../k8s/modelSource';
@@ -44,6 +50,8 @@ export class ClusterModel implements Disposable, LiveTreesHost {
   private _usage?: GpuUsageView;
   /** Polls GPU utilisation while the GPUs view is visible (set by whoever builds the model with a connection). */
   gpuUsage?: GpuUsageControl;
+  /** What the training logs told per workload (model/insights.ts), read when a row is built. */
+  private _insight: InsightLookup | undefined;
 
   /** Ids of workload tree nodes to refresh (ROOT = all). */
   readonly onDidChangeWorkloads = this._onDidChangeWorkloads.event;
@@ -84,6 +92,18 @@ export class ClusterModel implements Disposable, LiveTreesHost {
     return this._grouping;
   }
 
+  /** Where workload rows read their training insight from; every row is built again. */
+  setInsightLookup(lookup: InsightLookup | undefined): void {
+    this._insight = lookup;
+    this.refreshWorkloads([ROOT]);
+  }
+
+  /** Rows whose insight changed (progress moved, a failure was explained) are built again. */
+  refreshWorkloads(ids: readonly string[]): void {
+    if (this._store.isDisposed || !this._trees || ids.length === 0) return;
+    this._onDidChangeWorkloads.fire(ids);
+  }
+
   /** Connects and builds both trees; failures come back in `state`. */
   async start(signal?: AbortSignal): Promise<ModelState> {
     const r = await this.source.start(signal);
@@ -120,7 +140,11 @@ export class ClusterModel implements Disposable, LiveTreesHost {
   private build(): void {
     this._treeSubs?.dispose();
     this._trees?.dispose();
-    const trees = new LiveTrees(this.source, { grouping: this._grouping, now: this._now });
+    const trees = new LiveTrees(this.source, {
+      grouping: this._grouping,
+      now: this._now,
+      insight: (wid) => this._insight?.(wid),
+    });
     this._trees = trees;
     this._treeSubs = trees.onDidChange((r) => {
       if (r.workloads.length) this._onDidChangeWorkloads.fire(r.workloads);

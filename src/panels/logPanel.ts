@@ -11,6 +11,8 @@ import {
   type LineFilter,
   type LogEntry,
 } from '../core/logMerge';
+import type { FailureExplanation } from '../core/failureExplain';
+import { parseTimestamp } from '../core/logMerge';
 import type { LogOptions, LogSession } from '../sessions/logFollow';
 
 const FLUSH_MS = 40;
@@ -24,13 +26,66 @@ export interface LogPanelHost {
   readonly log: vscode.LogOutputChannel;
 }
 
+/** Where a workload's failure explanation comes from (the services' training-log reader). */
+export interface FailureSource {
+  evidence(): { failure: FailureExplanation; lines: readonly string[] } | undefined;
+  /** Fires with workload ids whose explanation or progress changed; `matches` tells whether one is this panel's. */
+  readonly onDidChange: vscode.Event<readonly string[]>;
+  readonly workloadId: string;
+}
+
+const EVIDENCE_SCHEME = 'gantry-evidence';
+/** The clickable words at the end of a failure line in a log panel. */
+export const EVIDENCE_LINK = 'open the evidence';
+
 /** The open log panels: finds a panel by its terminal and keeps the `gantry:logPanelActive` context key. */
 export class LogPanels implements vscode.Disposable {
   private readonly _panels = new Map<string, LogPanel>();
-  private readonly _sub: vscode.Disposable;
+  private readonly _subs: vscode.Disposable[];
+  /** Evidence documents by URI path: a rank's tail with the failure's line selected. */
+  private readonly _evidence = new Map<string, string>();
 
   constructor(private readonly _host: LogPanelHost) {
-    this._sub = vscode.window.onDidChangeActiveTerminal((t) => this.updateContext(t));
+    this._subs = [
+      vscode.window.onDidChangeActiveTerminal((t) => this.updateContext(t)),
+      // A failure line in a panel ends with a link to the lines it comes from.
+      vscode.window.registerTerminalLinkProvider({
+        provideTerminalLinks: (ctx) => {
+          const panel = this.panelOf(ctx.terminal);
+          const at = ctx.line.lastIndexOf(EVIDENCE_LINK);
+          if (!panel || at < 0 || !ctx.line.startsWith('⚠ ')) return [];
+          return [
+            Object.assign(
+              new vscode.TerminalLink(at, EVIDENCE_LINK.length, 'Open the log lines this comes from'),
+              {
+                panel,
+              },
+            ),
+          ];
+        },
+        handleTerminalLink: (link: vscode.TerminalLink & { panel?: LogPanel }) =>
+          link.panel
+            ?.openEvidence()
+            .catch((e: unknown) =>
+              this._host.log.error('log panel evidence', e instanceof Error ? e : String(e)),
+            ),
+      }),
+      vscode.workspace.registerTextDocumentContentProvider(EVIDENCE_SCHEME, {
+        provideTextDocumentContent: (uri) => this._evidence.get(uri.path) ?? '',
+      }),
+    ];
+  }
+
+  /** Shows `text` read-only (no save prompt on close) with line `line` selected. */
+  async showEvidence(name: string, text: string, line: number): Promise<void> {
+    const path = `/${name.replace(/[^A-Za-z0-9._-]+/g, '_')}.log`;
+    this._evidence.set(path, text);
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: EVIDENCE_SCHEME, path }));
+    const l = Math.max(0, Math.min(line, doc.lineCount - 1));
+    await vscode.window.showTextDocument(doc, {
+      preview: true,
+      selection: new vscode.Range(l, 0, l, doc.lineAt(l).text.length),
+    });
   }
 
   private updateContext(t: vscode.Terminal | undefined): void {
@@ -44,7 +99,7 @@ export class LogPanels implements vscode.Disposable {
       existing.terminal.show();
       return existing;
     }
-    const p = new LogPanel(session, this._host, () => {
+    const p = new LogPanel(session, this._host, this, () => {
       this._panels.delete(session.id);
       this.updateContext(vscode.window.activeTerminal);
     });
@@ -59,15 +114,21 @@ export class LogPanels implements vscode.Disposable {
   }
 
   dispose(): void {
-    this._sub.dispose();
+    for (const s of this._subs) s.dispose();
     for (const p of [...this._panels.values()]) p.dispose();
     this._panels.clear();
+    this._evidence.clear();
   }
 }
 
 export class LogPanel implements vscode.Disposable {
   readonly terminal: vscode.Terminal;
   private readonly _write = new vscode.EventEmitter<string>();
+  private readonly _name = new vscode.EventEmitter<string>();
+  private _title = '';
+  private _failures?: FailureSource;
+  /** The failure line last written (written again only when the explanation changes). */
+  private _failureShown = '';
   private readonly _subs: vscode.Disposable[] = [];
   private _open = false;
   private _pending: string[] = [];
@@ -84,10 +145,13 @@ export class LogPanel implements vscode.Disposable {
   constructor(
     readonly session: LogSession,
     private readonly _host: LogPanelHost,
+    private readonly _panels: Pick<LogPanels, 'showEvidence'>,
     private readonly _onDispose: () => void,
   ) {
+    this._title = `Logs: ${session.target}`;
     const pty: vscode.Pseudoterminal = {
       onDidWrite: this._write.event,
+      onDidChangeName: this._name.event,
       open: () => {
         this._open = true;
         this.renderAll();
@@ -100,7 +164,7 @@ export class LogPanel implements vscode.Disposable {
       handleInput: (data) => this.onKey(data),
     };
     this.terminal = vscode.window.createTerminal({
-      name: `Logs: ${session.target}`,
+      name: this._title,
       pty,
       location: vscode.TerminalLocation.Editor,
       iconPath: new vscode.ThemeIcon('output'),
@@ -114,7 +178,54 @@ export class LogPanel implements vscode.Disposable {
       session.onDidChange(() => {
         if (session.isEnded) this.queue(`${DIM}— ${session.endReason ?? 'ended'} —${RESET}\r\n`);
       }),
+      // The loss sparkline and the step in the panel's title, where they stay visible while lines scroll.
+      session.onDidProgress(() => this.updateTitle()),
     );
+  }
+
+  private updateTitle(): void {
+    // Formatted by the session (lazy bundle): the progress parser stays out of the activation bundle.
+    const suffix = this.session.progressTitle();
+    const title = `Logs: ${this.session.target}${suffix ? ` · ${suffix}` : ''}`;
+    if (title === this._title || this._disposed) return;
+    this._title = title;
+    this._name.fire(title);
+  }
+
+  /** The panel's title now (tests read it through the terminal's name). */
+  get title(): string {
+    return this._title;
+  }
+
+  /** Writes a workload's failure explanation into the panel when there is one, and again when it changes. */
+  attachFailures(src: FailureSource): void {
+    this._failures = src;
+    this._subs.push(src.onDidChange((ids) => ids.includes(src.workloadId) && this.showFailure()));
+    this.showFailure();
+  }
+
+  private showFailure(): void {
+    const ev = this._failures?.evidence();
+    if (!ev) return;
+    const r = ev.failure.root;
+    const key = `${r.headline}|${r.evidence?.line ?? ''}`;
+    if (key === this._failureShown) return;
+    this._failureShown = key;
+    const link = r.evidence ? ` — ${EVIDENCE_LINK}` : '';
+    this.queue(`\x1b[1;31m⚠ ${r.headline}\x1b[0m${link}\r\n`);
+    this.queue(`${DIM}  ${r.action}${RESET}\r\n`);
+  }
+
+  /** Opens the tail of the rank the failure's evidence is in, with that line selected. */
+  async openEvidence(): Promise<void> {
+    const ev = this._failures?.evidence();
+    const e = ev?.failure.root.evidence;
+    if (!ev || !e) return;
+    const lines = ev.lines.map((l) => parseTimestamp(l).text);
+    // A fact from the container state (index -1) is put after the tail.
+    const text = e.index >= 0 ? lines.join('\n') : [...lines, e.line].join('\n');
+    const line = e.index >= 0 ? e.index : lines.length;
+    await this._panels.showEvidence(`${e.label}-last-lines`, text + '\n', line);
   }
 
   get filterSpec(): FilterSpec {
@@ -181,6 +292,9 @@ export class LogPanel implements vscode.Disposable {
     this.queue(CLEAR + this.header());
     for (const e of this.session.ring.toArray())
       if (!this._filter || this._filter(e)) this.queue(this.format(e));
+    // The screen was cleared: the failure line (if any) goes after the lines again.
+    this._failureShown = '';
+    this.showFailure();
     this.flush();
   }
 
@@ -273,6 +387,7 @@ export class LogPanel implements vscode.Disposable {
     this.session.show = undefined;
     for (const s of this._subs) s.dispose();
     this._write.dispose();
+    this._name.dispose();
     this.terminal.dispose();
     this._onDispose();
   }

@@ -13,6 +13,7 @@ import {
   type LogEntry,
   type LogSource,
 } from '../core/logMerge';
+import { ProgressParser, progressTitle, type TrainingProgress } from '../core/trainingProgress';
 import type { ClusterConnection } from '../k8s/connection';
 import type { ConnectionLease } from '../k8s/connections';
 import { ContainerLogFollower, type FollowState, type PodSource } from '../k8s/podLogs';
@@ -79,6 +80,8 @@ interface Follow {
 }
 
 const DETAIL_MS = 500;
+/** Progress listeners hear at most this often (the panel's title, the tree row). */
+const PROGRESS_MS = 1000;
 
 export class LogSession extends BaseSession {
   readonly ring: Ring<LogEntry>;
@@ -103,6 +106,13 @@ export class LogSession extends BaseSession {
   lines = 0;
   /** Brings the panel forward; set by the panel that renders this session. */
   show?: () => void;
+  /** Training progress read from the main rank's lines as they stream (core/trainingProgress.ts). */
+  private readonly _progress = new ProgressParser();
+  private _mainLabel: string | undefined;
+  private _progressTimer: unknown;
+  private readonly _onDidProgress = new Emitter<void>();
+  /** The main rank's progress moved (at most once a second). */
+  readonly onDidProgress = this._onDidProgress.event;
 
   constructor(
     id: string,
@@ -119,6 +129,7 @@ export class LogSession extends BaseSession {
       toDisposable(() => {
         this.stopFollowers();
         this._timers.clearTimeout(this._detailTimer);
+        this._timers.clearTimeout(this._progressTimer);
       }),
     );
   }
@@ -134,6 +145,22 @@ export class LogSession extends BaseSession {
   /** Labels of the containers followed so far, in reading order (for the rank filter). */
   labels(): string[] {
     return [...new Set([...this._follows.values()].map((f) => f.source.label))].sort(compareLabels);
+  }
+
+  /** Progress of the main rank (master-0, worker-0, head…), from the lines streamed so far. */
+  progress(): TrainingProgress | undefined {
+    return this._progress.progress();
+  }
+
+  /** The panel title's suffix: the loss sparkline and the step ("▇▅▃▂▁ loss 0.41 · step 450/1000"), or ''. */
+  progressTitle(): string {
+    const p = this._progress.progress();
+    return p ? progressTitle(p) : '';
+  }
+
+  /** The label whose lines the progress is read from. */
+  get progressLabel(): string | undefined {
+    return this._mainLabel;
   }
 
   /** Starts tracking and following; resolves when the first pods are known (or the session failed). */
@@ -181,6 +208,8 @@ export class LogSession extends BaseSession {
     this.stopFollowers();
     this.ring.clear();
     this.lines = 0;
+    this._progress.reset();
+    this._mainLabel = undefined;
     this._onDidReset.fire();
     this.sync();
     this.updateState();
@@ -228,6 +257,12 @@ export class LogSession extends BaseSession {
         if (joined) this.append([events.joined(source, `pod ${tp.pod.metadata.name}`)]);
         this.follow(key, uid, tp, c, source);
       }
+    }
+    // The main rank is the first in reading order; when it changes (the master joined late) progress restarts.
+    const main = this.labels()[0];
+    if (main !== this._mainLabel) {
+      this._mainLabel = main;
+      this._progress.reset();
     }
   }
 
@@ -285,6 +320,10 @@ export class LogSession extends BaseSession {
           entries[i] = { source, kind: 'line', text: l.text, ts: l.ts };
         }
         this.lines += batch.length;
+        if (source.label === this._mainLabel) {
+          for (const l of batch) this._progress.push(l.text);
+          this.scheduleProgress();
+        }
         this.append(entries);
         this.scheduleDetail();
       }),
@@ -337,6 +376,14 @@ export class LogSession extends BaseSession {
     }, DETAIL_MS);
   }
 
+  private scheduleProgress(): void {
+    if (this._progressTimer !== undefined || !this._progress.progress()) return;
+    this._progressTimer = this._timers.setTimeout(() => {
+      this._progressTimer = undefined;
+      if (!this.isEnded) this._onDidProgress.fire();
+    }, PROGRESS_MS);
+  }
+
   private updateState(): void {
     if (this.isEnded) return;
     const states = [...this._follows.values()].filter((f) => !f.ended).map((f) => f.follower.state);
@@ -369,6 +416,7 @@ export class LogSession extends BaseSession {
 
   override dispose(): void {
     super.dispose();
+    this._onDidProgress.dispose();
     this._onDidAppend.dispose();
     this._onDidReset.dispose();
   }

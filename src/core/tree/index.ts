@@ -3,3 +3,4 @@
 export * from './nodes';
 export * from './workloadTree';
 export * from './gpuTree';
+export * from './insightRow';

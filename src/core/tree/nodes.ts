@@ -4,6 +4,7 @@ import { type KubeObject, type ObjectMeta, kindKey } from '../kube';
 import { type GpuNode, type GpuPoolSummary, type WorkloadRef } from '../gpu';
 import { type MlKind, groupOf } from '../kinds';
 import { type PodSummary, type WorkloadSummary } from '../status';
+import type { InsightLookup } from './insightRow';
 
 /** Id of the invisible root: a change reported with this id means "refresh the whole view". */
 export const ROOT = '';
@@ -101,6 +102,8 @@ export interface TreeOptions {
    * ("4× H100 80GB HBM3 · 94% util"). Rows without it are unchanged.
    */
   gpuRow?: (pods: readonly KubeObject[], hasDevicePluginGpus: boolean) => string | undefined;
+  /** What the training logs told (progress, a failure explained): see insightRow.ts. */
+  insight?: InsightLookup;
 }
 
 // --- ids -----------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import {
   tooltipMarkdown,
 } from '../status';
 import type { GpuTreeModel } from './gpuTree';
+import { insightParts, insightTooltip } from './insightRow';
 import { type KueueFacts, type WhyInput, isNotRunning, whyNotRunning } from '../whyNotRunning';
 import {
   type ClusterSnapshot,
@@ -95,6 +96,7 @@ export class WorkloadTreeModel {
   private readonly _whys = new Map<string, { headline: string; causes: string[] }>();
   private readonly _pool: TreeOptions['pool'];
   private readonly _gpuRow: TreeOptions['gpuRow'];
+  private readonly _insight: TreeOptions['insight'];
   private readonly _podSummaries = new Map<string, PodSummary>();
   private readonly _events = new Map<string, KubeObject[]>();
   private readonly _groups = new Map<string, Set<string>>();
@@ -105,6 +107,7 @@ export class WorkloadTreeModel {
     this._now = options.now ?? Date.now;
     this._pool = options.pool;
     this._gpuRow = options.gpuRow;
+    this._insight = options.insight;
     for (const k of snapshot.kinds) {
       this._kindIndex.set(k.key, this._kinds.size);
       this._kinds.set(k.key, k);
@@ -548,17 +551,22 @@ export class WorkloadTreeModel {
     const s = this._summary(e);
     const now = this._now();
     const age = formatAge(e.object.metadata.creationTimestamp, now);
-    const parts = [statusLine(s)];
+    const insight = this._insight?.(e.id);
+    const fromLogs = insightParts(e.object, s, insight);
+    const parts = [fromLogs.status ?? statusLine(s)];
     if (e.kind.hasPods || s.total) parts.push(`${s.ready}/${s.total}`);
     const g = gpuShort(s);
     if (g) parts.push(g);
     const gx = this._gpuRow?.(this.index.podsOf(e.id), !!g);
     if (gx) parts.push(gx);
+    if (fromLogs.progress) parts.push(fromLogs.progress);
     parts.push(age);
     const desc =
       this.grouping === 'namespace' ? `${e.kind.displayName} · ${parts.join(' · ')}` : parts.join(' · ');
     const tooltip = () => {
-      const md = tooltipMarkdown(e.object, { ...s, age }, this._eventsOfWorkload(e), now);
+      const base = tooltipMarkdown(e.object, { ...s, age }, this._eventsOfWorkload(e), now);
+      const told = insightTooltip(e.object, insight);
+      const md = told ? `${told}\n\n---\n\n${base}` : base;
       const why = this._whys.get(e.id);
       if (!why) return md;
       // The answer first: its headline, then each cause, then the usual facts.

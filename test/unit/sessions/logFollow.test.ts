@@ -232,3 +232,29 @@ test('a container target ends with its container, saying how', async () => {
   assert.equal(x.s.endReason, 'ended: OOMKilled, exit code 137');
   assert.deepEqual(x.text(), ['[worker-0] ended: OOMKilled, exit code 137']);
 });
+
+test('progress is read from the main rank’s lines as they stream, and heard at most once a second', async () => {
+  const x = setup();
+  x.tracker.pods = [tracked('worker-1'), tracked('master-0')];
+  await x.s.start();
+  await tick();
+  let heard = 0;
+  x.s.onDidProgress(() => heard++);
+  assert.equal(x.s.progressLabel, 'master-0');
+  // A worker's bar is not the job's progress; the master's is. A chunk may end mid-line.
+  x.stream('worker-1').body.write(`${TS} epoch 1 step 999/1000 loss=9.9\n`);
+  x.stream('master-0').body.write(`${TS} epoch 1 step 10/600 loss=2.50\n${TS} epoch 1 step 20/6`);
+  await tick();
+  x.stream('master-0').body.write(`00 loss=2.40\n`);
+  await tick();
+  assert.deepEqual(
+    { step: x.s.progress()?.step, steps: x.s.progress()?.steps, losses: x.s.progress()?.losses },
+    { step: 20, steps: 600, losses: [2.5, 2.4] },
+  );
+  assert.equal(heard, 0);
+  x.timers.advance(1000);
+  assert.equal(heard, 1);
+  x.timers.advance(5000);
+  assert.equal(heard, 1);
+  x.s.dispose();
+});

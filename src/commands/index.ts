@@ -5,6 +5,7 @@ import type { Host } from '../host';
 import { clusterCommands } from './cluster';
 import { logCommands } from './logs';
 import { objectCommands } from './objects';
+import { pipelineCommands } from './pipeline';
 import { forwardCommands } from './portForward';
 import { sessionCommands } from './sessions';
 import { submitCommands } from './submit';
@@ -23,6 +24,7 @@ export function commandTable(host: Host): CommandTable {
     logCommands(host),
     forwardCommands(host),
     whyCommands(host),
+    pipelineCommands(host),
   ];
   const all: CommandTable = {};
   for (const t of tables) {

@@ -57,6 +57,7 @@ for (const [n, dense] of [
   [300, false],
   [300, true],
   [3000, false],
+  [3000, true],
 ] as const) {
   const { nodes, edges } = pipeline(n, dense);
   layoutGraph(nodes, edges);

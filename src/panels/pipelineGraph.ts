@@ -182,8 +182,19 @@ class GraphPanel implements vscode.Disposable {
       if (s.type === 'document') {
         const g = await this._host.requestGraph({ uri: s.uri.toString() });
         if (seq !== this._seq || !g) return;
-        this._graph = g;
         const name = vscode.workspace.asRelativePath(s.uri);
+        // Mid-edit the file may not parse: the last graph stays, and says so.
+        if (g.format === 'none' && this._graph?.nodes.length) {
+          this.post({
+            type: 'graph',
+            graph: this._graph,
+            source: name,
+            live: false,
+            message: 'the file holds no pipeline as it stands (see Problems); this is the last graph',
+          });
+          return;
+        }
+        this._graph = g;
         this.panel.title = `Graph: ${g.title || name}`;
         this.post({
           type: 'graph',

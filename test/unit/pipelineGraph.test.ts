@@ -81,7 +81,7 @@ describe('pipeline graph layout', () => {
     assert.deepEqual(l.edges.map((e) => `${e.from}->${e.to}`).sort(), ['a->loop', 'loop->b']);
   });
 
-  test('a level above BIG_LEVEL nodes (longest-path ranking) still has no overlaps and ranks follow edges', () => {
+  test('a level above BIG_LEVEL nodes (ranks given to dagre) still has no overlaps and ranks follow edges', () => {
     const many = Array.from({ length: 240 }, (_, i) => node(`t${i}`));
     const chain = many.slice(1).map((n, i) => ({ from: `t${Math.floor(i / 3)}`, to: n.id }));
     const l = layoutGraph(many, chain);

@@ -12,10 +12,37 @@ export const GROUP_PAD = 16;
 export const GROUP_HEADER = 28;
 const EXIT_GAP = 60;
 /**
- * Above this many nodes in one level, dagre ranks by longest path and skips its optimal-order heuristic: network
- * simplex recurses once per node (a stack overflow near 3,000 tasks) and both cost seconds at 300 (bench/pipeline).
+ * Above this many nodes in one level, the ranks are given to dagre (each node one below its lowest producer) and
+ * its optimal-order heuristic is skipped: network simplex recurses once per node (a stack overflow near 3,000
+ * tasks) and costs seconds at 300 (bench/pipeline); dagre's own longest-path ranker sinks every leaf task to
+ * the last rank, so their edges cross the whole graph.
  */
 export const BIG_LEVEL = 100;
+
+/** Rank of each node: 0 for sources, else one more than its highest-ranked producer (Kahn's order, no recursion). */
+function ranksFromSources(ids: readonly string[], edges: readonly PipelineEdge[]): Map<string, number> {
+  const rank = new Map(ids.map((id) => [id, 0]));
+  const indegree = new Map(ids.map((id) => [id, 0]));
+  const out = new Map<string, string[]>();
+  for (const e of edges) {
+    if (!rank.has(e.from) || !rank.has(e.to)) continue;
+    indegree.set(e.to, indegree.get(e.to)! + 1);
+    const list = out.get(e.from);
+    if (list) list.push(e.to);
+    else out.set(e.from, [e.to]);
+  }
+  const queue = ids.filter((id) => indegree.get(id) === 0);
+  for (let i = 0; i < queue.length; i++) {
+    const v = queue[i]!;
+    for (const w of out.get(v) ?? []) {
+      rank.set(w, Math.max(rank.get(w)!, rank.get(v)! + 1));
+      const d = indegree.get(w)! - 1;
+      indegree.set(w, d);
+      if (d === 0) queue.push(w);
+    }
+  }
+  return rank;
+}
 
 export interface Box {
   id: string;
@@ -101,14 +128,26 @@ export function layoutGraph(
       ranksep: 44,
       marginx: 0,
       marginy: 0,
-      ranker: big ? 'longest-path' : 'network-simplex',
+      ranker: big ? 'none' : 'network-simplex',
     });
     g.setDefaultEdgeLabel(() => ({}));
     const sizes = new Map<string, { width: number; height: number; expanded: boolean }>();
+    // The server leaves out the edges that close cycles, so Kahn's order reaches every node.
+    const ranks = big
+      ? ranksFromSources(
+          main.map((n) => n.id),
+          own,
+        )
+      : undefined;
     for (const n of main) {
       const s = size(n);
       sizes.set(n.id, s);
-      g.setNode(n.id, { width: s.width, height: s.height });
+      // dagre doubles every edge's minimum length (room for edge labels), so given ranks go in steps of two.
+      g.setNode(n.id, {
+        width: s.width,
+        height: s.height,
+        ...(ranks ? { rank: 2 * ranks.get(n.id)! } : {}),
+      });
     }
     for (const e of own) g.setEdge(e.from, e.to);
     const boxes: Box[] = [];

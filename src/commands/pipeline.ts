@@ -85,6 +85,7 @@ export function pipelineCommands(host: Host): CommandTable {
           return;
         }
         const m = row.object.metadata;
+        host.log.info(`pipeline graph of Workflow ${m.namespace ?? ''}/${m.name}`);
         (await panels()).showWorkflow(row.id, m.namespace ?? '', m.name);
         return;
       }
@@ -100,6 +101,7 @@ export function pipelineCommands(host: Host): CommandTable {
         );
         return;
       }
+      host.log.info(`pipeline graph of ${uri.toString(true)}`);
       const doc = await vscode.workspace.openTextDocument(uri);
       if (doc.languageId !== 'yaml') await vscode.languages.setTextDocumentLanguage(doc, 'yaml');
       (await panels()).showDocument(uri);

@@ -239,7 +239,7 @@ class GraphPanel implements vscode.Disposable {
       this._byNode = byNode;
       this.post({ type: 'phases', phases });
     } catch (e) {
-      this._host.log.error('pipeline graph update failed', e instanceof Error ? e : String(e));
+      this._host.log.error(`pipeline graph of ${this.key} failed`, e instanceof Error ? e : String(e));
     }
   }
 

@@ -2,44 +2,52 @@
 // Workflow row of ML Workloads. The panel loads on first use as dist/pipelineGraph.js; the `gantry:pipelineDoc`
 // context key (editor title button) comes from a cheap check of the active document's text.
 import * as vscode from 'vscode';
+import { kindKey } from '../core/kube';
+import { looksLikePipeline } from '../core/pipelineFiles';
 import type { WorkloadTreeNode } from '../core/tree';
 import type { Host } from '../host';
+import type { ClusterModel } from '../model/clusterModel';
 import type * as Graphs from '../panels/pipelineGraph';
 import type { Services } from '../services';
 import type { CommandTable } from './types';
 
 const CONTEXT_KEY = 'gantry:pipelineDoc';
-const ARGO =
-  /^apiVersion:\s*["']?argoproj\.io\/[^\n]*\n(?:.*\n)*?kind:\s*["']?(?:Workflow|WorkflowTemplate|CronWorkflow)\b|^kind:\s*["']?(?:Workflow|WorkflowTemplate|CronWorkflow)\b[^\n]*\n(?:.*\n)*?apiVersion:\s*["']?argoproj\.io\//m;
-const KFP_KEYS = /^(?:pipelineInfo|root|components|deploymentSpec):/gm;
-
-/** Whether a YAML text looks like a KFP IR or holds an Argo workflow document (the server has the last word). */
-export function looksLikePipeline(text: string): boolean {
-  const head = text.length > 200_000 ? text.slice(0, 200_000) : text;
-  if (ARGO.test(head)) return true;
-  const keys = new Set([...head.matchAll(KFP_KEYS)].map((m) => m[0]));
-  return keys.size >= 2;
-}
 
 function hostFor(host: Host, s: Services): Graphs.GraphHost {
   return {
     log: host.log,
     extensionUri: host.extension.extensionUri,
     requestGraph: (p) => s.languageClient.pipelineGraph(p),
+    // The cache's object, not the tree row's: a row keeps its object while its rendering does not change, and
+    // a node of the workflow can change phase without changing the row.
     workload: (id) => {
-      const n = s.cluster.model?.workloads?.node(id);
-      return n?.type === 'workload' ? n.object : undefined;
+      const m = s.cluster.model;
+      const n = m?.workloads?.node(id);
+      if (n?.type !== 'workload') return undefined;
+      const { namespace, name } = n.object.metadata;
+      for (const o of m!.source.objectsOf(kindKey(n.kind)))
+        if (o.metadata.name === name && o.metadata.namespace === namespace) return o;
+      return n.object;
     },
     pods: (id) => s.cluster.model?.workloads?.podsOf(id) ?? [],
     onDidChangeWorkloads: (listener) => {
-      let sub = s.cluster.model?.onDidChangeWorkloads(listener);
+      const watch = (m: ClusterModel | undefined): vscode.Disposable[] =>
+        m
+          ? [
+              m.onDidChangeWorkloads(listener),
+              m.source.onDidChange((cs) => {
+                if (cs.some((c) => c.kind.group === 'argoproj.io')) listener(['']);
+              }),
+            ]
+          : [];
+      let subs = watch(s.cluster.model);
       const models = s.cluster.onDidChangeModel((m) => {
-        sub?.dispose();
-        sub = m?.onDidChangeWorkloads(listener);
+        for (const d of subs) d.dispose();
+        subs = watch(m);
         listener(['']);
       });
       return new vscode.Disposable(() => {
-        sub?.dispose();
+        for (const d of subs) d.dispose();
         models.dispose();
       });
     },

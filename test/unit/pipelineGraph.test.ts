@@ -6,6 +6,7 @@ import type { KubeObject } from '../../src/core/kube';
 import type { PipelineGraph, PipelineNode } from '../../src/shared/protocol';
 import { type Box, layoutGraph, NODE_H, NODE_W } from '../../src/webview/pipelineGraph/layout';
 import { argoPhases, nodeAt } from '../../src/webview/pipelineGraph/model';
+import { looksLikePipeline } from '../../src/core/pipelineFiles';
 
 const r = (sl: number, sc: number, el: number, ec: number) => ({
   start: { line: sl, character: sc },
@@ -135,5 +136,27 @@ describe('pipeline graph model', () => {
       ['wf-abc[1].train.shard(0:a)', 'wf-abc[1].train.shard(1:b)', 'wf-abc[1].train.shard(2:c)'],
     );
     assert.deepEqual(byNode.get('onExit'), []);
+  });
+});
+
+describe('the editor title button check', () => {
+  const argo = (kind: string) =>
+    `apiVersion: argoproj.io/v1alpha1\nkind: ${kind}\nmetadata: {name: x}\nspec: {}\n`;
+  test('Argo workflow kinds, in any document of a file', () => {
+    for (const k of ['Workflow', 'WorkflowTemplate', 'CronWorkflow'])
+      assert.ok(looksLikePipeline(argo(k)), k);
+    assert.ok(looksLikePipeline(`apiVersion: v1\nkind: ConfigMap\n---\n${argo('Workflow')}`));
+    assert.ok(!looksLikePipeline(argo('WorkflowEventBinding')));
+    // apiVersion of one document and kind of another are not a workflow
+    assert.ok(
+      !looksLikePipeline(
+        'apiVersion: argoproj.io/v1alpha1\nkind: Sensor\n---\napiVersion: v1\nkind: Workflow\n',
+      ),
+    );
+  });
+  test('a KFP IR: two of its top-level keys, as the server classifies it', () => {
+    assert.ok(looksLikePipeline('# PIPELINE DEFINITION\ncomponents: {}\nroot:\n  dag: {}\n'));
+    assert.ok(!looksLikePipeline('root: /data\nname: x\n'));
+    assert.ok(!looksLikePipeline('apiVersion: batch/v1\nkind: Job\n'));
   });
 });

@@ -2,7 +2,7 @@
 // webview; an edit of the YAML adds a node; clicking a node moves the editor's cursor to the task; moving the
 // cursor into a task highlights its node.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
@@ -133,6 +133,33 @@ describe('Show Pipeline Graph in code-server', () => {
         .locator('g.node.highlight[data-id="condition-4"]')
         .waitFor({ state: 'attached', timeout: 20_000 });
       assert.equal(await graph.locator('g.node.highlight').count(), 1);
+    });
+  });
+
+  it('exports the graph as a standalone SVG file', async () => {
+    await wb.guard('export', async () => {
+      const target = join(wb.dirs.workspace, 'pipelines', 'flip_coin.graph.svg');
+      await graph.locator('#export').click();
+      // code-server's save dialog is a quick input holding the proposed path.
+      const input = wb.page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor({ timeout: 20_000 });
+      // The dialog fills in the proposed path after it opens.
+      await waitFor(
+        'the proposed file name',
+        async () => /pipelines\/flip_coin\.graph\.svg$/.test(await input.inputValue()) || undefined,
+        10_000,
+      );
+      await wb.page.keyboard.press('Enter');
+      const svg = await waitFor('the exported file', () =>
+        existsSync(target) ? readFileSync(target, 'utf8') : undefined,
+      );
+      assert.match(svg, /^<\?xml [^>]*\?>\n<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      for (const task of ['flip-coin', 'extra-task', 'print-msg-4'])
+        assert.ok(svg.includes(`>${task}<`), task);
+      // Theme colours are resolved into attributes: no CSS variable or class is left for a viewer to miss.
+      assert.ok(!svg.includes('var(--vscode'), 'unresolved theme variables');
+      assert.ok(!/ class="/.test(svg), 'classes left in the export');
+      assert.match(svg, /<rect [^>]*fill="rgb/);
     });
   });
 });

@@ -22,6 +22,10 @@ const lazyServices = {
     build.onResolve({ filter: /^\.\.\/sessions\/forwards$/ }, (args) =>
       args.importer.endsWith('portForward.ts') ? { path: './forwards.js', external: true } : undefined,
     );
+    // The pipeline graph panel loads on the first Show Pipeline Graph, as dist/pipelineGraph.js.
+    build.onResolve({ filter: /^\.\.\/panels\/pipelineGraph$/ }, (args) =>
+      args.importer.endsWith('pipeline.ts') ? { path: './pipelineGraph.js', external: true } : undefined,
+    );
   },
 };
 
@@ -47,11 +51,24 @@ const entries = [
   { in: 'src/model/submitter.ts', out: 'dist/submitter.js' },
   { in: 'src/sessions/forwards.ts', out: 'dist/forwards.js' },
   { in: 'src/server/main.ts', out: 'dist/server.js' },
+  { in: 'src/panels/pipelineGraph.ts', out: 'dist/pipelineGraph.js' },
+  // The graph's webview: a browser bundle (no node, no vscode), loaded under the webview's CSP.
+  {
+    in: 'src/webview/pipelineGraph/main.ts',
+    out: 'dist/webview/pipelineGraph.js',
+    options: { platform: 'browser', format: 'iife', target: 'es2022', external: [] },
+  },
 ];
 
 const contexts = await Promise.all(
   entries.map((e) =>
-    esbuild.context({ ...common, entryPoints: [e.in], outfile: e.out, plugins: e.plugins ?? [] }),
+    esbuild.context({
+      ...common,
+      ...(e.options ?? {}),
+      entryPoints: [e.in],
+      outfile: e.out,
+      plugins: e.plugins ?? [],
+    }),
   ),
 );
 if (watch) {

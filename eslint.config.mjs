@@ -172,6 +172,12 @@ export default tseslint.config(
       message: `${folder}/ holds no editor code: the views and commands import it, not the other way round.`,
     }),
   ),
+  ...seam('webview', {
+    forbidden: except('webview', 'shared', 'core'),
+    paths: [noVscode, noClientNode],
+    message:
+      'webview/ is bundled for the browser: it imports only core/ and shared/ (types), never vscode or node code.',
+  }),
   ...seam('views', {
     forbidden: ['commands'],
     paths: [noClientNode],

@@ -6,6 +6,7 @@ import type { LogPanels } from '../panels/logPanel';
 import { clusterCommands } from './cluster';
 import { logCommands } from './logs';
 import { objectCommands } from './objects';
+import { pipelineCommands } from './pipeline';
 import { forwardCommands } from './portForward';
 import { sessionCommands } from './sessions';
 import { submitCommands } from './submit';
@@ -29,6 +30,7 @@ export function commandTable(host: Host, parts: CommandParts): CommandTable {
     logCommands(host, parts.logPanels),
     forwardCommands(host),
     whyCommands(host),
+    pipelineCommands(host),
   ];
   const all: CommandTable = {};
   for (const t of tables) {

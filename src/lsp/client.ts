@@ -21,6 +21,9 @@ import {
   type ClusterChangedParams,
   dryRunDiagnostics,
   type DryRunDiagnosticsParams,
+  type PipelineGraph,
+  pipelineGraph,
+  type PipelineGraphParams,
 } from '../shared/protocol';
 import { RestartPolicy } from './restartPolicy';
 
@@ -174,6 +177,14 @@ export class GantryLanguageClient implements vscode.Disposable {
     if (client?.state !== State.Running) return [];
     const ds = await client.sendRequest(dryRunDiagnostics, params);
     return client.protocol2CodeConverter.asDiagnostics(ds);
+  }
+
+  /** The DAG of a pipeline document (gantry/pipelineGraph); undefined when the server cannot run. */
+  async pipelineGraph(params: PipelineGraphParams): Promise<PipelineGraph | undefined> {
+    await this.start();
+    const client = this._client;
+    if (client?.state !== State.Running) return undefined;
+    return client.sendRequest(pipelineGraph, params);
   }
 
   /** Stops the server process; deactivate() returns this promise. */

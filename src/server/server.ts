@@ -25,12 +25,14 @@ import {
   type ClusterAppliedParams,
   type ClusterChangedParams,
   dryRunDiagnostics,
+  pipelineGraph,
 } from '../shared/protocol';
 import { dryRunDiagnosticsFor } from './applyCauses';
 import { codeActions } from './codeActions';
-import { submitCodeLenses } from './codeLens';
+import { pipelineCodeLenses, submitCodeLenses } from './codeLens';
 import { complete } from './completion';
 import { hover } from './hover';
+import { pipelineGraphFor } from './pipelines/request';
 import { ValidationQueue } from './validationQueue';
 import { SchemaStore } from './schema/store';
 import { documentSymbols, shallowDocumentSymbols } from './symbols';
@@ -349,14 +351,26 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
   connection.onCodeAction((p) => withDoc(p.textDocument.uri, [], () => codeActions(p)));
   // Submit lenses; huge files get none (splitting them on every lens request would cost too much).
   connection.onCodeLens((p) =>
-    withDoc(p.textDocument.uri, [], (doc) =>
-      isHuge(doc.getText()) ? [] : submitCodeLenses(doc.uri, doc.getText()),
-    ),
+    withDoc(p.textDocument.uri, [], (doc) => {
+      const text = doc.getText();
+      if (isHuge(text)) return [];
+      const docs = validatorFor(doc.uri, 0)
+        .documents(text, doc.uri)
+        .map(({ chunk, doc: d }) => ({ line: chunk.startLine, doc: d }));
+      return [...pipelineCodeLenses(doc.uri, docs), ...submitCodeLenses(doc.uri, text)];
+    }),
   );
   connection.onRequest(dryRunDiagnostics, (p) =>
     p.text !== undefined
       ? dryRunDiagnosticsFor(p.text, p.causes)
       : withDoc(p.uri, [], (doc) => dryRunDiagnosticsFor(doc.getText(), p.causes)),
+  );
+  connection.onRequest(pipelineGraph, (p) =>
+    p.text !== undefined
+      ? pipelineGraphFor(new Validator(store(), current.facts), p.text)
+      : withDoc(p.uri, pipelineGraphFor(undefined, ''), (doc) =>
+          pipelineGraphFor(validatorFor(doc.uri, 0), doc.getText(), doc.uri),
+        ),
   );
   connection.onShutdown(() => validationQueue.dispose());
 

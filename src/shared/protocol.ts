@@ -4,7 +4,7 @@
 // what the language client and the language server both bundle already.
 // Models: rust-analyzer editors/code/src/lsp_ext.ts, vscode-eslint $shared/customMessages.ts.
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
-import type { Diagnostic } from 'vscode-languageserver-types';
+import type { Diagnostic, Range } from 'vscode-languageserver-types';
 
 /** What the server needs to know about a cluster for its rules (GANTRY1xx). Mirrors the validator's ClusterFacts. */
 export interface ClusterFactsPayload {
@@ -88,4 +88,75 @@ export const SubmitCommands = {
   submit: 'gantry.submit',
   /** Argument: the document URI (string). */
   submitAll: 'gantry.submitAll',
+} as const;
+
+// --- Pipeline graph -----------------------------------------------------------------------------------------
+
+/** task: a KFP task or Argo DAG task; step: an Argo step; dag: a nested DAG or steps group (collapsible). */
+export type PipelineNodeKind = 'task' | 'step' | 'dag' | 'exitHandler';
+
+export interface PipelineNodeProblem {
+  message: string;
+  /** 1 error, 2 warning, 3 information, 4 hint (LSP DiagnosticSeverity). */
+  severity: number;
+  code?: string;
+}
+
+export interface PipelineNode {
+  /** Unique in the answer; stable across edits that keep the node's name and its parents' names. */
+  id: string;
+  name: string;
+  kind: PipelineNodeKind;
+  /** The KFP component or Argo template it runs (`name/template` for an Argo templateRef). */
+  ref?: string;
+  image?: string;
+  /** The node's name in the file (click -> reveal). */
+  range: Range;
+  /** The node's whole YAML (cursor -> highlight). */
+  extent: Range;
+  /** Id of the enclosing `dag` node; none at the top. */
+  parent?: string;
+  /** How it repeats: `parallelFor`, `withItems`, `withParam`, `withSequence`, with what it iterates over. */
+  loop?: string;
+  /** When it runs: KFP `triggerPolicy.condition`, Argo `when`. */
+  condition?: string;
+  /**
+   * Argo: the node's name in a Workflow's `status.nodes` after the workflow's name (`.A`, `[0].step`,
+   * `.A.inner`, `.onExit`), loop expansions left out.
+   */
+  statusName?: string;
+  /** The server's diagnostics inside the node's YAML (not those of its nested nodes). */
+  problems: PipelineNodeProblem[];
+}
+
+export interface PipelineEdge {
+  from: string;
+  to: string;
+}
+
+export interface PipelineGraph {
+  /** What the file is, or `none` when it holds no KFP IR and no Argo workflow. */
+  format: 'kfp' | 'argo' | 'none';
+  title: string;
+  nodes: PipelineNode[];
+  /** Dependencies between siblings (same parent), producer -> consumer; edges that close a cycle are left out. */
+  edges: PipelineEdge[];
+  /** Each dependency cycle once, as node ids (first repeated last). */
+  cycles: string[][];
+}
+
+export interface PipelineGraphParams {
+  uri: string;
+  /** A manifest that is not an open document (an Argo Workflow from the cluster, as JSON or YAML). */
+  text?: string;
+}
+
+/** Client -> server request: the DAG of a KFP IR file or of the Argo Workflow documents of a file. */
+export const pipelineGraph = new RequestType<PipelineGraphParams, PipelineGraph, void>(
+  'gantry/pipelineGraph',
+);
+
+/** The command the server's "Show Pipeline Graph" CodeLens runs (argument: the document URI). */
+export const PipelineCommands = {
+  showGraph: 'gantry.showPipelineGraph',
 } as const;

@@ -15,7 +15,8 @@ function entries(): string[] {
 
 test('the vsix holds only dist, media, schemas and the manifest files', () => {
   const allowed = [
-    /^extension\/dist\/(extension|services|server|submitter|forwards)\.js$/,
+    /^extension\/dist\/(extension|services|server|submitter|forwards|pipelineGraph)\.js$/,
+    /^extension\/dist\/webview\/pipelineGraph\.js$/,
     /^extension\/media\//,
     /^extension\/schemas\//,
     /^extension\/(package\.json|readme\.md|README\.md|LICENSE(\.txt)?|changelog\.md|CHANGELOG\.md)$/,
@@ -26,6 +27,7 @@ test('the vsix holds only dist, media, schemas and the manifest files', () => {
   const stray = files.filter((f) => !allowed.some((re) => re.test(f)));
   assert.deepEqual(stray, [], 'files outside the allow-list');
   assert.ok(files.includes('extension/dist/extension.js'), 'no extension bundle');
+  assert.ok(files.includes('extension/dist/webview/pipelineGraph.js'), 'no pipeline graph webview bundle');
   assert.ok(files.includes('extension/media/gantry.svg'), 'no activity-bar icon');
   assert.ok(!files.some((f) => f.includes('node_modules')), 'node_modules shipped');
   assert.ok(!files.some((f) => f.startsWith('extension/media/screenshots/')), 'README screenshots shipped');
@@ -41,6 +43,7 @@ const allowed = new Set([
   './services.js',
   './submitter.js',
   './forwards.js',
+  './pipelineGraph.js',
   'bufferutil',
   'utf-8-validate',
   'encoding',
@@ -54,6 +57,7 @@ test('the bundles need nothing from node_modules but vscode', () => {
     'dist/server.js',
     'dist/submitter.js',
     'dist/forwards.js',
+    'dist/pipelineGraph.js',
   ]) {
     const js = readFileSync(bundle, 'utf8');
     const requires = [...js.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!);
@@ -104,4 +108,15 @@ test('dist/extension.js holds neither the Kubernetes client nor the language cli
   assert.deepEqual(heavy, [], 'the lazy half is bundled into dist/extension.js');
   const js = readFileSync('dist/extension.js', 'utf8');
   assert.ok(js.includes('require("./services.js")'), 'dist/extension.js does not load ./services.js lazily');
+});
+
+test('the pipeline graph webview loads nothing remote', () => {
+  const js = readFileSync('dist/webview/pipelineGraph.js', 'utf8');
+  const urls = [...js.matchAll(/https?:\/\/[^\s"'`)]+/g)].map((m) => m[0]);
+  // The SVG namespace is a name, not a resource.
+  assert.deepEqual(
+    [...new Set(urls)].filter((u) => u !== 'http://www.w3.org/2000/svg'),
+    [],
+  );
+  assert.ok(!/\brequire\(|\bprocess\.env\b/.test(js), 'node code in the browser bundle');
 });

@@ -10,6 +10,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { kubeconfigYaml, generatePki, type Pki } from './pki';
+import {
+  operatorPlurals,
+  operatorWebhookNames,
+  startOperators,
+  type OperatorName,
+  type OperatorState,
+} from './operators';
 import { fixturesDir, kwokStagesFile, repoRoot, requireBinaries, sharedCrdsDir } from './paths';
 import {
   freePort,
@@ -44,6 +51,8 @@ export interface ClusterState {
   timings: Record<string, number>;
   /** CRDs this server rejected as shipped, applied without the listed CEL rules (see installCrds). */
   crdAdjustments?: { name: string; removedRules: string[] }[];
+  /** Real operators running as host processes (harness/operators.ts); their processes are in `components`. */
+  operators?: Record<string, OperatorState>;
 }
 
 export interface StartOptions {
@@ -55,6 +64,8 @@ export interface StartOptions {
   simulator?: boolean;
   /** Demo only: the simulator writes plausible live logs for the pods it manages (cluster:up). */
   demoLogs?: boolean;
+  /** Real ML operators to run (built by scripts/cluster/operators.sh); the simulator leaves their kinds alone. */
+  operators?: readonly OperatorName[];
   /** Print progress lines (cluster:up, the test runner). */
   log?: (msg: string) => void;
 }
@@ -390,7 +401,11 @@ async function installCrds(state: ClusterState): Promise<void> {
   );
 }
 
-async function startSimulatorProcess(state: ClusterState, demoLogs: boolean): Promise<ComponentState> {
+async function startSimulatorProcess(
+  state: ClusterState,
+  demoLogs: boolean,
+  skip: string[],
+): Promise<ComponentState> {
   const logFile = join(state.runDir, 'logs', 'simulator.log');
   const main = join(repoRoot, 'test/cluster/simulator/main.ts');
   const pid = startDetached({
@@ -403,6 +418,7 @@ async function startSimulatorProcess(state: ClusterState, demoLogs: boolean): Pr
       '--kubeconfig',
       state.kubeconfigPath,
       ...(demoLogs ? ['--demo-logs', state.podLogsDir] : []),
+      ...(skip.length > 0 ? ['--skip', skip.join(',')] : []),
     ],
     logFile,
     cwd: repoRoot,
@@ -631,9 +647,35 @@ export async function startClusterState(opts: StartOptions = {}): Promise<Cluste
         );
       mark('crds');
     }
+    const operators = opts.operators ?? [];
+    if (operators.length > 0) {
+      if (opts.crds === false) throw new Error('operators need the ML CRDs (drop --no-crds)');
+      log(`starting operators: ${operators.join(', ')}`);
+      state.operators = await startOperators(
+        {
+          runDir,
+          kubeconfigPath,
+          kubectl: (args, input) => mustKubectl(state, args, input),
+        },
+        operators,
+        (m) => {
+          log(m);
+          mark(`operator:${m.split(' ')[0]}`);
+        },
+        (o) => {
+          (state.operators ??= {})[o.name] = o;
+          state.components[o.name] = { pid: o.pid, bin: o.bin, logFile: o.logFile };
+        },
+      );
+      await writeState(state);
+    }
     if (opts.simulator !== false) {
       log('starting workload simulator');
-      state.components.simulator = await startSimulatorProcess(state, opts.demoLogs === true);
+      state.components.simulator = await startSimulatorProcess(
+        state,
+        opts.demoLogs === true,
+        operatorPlurals(operators),
+      );
       mark('simulator');
     }
     await writeState(state);
@@ -675,7 +717,18 @@ export async function stopClusterState(
       // keep what we have
     }
   }
-  const names = [...STOP_ORDER, ...Object.keys(state.components).filter((n) => !STOP_ORDER.includes(n))];
+  // Operators first, their webhook configurations before them: a Fail-policy webhook whose server is gone
+  // refuses every matching create (matters when the apiserver outlives them, e.g. a failed start).
+  const ops = Object.keys(state.operators ?? {}) as OperatorName[];
+  const api = state.components['kube-apiserver'];
+  if (ops.length > 0 && api && isOurProcess(api.pid, api.bin))
+    await runKubectl(state.kubectl, state.kubeconfigPath, ['delete', '--ignore-not-found', '--wait=false', ...operatorWebhookNames(ops)], undefined, 15_000);
+  const names = [
+    'simulator',
+    ...ops,
+    ...STOP_ORDER,
+    ...Object.keys(state.components).filter((n) => !STOP_ORDER.includes(n)),
+  ].filter((n, i, a) => a.indexOf(n) === i);
   for (const name of names) {
     const c = state.components[name];
     if (!c || c.pid === process.pid) continue;

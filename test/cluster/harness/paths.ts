@@ -20,6 +20,9 @@ export interface BinPaths {
   k8sBin: string;
   etcdBin: string;
   kwokBin: string;
+  /** scripts/cluster/operators.sh's cache root and the pinned operator versions. */
+  operatorsDir: string;
+  operatorVersions: Record<'jobset' | 'lws' | 'kuberay' | 'training-operator' | 'trainer' | 'kueue', string>;
 }
 
 export function binPaths(version?: string): BinPaths {

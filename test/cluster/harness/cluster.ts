@@ -17,7 +17,14 @@ import {
   type OperatorName,
   type OperatorState,
 } from './operators';
-import { fixturesDir, kwokStagesFile, repoRoot, requireBinaries, sharedCrdsDir } from './paths';
+import {
+  fixturesDir,
+  kwokOperatorStagesFile,
+  kwokStagesFile,
+  repoRoot,
+  requireBinaries,
+  sharedCrdsDir,
+} from './paths';
 import {
   freePort,
   httpGet,
@@ -167,8 +174,11 @@ export function startApiserverProcess(state: ClusterState): number {
   return startDetached(spec);
 }
 
-function kwokConfig(runDir: string, emptyLog: string): Promise<string> {
-  return readFile(kwokStagesFile, 'utf8').then((stages) =>
+function kwokConfig(runDir: string, emptyLog: string, operators: boolean): Promise<string> {
+  return Promise.all([
+    readFile(kwokStagesFile, 'utf8'),
+    operators ? readFile(kwokOperatorStagesFile, 'utf8') : '',
+  ]).then(([stages, extra]) =>
     [
       '# Pods without their own Logs object (see appendLog) serve an empty log instead of an error.',
       'apiVersion: kwok.x-k8s.io/v1alpha1',
@@ -183,6 +193,7 @@ function kwokConfig(runDir: string, emptyLog: string): Promise<string> {
       '---',
       `# stages from ${kwokStagesFile} (run dir ${runDir})`,
       stages,
+      ...(extra ? ['---', `# stages from ${kwokOperatorStagesFile}`, extra] : []),
     ].join('\n'),
   );
 }
@@ -539,7 +550,10 @@ export async function startClusterState(opts: StartOptions = {}): Promise<Cluste
       '--field-manager=gantry-test',
       ...kwokCrdFiles(b.kwokBin.replace(/\/bin$/, '')).flatMap((f) => ['-f', f]),
     ]);
-    await writeFile(join(runDir, 'kwok.yaml'), await kwokConfig(runDir, emptyLog));
+    await writeFile(
+      join(runDir, 'kwok.yaml'),
+      await kwokConfig(runDir, emptyLog, (opts.operators ?? []).length > 0),
+    );
 
     log('starting kube-controller-manager, kube-scheduler, kwok');
     const kcm = start('kube-controller-manager', [

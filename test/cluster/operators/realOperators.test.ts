@@ -1,0 +1,195 @@
+// The real ML operators (test/cluster/harness/operators.ts), end to end: objects written by the operators
+// themselves (labels, conditions, reasons, events) go through Gantry's model to the ML Workloads rows and the pod
+// tracker's role/rank labels. Runs on a cluster started with operators:
+//   npm run test:cluster -- --operators            (or: npm run cluster:up -- --operators --name ops)
+// A block whose operator is not running in that cluster fails with that message (never a silent skip).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ClusterConnection } from '../../../src/k8s/connection';
+import { loadKubeconfig, type MergedKubeconfig } from '../../../src/k8s/kubeconfig';
+import { ClusterModelSource } from '../../../src/k8s/modelSource';
+import { trackPods, type WorkloadPods } from '../../../src/k8s/workloadPods';
+import { ROOT, type WorkloadNode } from '../../../src/core/tree';
+import { ClusterModel } from '../../../src/model/clusterModel';
+import { readState, sharedCluster, type TestCluster } from '../harness/index';
+import type { Rest } from '../harness/rest';
+import { type Json, rest, waitFor } from '../helpers';
+
+let cluster: TestCluster;
+let api: Rest;
+let ns: string;
+let model: ClusterModel;
+let conn: ClusterConnection;
+let running: Set<string>;
+
+before(async () => {
+  cluster = await sharedCluster();
+  running = new Set(Object.keys(readState(process.env.GANTRY_CLUSTER_STATE!).operators ?? {}));
+  api = await rest(cluster);
+  const loaded = loadKubeconfig({ explicitPath: cluster.kubeconfigPath });
+  assert.equal(loaded.kind, 'ok');
+  const cfg = loaded as MergedKubeconfig;
+  ns = await cluster.createNamespace('operators');
+  const c = ClusterConnection.create(cfg, cfg.currentContext!);
+  assert.ok(c.ok);
+  conn = c.value;
+  model = new ClusterModel(new ClusterModelSource(conn, { scope: { kind: 'some', namespaces: [ns] } }));
+  assert.equal((await model.start()).state, 'connected');
+});
+
+after(async () => {
+  model?.dispose();
+  conn?.dispose();
+  await api?.delete(`/api/v1/namespaces/${ns}`);
+  api?.close();
+});
+
+function needs(name: string): void {
+  assert.ok(
+    running.has(name),
+    `operator ${name} is not running in this cluster (running: ${[...running].join(', ') || 'none'}); ` +
+      'start it with `npm run test:cluster -- --operators` or `cluster:up --operators`',
+  );
+}
+
+/** Every workload row of the test namespace, by name. */
+function rows(): Map<string, WorkloadNode> {
+  const out = new Map<string, WorkloadNode>();
+  const walk = (id: string): void => {
+    for (const n of model.workloads!.children(id)) {
+      if (n.type === 'workload') out.set(n.label, n);
+      if (n.type === 'group' || n.type === 'workload') walk(n.id);
+    }
+  };
+  walk(ROOT);
+  return out;
+}
+
+/** The row's description without its trailing age, which moves. */
+function rowText(n: WorkloadNode): string {
+  const parts = n.description!.split(' · ');
+  const age = parts.pop()!;
+  assert.match(age, /^\d+(s|m)$/, `age of ${n.description}`);
+  return parts.join(' · ');
+}
+
+/** Waits until the named row reads exactly `want` (without the age); fails with the last text seen. */
+async function row(name: string, want: string, timeoutMs = 90_000): Promise<WorkloadNode> {
+  let seen = '(no row)';
+  try {
+    return await waitFor(
+      `${name}: "${want}"`,
+      async () => {
+        const n = rows().get(name);
+        if (!n) return undefined;
+        seen = rowText(n);
+        return seen === want ? n : undefined;
+      },
+      timeoutMs,
+      250,
+    );
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; last row text: "${seen}"`);
+  }
+}
+
+const post = (apiVersion: string, plural: string, body: Json) =>
+  api.post<Json>(`/apis/${apiVersion}/namespaces/${ns}/${plural}`, body);
+const get = (apiVersion: string, plural: string, name: string) =>
+  api.get<Json>(`/apis/${apiVersion}/namespaces/${ns}/${plural}/${name}`);
+const pods = async (selector: string): Promise<Json[]> =>
+  (await api.get<{ items: Json[] }>(`/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`))
+    .items;
+const cond = (o: Json, type: string): Json | undefined =>
+  (o.status?.conditions ?? []).find((c: Json) => c.type === type && c.status === 'True');
+
+/** The pod tracker's role/rank labels for a workload, once it has `count` pods. */
+async function podLabels(group: string, kind: string, name: string, count: number): Promise<string[]> {
+  let w: WorkloadPods | undefined;
+  try {
+    w = trackPods(conn, { type: 'workload', group, kind, namespace: ns, name });
+    const ready = await w.ready();
+    assert.ok(ready.ok, JSON.stringify(ready));
+    return await waitFor(`${count} pods of ${kind} ${name}`, async () => {
+      const l = w!.current().map((p) => p.label);
+      return l.length === count ? l : undefined;
+    });
+  } finally {
+    w?.dispose();
+  }
+}
+
+const NOWHERE = { nodeSelector: { 'gantry.dev/pool': 'nowhere' }, tolerations: [{ operator: 'Exists' }] };
+const FAIL = { 'sim.gantry.dev/outcome': 'fail', 'sim.gantry.dev/duration': '2s' };
+const unschedulable = 'no node has gantry.dev/pool=nowhere';
+
+function jobSet(name: string, annotations: Json, pod: Json = {}): Json {
+  return {
+    apiVersion: 'jobset.x-k8s.io/v1alpha2',
+    kind: 'JobSet',
+    metadata: { name },
+    spec: {
+      replicatedJobs: [
+        {
+          name: 'workers',
+          replicas: 2,
+          template: {
+            spec: {
+              parallelism: 1,
+              completions: 1,
+              backoffLimit: 0,
+              template: {
+                metadata: { annotations },
+                spec: { restartPolicy: 'Never', ...pod, containers: [{ name: 'w', image: 'busybox:1.36' }] },
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+describe('JobSet v0.12 (real controller, webhooks through the apiserver)', () => {
+  before(() => needs('jobset'));
+
+  it('the defaulting webhook fills the spec, pods carry the controller labels, the row reads Succeeded', async () => {
+    await post('jobset.x-k8s.io/v1alpha2', 'jobsets', jobSet('js-ok', { 'sim.gantry.dev/duration': '4s' }));
+    const js = await get('jobset.x-k8s.io/v1alpha2', 'jobsets', 'js-ok');
+    // Set by the mutating webhook only (the controller dereferences them without nil checks).
+    assert.equal(js.spec.successPolicy.operator, 'All');
+    assert.equal(js.spec.network.enableDNSHostnames, true);
+    assert.deepEqual(await podLabels('jobset.x-k8s.io', 'JobSet', 'js-ok', 2), [
+      'workers-0-0',
+      'workers-1-0',
+    ]);
+    const ps = await pods('jobset.sigs.k8s.io/jobset-name=js-ok');
+    assert.deepEqual(ps.map((p) => p.metadata.labels['jobset.sigs.k8s.io/job-index']).sort(), ['0', '1']);
+    // The pod webhook's label: proof that the pod create went through JobSet's webhook server.
+    assert.ok(ps.every((p) => p.metadata.labels['jobset.sigs.k8s.io/priority'] === '0'));
+    await row('js-ok', 'Succeeded: AllJobsCompleted · 0/2');
+    const done = await get('jobset.x-k8s.io/v1alpha2', 'jobsets', 'js-ok');
+    assert.equal(done.status.terminalState, 'Completed');
+    assert.equal(cond(done, 'Completed').message, 'jobset completed successfully');
+  });
+
+  it('a failed child Job fails it (FailedJobs); unschedulable pods keep it Pending with the reason', async () => {
+    await post('jobset.x-k8s.io/v1alpha2', 'jobsets', jobSet('js-fail', FAIL));
+    await post('jobset.x-k8s.io/v1alpha2', 'jobsets', jobSet('js-pending', {}, NOWHERE));
+    await row('js-fail', 'Failed: FailedJobs · 0/2');
+    await row('js-pending', `Pending: ${unschedulable} · 0/2`);
+    const failed = await get('jobset.x-k8s.io/v1alpha2', 'jobsets', 'js-fail');
+    assert.equal(failed.status.terminalState, 'Failed');
+  });
+
+  it('the validating webhook refuses an invalid JobSet through the apiserver', async () => {
+    const bad = jobSet('js-bad', {});
+    // Only the webhook checks this (the CRD schema cannot cross-reference names).
+    bad.spec.successPolicy = { operator: 'All', targetReplicatedJobs: ['nope'] };
+    await assert.rejects(post('jobset.x-k8s.io/v1alpha2', 'jobsets', bad), (e: Error) => {
+      assert.match(e.message, /admission webhook \W*vjobset\.kb\.io\W* denied the request/);
+      assert.match(e.message, /invalid replicatedJob name 'nope' does not appear in \.spec\.ReplicatedJobs/);
+      return true;
+    });
+  });
+});

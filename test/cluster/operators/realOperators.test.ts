@@ -98,8 +98,11 @@ const post = (apiVersion: string, plural: string, body: Json) =>
 const get = (apiVersion: string, plural: string, name: string) =>
   api.get<Json>(`/apis/${apiVersion}/namespaces/${ns}/${plural}/${name}`);
 const pods = async (selector: string): Promise<Json[]> =>
-  (await api.get<{ items: Json[] }>(`/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`))
-    .items;
+  (
+    await api.get<{ items: Json[] }>(
+      `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`,
+    )
+  ).items;
 const cond = (o: Json, type: string): Json | undefined =>
   (o.status?.conditions ?? []).find((c: Json) => c.type === type && c.status === 'True');
 
@@ -191,5 +194,56 @@ describe('JobSet v0.12 (real controller, webhooks through the apiserver)', () =>
       assert.match(e.message, /invalid replicatedJob name 'nope' does not appear in \.spec\.ReplicatedJobs/);
       return true;
     });
+  });
+});
+
+function lws(name: string, pod: Json = {}): Json {
+  return {
+    apiVersion: 'leaderworkerset.x-k8s.io/v1',
+    kind: 'LeaderWorkerSet',
+    metadata: { name },
+    spec: {
+      replicas: 2,
+      leaderWorkerTemplate: {
+        size: 2,
+        workerTemplate: {
+          spec: { ...pod, containers: [{ name: 'vllm', image: 'vllm/vllm-openai:v0.9.0' }] },
+        },
+      },
+    },
+  };
+}
+
+describe('LeaderWorkerSet v0.9 (real controller; group labels come from its pod webhook)', () => {
+  before(() => needs('lws'));
+
+  it('groups get leader and worker pods with group/worker indexes; the row reads Ready', async () => {
+    await post('leaderworkerset.x-k8s.io/v1', 'leaderworkersets', lws('lws-ok'));
+    const ps = await waitFor('4 pods of lws-ok', async () => {
+      const l = await pods('leaderworkerset.sigs.k8s.io/name=lws-ok');
+      return l.length === 4 ? l : undefined;
+    });
+    const idx = ps
+      .map((p) => {
+        const l = p.metadata.labels;
+        return `${p.metadata.name}:${l['leaderworkerset.sigs.k8s.io/group-index']}/${l['leaderworkerset.sigs.k8s.io/worker-index']}`;
+      })
+      .sort();
+    assert.deepEqual(idx, ['lws-ok-0-1:0/1', 'lws-ok-0:0/0', 'lws-ok-1-1:1/1', 'lws-ok-1:1/0']);
+    assert.deepEqual(await podLabels('leaderworkerset.x-k8s.io', 'LeaderWorkerSet', 'lws-ok', 4), [
+      'leader-0',
+      'leader-1',
+      'worker-0-1',
+      'worker-1-1',
+    ]);
+    // Ready groups of replicas (status.readyReplicas counts groups, not pods).
+    await row('lws-ok', 'Ready · 2/2');
+    const o = await get('leaderworkerset.x-k8s.io/v1', 'leaderworkersets', 'lws-ok');
+    assert.equal(cond(o, 'Available').reason, 'AllGroupsReady');
+  });
+
+  it('a group no node accepts is shown with the scheduler reason', async () => {
+    await post('leaderworkerset.x-k8s.io/v1', 'leaderworkersets', lws('lws-pending', NOWHERE));
+    await row('lws-pending', `NotReady: ${unschedulable} · 0/2`);
   });
 });

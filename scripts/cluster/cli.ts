@@ -91,10 +91,10 @@ async function main(): Promise<void> {
     const kept = clusterName
       ? []
       : existsSync(keptDir)
-      ? readdirSync(keptDir)
-          .filter((f) => f.endsWith('.json'))
-          .map((f) => join(keptDir, f))
-      : [];
+        ? readdirSync(keptDir)
+            .filter((f) => f.endsWith('.json'))
+            .map((f) => join(keptDir, f))
+        : [];
     const targets = [...(existsSync(pointer) ? [pointer] : []), ...kept];
     if (targets.length === 0) {
       console.log(`no cluster recorded in ${pointer} or ${keptDir}`);

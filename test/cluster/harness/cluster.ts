@@ -736,7 +736,13 @@ export async function stopClusterState(
   const ops = Object.keys(state.operators ?? {}) as OperatorName[];
   const api = state.components['kube-apiserver'];
   if (ops.length > 0 && api && isOurProcess(api.pid, api.bin))
-    await runKubectl(state.kubectl, state.kubeconfigPath, ['delete', '--ignore-not-found', '--wait=false', ...operatorWebhookNames(ops)], undefined, 15_000);
+    await runKubectl(
+      state.kubectl,
+      state.kubeconfigPath,
+      ['delete', '--ignore-not-found', '--wait=false', ...operatorWebhookNames(ops)],
+      undefined,
+      15_000,
+    );
   const names = [
     'simulator',
     ...ops,

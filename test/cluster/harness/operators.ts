@@ -48,11 +48,14 @@ interface Ctx {
 interface WebhookSource {
   /** manifests.yaml of the operator (controller-gen output, names without the kustomize prefix). */
   file: string;
-  prefix: string;
+  /** The configurations' names after upstream's kustomize (prefix or rename); the rotator injects into these. */
+  names: { MutatingWebhookConfiguration?: string; ValidatingWebhookConfiguration?: string };
   /** kustomize patches upstream add this objectSelector to the pod webhooks, else every pod goes through them. */
   podSelectorKey?: string;
   /** Keep only these webhooks (by name); Kueue's full set guards kinds we do not enable. */
   keep?: (name: string) => boolean;
+  /** Upstream kustomize gives the webhooks of other groups' kinds this namespace exclusion (Kueue). */
+  excludeNamespaces?: string[];
 }
 
 interface OperatorDef {
@@ -85,7 +88,10 @@ const DEFS: Record<OperatorName, OperatorDef> = {
     crdDirs: ['config/components/crd/bases'],
     webhooks: {
       file: 'config/components/webhook/manifests.yaml',
-      prefix: 'jobset-',
+      names: {
+        MutatingWebhookConfiguration: 'jobset-mutating-webhook-configuration',
+        ValidatingWebhookConfiguration: 'jobset-validating-webhook-configuration',
+      },
       podSelectorKey: 'jobset.sigs.k8s.io/jobset-name',
     },
     plurals: ['jobsets'],
@@ -113,7 +119,10 @@ const DEFS: Record<OperatorName, OperatorDef> = {
     crdDirs: ['config/crd/bases'],
     webhooks: {
       file: 'config/webhook/manifests.yaml',
-      prefix: 'lws-',
+      names: {
+        MutatingWebhookConfiguration: 'lws-mutating-webhook-configuration',
+        ValidatingWebhookConfiguration: 'lws-validating-webhook-configuration',
+      },
       podSelectorKey: 'leaderworkerset.sigs.k8s.io/name',
     },
     plurals: ['leaderworkersets'],
@@ -132,7 +141,7 @@ const DEFS: Record<OperatorName, OperatorDef> = {
     name: 'kuberay',
     bin: 'ray-operator',
     namespace: 'ray-system',
-    crdDirs: ['ray-operator/config/crd/bases'],
+    crdDirs: ['config/crd/bases'],
     // RayJob and RayService go to KubeRay too (one controller manager); their dashboard calls cannot work here.
     plurals: ['rayclusters', 'rayjobs'],
     args: (c) => [
@@ -148,7 +157,10 @@ const DEFS: Record<OperatorName, OperatorDef> = {
     service: 'training-operator',
     secret: 'training-operator-webhook-cert',
     crdDirs: ['manifests/base/crds'],
-    webhooks: { file: 'manifests/base/webhook/manifests.yaml', prefix: '' },
+    webhooks: {
+      file: 'manifests/base/webhook/manifests.yaml',
+      names: { ValidatingWebhookConfiguration: 'validator.training-operator.kubeflow.org' },
+    },
     plurals: ['pytorchjobs', 'tfjobs', 'mpijobs'],
     env: () => ({ MY_POD_NAMESPACE: 'kubeflow' }),
     args: (c) => [
@@ -166,7 +178,13 @@ const DEFS: Record<OperatorName, OperatorDef> = {
     service: 'kubeflow-trainer-controller-manager',
     secret: 'kubeflow-trainer-webhook-cert',
     crdDirs: ['manifests/base/crds'],
-    webhooks: { file: 'manifests/base/webhook/manifests.yaml', prefix: '' },
+    webhooks: {
+      file: 'manifests/base/webhook/manifests.yaml',
+      names: {
+        MutatingWebhookConfiguration: 'defaulter.trainer.kubeflow.org',
+        ValidatingWebhookConfiguration: 'validator.trainer.kubeflow.org',
+      },
+    },
     plurals: ['trainjobs'],
     config: (c) => ({
       apiVersion: 'config.trainer.kubeflow.org/v1alpha1',
@@ -176,6 +194,8 @@ const DEFS: Record<OperatorName, OperatorDef> = {
       metrics: off,
       leaderElection: { leaderElect: false },
       certManagement: { enable: true },
+      // Its runtime status server (default 10443) would collide between clusters.
+      statusServer: { port: c.extraPort },
     }),
     args: () => [],
   },
@@ -188,11 +208,19 @@ const DEFS: Record<OperatorName, OperatorDef> = {
     crdDirs: ['config/components/crd/bases'],
     webhooks: {
       file: 'config/components/webhook/manifests.yaml',
-      prefix: 'kueue-',
+      names: {
+        MutatingWebhookConfiguration: 'kueue-mutating-webhook-configuration',
+        ValidatingWebhookConfiguration: 'kueue-validating-webhook-configuration',
+      },
       // Only the kinds Kueue manages here; its pod/deployment/statefulset webhooks would guard every pod.
-      keep: (n) => !/^(m|v)(pod|deployment|statefulset|appwrapper|mpijob|xgboostjob|paddlejob|tfjob|jaxjob|rayservice|sparkapplication|leaderworkerset)\./.test(n),
+      keep: (n) =>
+        !/^(m|v)(pod|deployment|statefulset|appwrapper|mpijob|xgboostjob|paddlejob|tfjob|jaxjob|rayservice|sparkapplication|leaderworkerset)\./.test(
+          n,
+        ),
+      excludeNamespaces: ['kube-system', 'kueue-system'],
     },
     conversionCrds: [
+      'resourceflavors.kueue.x-k8s.io',
       'localqueues.kueue.x-k8s.io',
       'clusterqueues.kueue.x-k8s.io',
       'cohorts.kueue.x-k8s.io',
@@ -302,7 +330,16 @@ export async function operatorPki(): Promise<OperatorPki> {
     `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${sans}\n`,
   );
   await openssl(dir, ['genrsa', '-traditional', '-out', 'tls.key', '2048']);
-  await openssl(dir, ['req', '-new', '-key', 'tls.key', '-subj', '/CN=gantry-operator-webhooks', '-out', 'tls.csr']);
+  await openssl(dir, [
+    'req',
+    '-new',
+    '-key',
+    'tls.key',
+    '-subj',
+    '/CN=gantry-operator-webhooks',
+    '-out',
+    'tls.csr',
+  ]);
   await openssl(dir, [
     'x509',
     '-req',
@@ -333,7 +370,8 @@ async function installCertFiles(kit: OperatorPki): Promise<void> {
     [kit.caCrt, 'ca.crt'],
   ]) {
     const dest = join(WEBHOOK_CERT_DIR, to);
-    if (!existsSync(dest) || readFileSync(dest, 'utf8') !== readFileSync(from, 'utf8')) await copyFile(from, dest);
+    if (!existsSync(dest) || readFileSync(dest, 'utf8') !== readFileSync(from, 'utf8'))
+      await copyFile(from, dest);
   }
 }
 
@@ -400,7 +438,9 @@ async function renderWebhooks(def: OperatorDef, c: Ctx, caBundle: string): Promi
   return docs
     .filter((d) => /WebhookConfiguration$/.test(d.kind))
     .map((d) => {
-      d.metadata.name = `${src.prefix}${d.metadata.name}`;
+      const name = src.names[d.kind as keyof WebhookSource['names']];
+      if (!name) throw new Error(`${def.name}: no name for ${d.kind} ${d.metadata.name} in ${src.file}`);
+      d.metadata.name = name;
       d.webhooks = (d.webhooks as Obj[])
         .filter((w) => !src.keep || src.keep(w.name))
         .map((w) => {
@@ -416,6 +456,13 @@ async function renderWebhooks(def: OperatorDef, c: Ctx, caBundle: string): Promi
           const pods = (w.rules as Obj[]).some((r) => (r.resources as string[]).includes('pods'));
           if (pods && src.podSelectorKey)
             w.objectSelector = { matchExpressions: [{ key: src.podSelectorKey, operator: 'Exists' }] };
+          const own = (w.rules as Obj[]).every((r) => (r.apiGroups as string[]).includes('kueue.x-k8s.io'));
+          if (src.excludeNamespaces && !own)
+            w.namespaceSelector = {
+              matchExpressions: [
+                { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: src.excludeNamespaces },
+              ],
+            };
           return w;
         });
       return d;
@@ -438,7 +485,12 @@ async function installPrereqs(def: OperatorDef, c: Ctx, kit: OperatorPki): Promi
       kind: 'Secret',
       metadata: { name: def.secret, namespace: def.namespace },
       type: 'Opaque',
-      data: { 'ca.crt': b64(kit.caCrt), 'ca.key': b64(kit.caKey), 'tls.crt': b64(kit.tlsCrt), 'tls.key': b64(kit.tlsKey) },
+      data: {
+        'ca.crt': b64(kit.caCrt),
+        'ca.key': b64(kit.caKey),
+        'tls.crt': b64(kit.tlsCrt),
+        'tls.key': b64(kit.tlsKey),
+      },
     });
   if (def.service)
     objs.push({
@@ -459,7 +511,12 @@ async function installPrereqs(def: OperatorDef, c: Ctx, kit: OperatorPki): Promi
             strategy: 'Webhook',
             webhook: {
               clientConfig: {
-                service: { name: def.service, namespace: def.namespace, path: '/convert', port: c.webhookPort },
+                service: {
+                  name: def.service,
+                  namespace: def.namespace,
+                  path: '/convert',
+                  port: c.webhookPort,
+                },
                 caBundle: b64(kit.caCrt),
               },
               conversionReviewVersions: ['v1'],
@@ -477,7 +534,12 @@ async function installPrereqs(def: OperatorDef, c: Ctx, kit: OperatorPki): Promi
       ...crds.flatMap((f) => ['-f', f]),
     ]);
   }
-  await c.host.kubectl(['wait', '--for=condition=Established', '--timeout=120s', ...crds.flatMap((f) => ['-f', f])]);
+  await c.host.kubectl([
+    'wait',
+    '--for=condition=Established',
+    '--timeout=120s',
+    ...crds.flatMap((f) => ['-f', f]),
+  ]);
   if (def.webhooks) await applyObjects(c.host, await renderWebhooks(def, c, b64(kit.caCrt)));
 }
 
@@ -533,10 +595,14 @@ export async function startOperators(
 export function operatorWebhookNames(names: readonly OperatorName[]): string[] {
   return names.flatMap((n) => {
     const d = DEFS[n];
-    if (!d.webhooks) return [];
+    const w = d.webhooks?.names ?? {};
     return [
-      `mutatingwebhookconfiguration/${d.webhooks.prefix}mutating-webhook-configuration`,
-      `validatingwebhookconfiguration/${d.webhooks.prefix}validating-webhook-configuration`,
+      ...(w.MutatingWebhookConfiguration
+        ? [`mutatingwebhookconfiguration/${w.MutatingWebhookConfiguration}`]
+        : []),
+      ...(w.ValidatingWebhookConfiguration
+        ? [`validatingwebhookconfiguration/${w.ValidatingWebhookConfiguration}`]
+        : []),
     ];
   });
 }

@@ -247,3 +247,125 @@ describe('LeaderWorkerSet v0.9 (real controller; group labels come from its pod 
     await row('lws-pending', `NotReady: ${unschedulable} · 0/2`);
   });
 });
+
+/** A training-operator replica of `replicas` CPU pods (the node pool is shared by the blocks of this file). */
+function replica(replicas: number, restartPolicy: string, annotations: Json): Json {
+  return {
+    replicas,
+    restartPolicy,
+    template: {
+      metadata: { annotations },
+      spec: { containers: [{ name: 'pytorch', image: 'pytorch/pytorch:2.7.1' }] },
+    },
+  };
+}
+
+function pytorchJob(name: string, master: Json, worker: Json): Json {
+  return {
+    apiVersion: 'kubeflow.org/v1',
+    kind: 'PyTorchJob',
+    metadata: { name },
+    spec: { pytorchReplicaSpecs: { Master: master, Worker: worker } },
+  };
+}
+
+describe('PyTorchJob (real training-operator v1.9)', () => {
+  before(() => needs('training-operator'));
+  const long = { 'sim.gantry.dev/duration': '600s' };
+  const short = { 'sim.gantry.dev/duration': '3s' };
+
+  it('pods carry the operator labels, the operator writes Running, the tree and the pod tracker read them', async () => {
+    await post(
+      'kubeflow.org/v1',
+      'pytorchjobs',
+      pytorchJob('pt-run', replica(1, 'OnFailure', long), replica(2, 'OnFailure', long)),
+    );
+    await row('pt-run', 'Running · 3/3');
+    const j = await get('kubeflow.org/v1', 'pytorchjobs', 'pt-run');
+    assert.equal(cond(j, 'Running').reason, 'PyTorchJobRunning');
+    const ps = await pods('training.kubeflow.org/job-name=pt-run');
+    const byName = Object.fromEntries(ps.map((p) => [p.metadata.name, p.metadata.labels]));
+    assert.equal(byName['pt-run-master-0']['training.kubeflow.org/replica-type'], 'master');
+    assert.equal(byName['pt-run-master-0']['training.kubeflow.org/job-role'], 'master');
+    assert.equal(byName['pt-run-worker-1']['training.kubeflow.org/replica-index'], '1');
+    assert.deepEqual(await podLabels('kubeflow.org', 'PyTorchJob', 'pt-run', 3), [
+      'master-0',
+      'worker-0',
+      'worker-1',
+    ]);
+  });
+
+  it('pods that finish make it Succeeded', async () => {
+    await post(
+      'kubeflow.org/v1',
+      'pytorchjobs',
+      pytorchJob('pt-ok', replica(1, 'OnFailure', short), replica(1, 'OnFailure', short)),
+    );
+    await row('pt-ok', 'Succeeded: PyTorchJobSucceeded · 0/2');
+  });
+
+  it('restartPolicy Never: a failed worker fails the job, the row names the pod and the exit', async () => {
+    await post(
+      'kubeflow.org/v1',
+      'pytorchjobs',
+      pytorchJob(
+        'pt-fail',
+        replica(1, 'Never', long),
+        replica(1, 'Never', { ...FAIL, 'sim.gantry.dev/exit-code': '3' }),
+      ),
+    );
+    await row('pt-fail', 'Failed: Error (exit 3) in worker-0 · 1/2');
+    const j = await get('kubeflow.org/v1', 'pytorchjobs', 'pt-fail');
+    assert.equal(cond(j, 'Failed').reason, 'PyTorchJobFailed');
+  });
+});
+
+function rayCluster(name: string, worker: Json = {}): Json {
+  const image = 'rayproject/ray:2.52.0';
+  return {
+    apiVersion: 'ray.io/v1',
+    kind: 'RayCluster',
+    metadata: { name },
+    spec: {
+      headGroupSpec: {
+        rayStartParams: {},
+        template: { spec: { containers: [{ name: 'ray-head', image }] } },
+      },
+      workerGroupSpecs: [
+        {
+          groupName: 'cpu',
+          replicas: 1,
+          rayStartParams: {},
+          template: { spec: { ...worker, containers: [{ name: 'ray-worker', image }] } },
+        },
+      ],
+    },
+  };
+}
+
+describe('RayCluster (real KubeRay)', () => {
+  before(() => needs('kuberay'));
+
+  it('head and worker pods with the ray.io labels; the operator marks it ready; the row reads Ready', async () => {
+    await post('ray.io/v1', 'rayclusters', rayCluster('rc-ok'));
+    await row('rc-ok', 'Ready · 2/2');
+    const rc = await get('ray.io/v1', 'rayclusters', 'rc-ok');
+    assert.equal(rc.status.state, 'ready');
+    assert.ok(cond(rc, 'HeadPodReady'));
+    const ps = await pods('ray.io/cluster=rc-ok');
+    assert.deepEqual(ps.map((p) => p.metadata.labels['ray.io/node-type']).sort(), ['head', 'worker']);
+    // KubeRay 1.6 numbers workers (ray.io/worker-group-replica-index); Gantry used to show the name's random suffix.
+    assert.deepEqual(
+      ps.find((p) => p.metadata.labels['ray.io/node-type'] === 'worker').metadata.labels[
+        'ray.io/worker-group-replica-index'
+      ],
+      '0',
+    );
+    assert.deepEqual(await podLabels('ray.io', 'RayCluster', 'rc-ok', 2), ['head', 'cpu-0']);
+  });
+
+  it('a worker no node accepts shows the reason', async () => {
+    await post('ray.io/v1', 'rayclusters', rayCluster('rc-pending', NOWHERE));
+    await row('rc-pending', `NotReady: ${unschedulable} · 1/2`);
+  });
+});

@@ -418,7 +418,7 @@ export function parseOperators(spec: string | undefined): OperatorName[] {
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml') && statSync(join(dir, f)).isFile())
+    .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml' && statSync(join(dir, f)).isFile())
     .sort()
     .map((f) => join(dir, f));
 }

@@ -369,3 +369,86 @@ describe('RayCluster (real KubeRay)', () => {
     await row('rc-pending', `NotReady: ${unschedulable} · 1/2`);
   });
 });
+
+/** A torch ClusterTrainingRuntime (as manifests/base/runtimes/torch_distributed.yaml, trimmed). */
+function runtime(name: string, annotations: Json = {}, pod: Json = {}): Json {
+  return {
+    apiVersion: 'trainer.kubeflow.org/v1alpha1',
+    kind: 'ClusterTrainingRuntime',
+    metadata: { name, labels: { 'trainer.kubeflow.org/framework': 'torch' } },
+    spec: {
+      mlPolicy: { numNodes: 1, torch: {} },
+      template: {
+        spec: {
+          replicatedJobs: [
+            {
+              name: 'node',
+              template: {
+                metadata: { labels: { 'trainer.kubeflow.org/trainjob-ancestor-step': 'trainer' } },
+                spec: {
+                  backoffLimit: 0,
+                  template: {
+                    metadata: { annotations },
+                    spec: {
+                      restartPolicy: 'Never',
+                      ...pod,
+                      containers: [{ name: 'node', image: 'pytorch/pytorch:2.7.1' }],
+                    },
+                  },
+                },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+describe('TrainJob (real Trainer v2.3 on the real JobSet controller)', () => {
+  const rts: string[] = [];
+  const rt = (suffix: string) => `op-${suffix}-${ns}`;
+  before(async () => {
+    needs('trainer');
+    needs('jobset');
+    for (const [s, ann, pod] of [
+      ['ok', { 'sim.gantry.dev/duration': '4s' }, {}],
+      ['fail', FAIL, {}],
+      ['nowhere', {}, NOWHERE],
+    ] as const) {
+      await api.post('/apis/trainer.kubeflow.org/v1alpha1/clustertrainingruntimes', runtime(rt(s), ann, pod));
+      rts.push(rt(s));
+    }
+  });
+  after(async () => {
+    for (const r of rts) await api.delete(`/apis/trainer.kubeflow.org/v1alpha1/clustertrainingruntimes/${r}`);
+  });
+  const trainJob = (name: string, runtimeName: string): Json => ({
+    apiVersion: 'trainer.kubeflow.org/v1alpha1',
+    kind: 'TrainJob',
+    metadata: { name },
+    spec: { runtimeRef: { name: runtimeName }, trainer: { numNodes: 2 } },
+  });
+
+  it('the trainer makes a JobSet, node pods get the torch env and JobSet labels; the row reads Succeeded', async () => {
+    await post('trainer.kubeflow.org/v1alpha1', 'trainjobs', trainJob('tj-ok', rt('ok')));
+    const js = await waitFor('the JobSet of tj-ok', () =>
+      api.find<Json>(`/apis/jobset.x-k8s.io/v1alpha2/namespaces/${ns}/jobsets/tj-ok`),
+    );
+    assert.equal(js.metadata.ownerReferences[0].kind, 'TrainJob');
+    const ps = await waitFor('2 node pods', async () => {
+      const l = await pods('jobset.sigs.k8s.io/jobset-name=tj-ok');
+      return l.length === 2 ? l : undefined;
+    });
+    const env = ps[0].spec.containers[0].env.map((e: Json) => e.name);
+    assert.ok(env.includes('PET_NNODES') && env.includes('PET_NODE_RANK'), env.join(','));
+    await row('tj-ok', 'Succeeded: AllJobsCompleted · 0/2');
+  });
+
+  it('a failed node Job fails it; unschedulable node pods keep it Pending with the reason', async () => {
+    await post('trainer.kubeflow.org/v1alpha1', 'trainjobs', trainJob('tj-fail', rt('fail')));
+    await post('trainer.kubeflow.org/v1alpha1', 'trainjobs', trainJob('tj-pending', rt('nowhere')));
+    await row('tj-fail', 'Failed: FailedJobs · 0/2');
+    await row('tj-pending', `Pending: ${unschedulable} · 0/2`);
+  });
+});

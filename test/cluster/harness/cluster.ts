@@ -123,8 +123,27 @@ async function mustKubectl(
   return r.stdout;
 }
 
-function apiserverArgs(p: { etcd: number; apiserver: number }, pki: Pki): string[] {
+/**
+ * The aggregation layer's flags: kube-apiserver proxies aggregated APIs (Kueue's visibility API) with this client
+ * cert and X-Remote-* headers, and publishes the CA in kube-system/extension-apiserver-authentication for the
+ * aggregated server's delegated authentication.
+ */
+function aggregatorArgs(pki: Pki): string[] {
+  if (!pki.proxyCrt || !pki.proxyKey) return [];
   return [
+    `--requestheader-client-ca-file=${pki.caCrt}`,
+    '--requestheader-allowed-names=front-proxy-client',
+    '--requestheader-username-headers=X-Remote-User',
+    '--requestheader-group-headers=X-Remote-Group',
+    '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+    `--proxy-client-cert-file=${pki.proxyCrt}`,
+    `--proxy-client-key-file=${pki.proxyKey}`,
+  ];
+}
+
+function apiserverArgs(p: { etcd: number; apiserver: number }, pki: Pki, aggregation: boolean): string[] {
+  return [
+    ...(aggregation ? aggregatorArgs(pki) : []),
     `--etcd-servers=http://127.0.0.1:${p.etcd}`,
     '--bind-address=127.0.0.1',
     `--secure-port=${p.apiserver}`,
@@ -494,7 +513,8 @@ export async function startClusterState(opts: StartOptions = {}): Promise<Cluste
     components: {},
     apiserver: {
       bin: b.bins['kube-apiserver'],
-      args: apiserverArgs(ports, pki),
+      // Only clusters running Kueue serve an aggregated API; the others keep the flags they always had.
+      args: apiserverArgs(ports, pki, (opts.operators ?? []).includes('kueue')),
       logFile: join(logsDir, 'kube-apiserver.log'),
       cwd: runDir,
     },

@@ -67,6 +67,8 @@ interface OperatorDef {
   secret?: string;
   crdDirs: string[];
   webhooks?: WebhookSource;
+  /** Aggregated APIs this operator serves on `extraPort` (Kueue's visibility API), through an ExternalName Service. */
+  apiServices?: { service: string; group: string; versions: string[] };
   /** CRD names whose conversion webhook points at this operator (Kueue). */
   conversionCrds?: string[];
   /** Plurals the workload simulator leaves to this operator. */
@@ -227,6 +229,11 @@ const DEFS: Record<OperatorName, OperatorDef> = {
       'workloads.kueue.x-k8s.io',
       'multikueueclusters.kueue.x-k8s.io',
     ],
+    apiServices: {
+      service: 'kueue-visibility-server',
+      group: 'visibility.kueue.x-k8s.io',
+      versions: ['v1beta2', 'v1beta1'],
+    },
     plurals: [],
     config: (c) => ({
       apiVersion: 'config.kueue.x-k8s.io/v1beta2',
@@ -241,7 +248,7 @@ const DEFS: Record<OperatorName, OperatorDef> = {
         webhookServiceName: 'kueue-webhook-service',
         webhookSecretName: 'kueue-webhook-server-cert',
       },
-      visibilityServer: { bindPort: c.extraPort },
+      visibilityServer: { bindAddress: '127.0.0.1', bindPort: c.extraPort },
       integrations: {
         frameworks: [
           'batch/job',
@@ -541,6 +548,31 @@ async function installPrereqs(def: OperatorDef, c: Ctx, kit: OperatorPki): Promi
     ...crds.flatMap((f) => ['-f', f]),
   ]);
   if (def.webhooks) await applyObjects(c.host, await renderWebhooks(def, c, b64(kit.caCrt)));
+  if (def.apiServices) {
+    const a = def.apiServices;
+    // As upstream config/components/visibility: the aggregator does not verify the server's self-signed cert.
+    await applyObjects(c.host, [
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: a.service, namespace: def.namespace },
+        spec: { type: 'ExternalName', externalName: 'localhost' },
+      },
+      ...a.versions.map((v) => ({
+        apiVersion: 'apiregistration.k8s.io/v1',
+        kind: 'APIService',
+        metadata: { name: `${v}.${a.group}` },
+        spec: {
+          group: a.group,
+          version: v,
+          groupPriorityMinimum: 100,
+          versionPriority: 100,
+          insecureSkipTLSVerify: true,
+          service: { name: a.service, namespace: def.namespace, port: c.extraPort },
+        },
+      })),
+    ]);
+  }
 }
 
 /**
@@ -597,6 +629,7 @@ export function operatorWebhookNames(names: readonly OperatorName[]): string[] {
     const d = DEFS[n];
     const w = d.webhooks?.names ?? {};
     return [
+      ...(d.apiServices?.versions.map((v) => `apiservice/${v}.${d.apiServices!.group}`) ?? []),
       ...(w.MutatingWebhookConfiguration
         ? [`mutatingwebhookconfiguration/${w.MutatingWebhookConfiguration}`]
         : []),

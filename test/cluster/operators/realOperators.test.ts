@@ -11,6 +11,7 @@ import { ClusterModelSource } from '../../../src/k8s/modelSource';
 import { trackPods, type WorkloadPods } from '../../../src/k8s/workloadPods';
 import { ROOT, type WorkloadNode } from '../../../src/core/tree';
 import { ClusterModel } from '../../../src/model/clusterModel';
+import { explainWorkload } from '../../../src/model/why';
 import { readState, sharedCluster, type TestCluster } from '../harness/index';
 import type { Rest } from '../harness/rest';
 import { type Json, rest, waitFor } from '../helpers';
@@ -450,5 +451,105 @@ describe('TrainJob (real Trainer v2.3 on the real JobSet controller)', () => {
     await post('trainer.kubeflow.org/v1alpha1', 'trainjobs', trainJob('tj-pending', rt('nowhere')));
     await row('tj-fail', 'Failed: FailedJobs · 0/2');
     await row('tj-pending', `Pending: ${unschedulable} · 0/2`);
+  });
+});
+
+describe('Kueue v0.19 (real controller; webhooks, conversion and the visibility API through the apiserver)', () => {
+  const K = '/apis/kueue.x-k8s.io/v1beta2';
+  const flavor = (g: string) => `${g}-${ns}`;
+  const cq = () => `cq-${ns}`;
+  before(async () => {
+    needs('kueue');
+    for (const [g, product] of [
+      ['h100', 'NVIDIA-H100-80GB-HBM3'],
+      ['a100', 'NVIDIA-A100-PCIE-40GB'],
+    ])
+      await api.post(`${K}/resourceflavors`, {
+        apiVersion: 'kueue.x-k8s.io/v1beta2',
+        kind: 'ResourceFlavor',
+        metadata: { name: flavor(g) },
+        spec: { nodeLabels: { 'nvidia.com/gpu.product': product } },
+      });
+    const res = (gpus: number) => [
+      { name: 'cpu', nominalQuota: '64' },
+      { name: 'nvidia.com/gpu', nominalQuota: String(gpus) },
+    ];
+    await api.post(`${K}/clusterqueues`, {
+      apiVersion: 'kueue.x-k8s.io/v1beta2',
+      kind: 'ClusterQueue',
+      metadata: { name: cq() },
+      spec: {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+        resourceGroups: [
+          {
+            coveredResources: ['cpu', 'nvidia.com/gpu'],
+            flavors: [
+              { name: flavor('h100'), resources: res(2) },
+              { name: flavor('a100'), resources: res(1) },
+            ],
+          },
+        ],
+      },
+    });
+    await post('kueue.x-k8s.io/v1beta2', 'localqueues', {
+      apiVersion: 'kueue.x-k8s.io/v1beta2',
+      kind: 'LocalQueue',
+      metadata: { name: 'team-a' },
+      spec: { clusterQueue: cq() },
+    });
+  });
+  after(async () => {
+    await api.delete(`${K}/clusterqueues/${cq()}`);
+    for (const g of ['h100', 'a100']) await api.delete(`${K}/resourceflavors/${flavor(g)}`);
+  });
+
+  const gpuJob = (name: string, duration: string): Json => ({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, labels: { 'kueue.x-k8s.io/queue-name': 'team-a' } },
+    spec: {
+      backoffLimit: 0,
+      template: {
+        metadata: { annotations: { 'sim.gantry.dev/duration': duration } },
+        spec: {
+          restartPolicy: 'Never',
+          tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+          containers: [
+            {
+              name: 'main',
+              image: 'pytorch/pytorch:2.7.1',
+              resources: { requests: { cpu: '1' }, limits: { 'nvidia.com/gpu': '2' } },
+            },
+          ],
+        },
+      },
+    },
+  });
+  const workloadOf = (job: string) =>
+    waitFor(`the Workload of ${job}`, async () => {
+      const l = await api.get<{ items: Json[] }>(`${K}/namespaces/${ns}/workloads`);
+      return l.items.find((w) => w.metadata.ownerReferences?.some((o: Json) => o.name === job));
+    });
+
+  it('a queued job is suspended, shown as queued with its position, and runs when quota frees up', async () => {
+    await api.post(`/apis/batch/v1/namespaces/${ns}/jobs`, gpuJob('first', '25s'));
+    const w1 = await workloadOf('first');
+    const admitted = await waitFor('first admitted', async () => {
+      const w = await api.get<Json>(`${K}/namespaces/${ns}/workloads/${w1.metadata.name}`);
+      return cond(w, 'Admitted') ? w : undefined;
+    });
+    assert.equal(admitted.status.admission.clusterQueue, cq());
+    assert.equal(admitted.status.admission.podSetAssignments[0].flavors['nvidia.com/gpu'], flavor('h100'));
+    await row('first', 'Running · 1/1 · 2× H100 80GB HBM3');
+
+    // The H100 quota (2) is in use and the A100 flavor has 1: Kueue's webhook suspends the second at create.
+    const second = await api.post<Json>(`/apis/batch/v1/namespaces/${ns}/jobs`, gpuJob('second', '3s'));
+    assert.equal(second.spec.suspend, true);
+    const w2 = await workloadOf('second');
+    const n = await row('second', 'Queued');
+    const r = await explainWorkload(model.workloads!, conn.transport, n.id);
+    assert.ok(r);
+    assert.equal(r.why.headline, 'Queued');
+    void w2;
   });
 });

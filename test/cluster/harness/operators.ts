@@ -264,8 +264,11 @@ const DEFS: Record<OperatorName, OperatorDef> = {
   },
 };
 
-/** Where training-operator, Trainer v2 and JobSet hard-code their rotator's cert dir (not os.TempDir()). */
-export const WEBHOOK_CERT_DIR = '/tmp/k8s-webhook-server/serving-certs';
+/**
+ * Where training-operator, Trainer v2 and JobSet hard-code their rotator's cert dir: the operators' own literal
+ * path (not Go's os.TempDir(), so not our tmpdir() either), the same on every machine.
+ */
+export const WEBHOOK_CERT_DIR = join('/', 'tmp', 'k8s-webhook-server', 'serving-certs');
 
 /** The Secret names/namespaces and DNS names every rotator checks; one serving cert carries them all. */
 function serviceDnsNames(): string[] {

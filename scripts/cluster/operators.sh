@@ -42,6 +42,11 @@ build_progress() {
   return "${PIPESTATUS[0]}"
 }
 
+# User+system CPU seconds of the finished child processes of this script (bash `times`, second line).
+cpu_seconds() {
+  times | awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d", u[1] * 60 + u[2] + s[1] * 60 + s[2] }'
+}
+
 build_one() {
   local name=$1 mod ver pkg bin subdirs
   read -r mod ver pkg bin subdirs <<<"$(spec "$name")" || { fail "unknown operator '$name' (one of: $ALL)"; return 1; }
@@ -79,7 +84,7 @@ build_one() {
     chmod -R u+w "$dir/manifests"
   ) || return 1
   echo "$want" >"$dir/built.txt"
-  log "$TAG: built in $((SECONDS - start))s ($(du -h "$dir/bin/$bin" | cut -f1))"
+  log "$TAG: built in $((SECONDS - start))s wall, $(cpu_seconds) CPU-s so far in this run ($(du -h "$dir/bin/$bin" | cut -f1))"
 }
 
 command -v go >/dev/null 2>&1 || { fail "Go is not installed or not on PATH (Go >= 1.26 is needed)"; exit 1; }

@@ -12,6 +12,7 @@ import { trackPods, type WorkloadPods } from '../../../src/k8s/workloadPods';
 import { ROOT, type WorkloadNode } from '../../../src/core/tree';
 import { ClusterModel } from '../../../src/model/clusterModel';
 import { explainWorkload } from '../../../src/model/why';
+import { whyMarkdown } from '../../../src/core/whyNotRunning';
 import { readState, sharedCluster, type TestCluster } from '../harness/index';
 import type { Rest } from '../harness/rest';
 import { type Json, rest, waitFor } from '../helpers';
@@ -532,7 +533,7 @@ describe('Kueue v0.19 (real controller; webhooks, conversion and the visibility 
     });
 
   it('a queued job is suspended, shown as queued with its position, and runs when quota frees up', async () => {
-    await api.post(`/apis/batch/v1/namespaces/${ns}/jobs`, gpuJob('first', '25s'));
+    await api.post(`/apis/batch/v1/namespaces/${ns}/jobs`, gpuJob('first', '40s'));
     const w1 = await workloadOf('first');
     const admitted = await waitFor('first admitted', async () => {
       const w = await api.get<Json>(`${K}/namespaces/${ns}/workloads/${w1.metadata.name}`);
@@ -546,10 +547,42 @@ describe('Kueue v0.19 (real controller; webhooks, conversion and the visibility 
     const second = await api.post<Json>(`/apis/batch/v1/namespaces/${ns}/jobs`, gpuJob('second', '3s'));
     assert.equal(second.spec.suspend, true);
     const w2 = await workloadOf('second');
-    const n = await row('second', 'Queued');
+    const h100 = flavor('h100');
+    // The tree: no visibility API and ResourceFlavors not watched, so the flavor by name and the GPU model unknown
+    // (Kueue injects the flavor's node selector only at admission).
+    const n = await row(
+      'second',
+      `Queued in team-a (Kueue): ${cq()} has 2 of 2 ${h100} in use · 0/1 · 2× gpu`,
+    );
+    // Why Not Running: the position from Kueue's visibility API through the aggregator, the flavors' GPU models.
     const r = await explainWorkload(model.workloads!, conn.transport, n.id);
     assert.ok(r);
-    assert.equal(r.why.headline, 'Queued');
-    void w2;
+    assert.equal(r.why.headline, `Queued: 1st in team-a; ${cq()} has 2 of 2 H100 80GB in use`);
+    const md = whyMarkdown(r.workload, r.why, r.events);
+    assert.match(md, new RegExp(`1st in the ClusterQueue ${cq()}`));
+    assert.match(
+      md,
+      new RegExp(`quota: ${cq()} uses 0 of 1 A100 40GB \\(flavor ${flavor('a100')}, nvidia.com/gpu\\)`),
+    );
+    // Kueue's own words on the Workload, as Gantry quotes them.
+    const pending = await api.get<Json>(`${K}/namespaces/${ns}/workloads/${w2.metadata.name}`);
+    const qr = (pending.status.conditions as Json[]).find((c) => c.type === 'QuotaReserved');
+    assert.equal(qr.status, 'False');
+    assert.match(
+      qr.message,
+      new RegExp(`insufficient unused quota for nvidia.com/gpu in flavor ${h100}, 2 more needed`),
+    );
+
+    // The first finishes (40 s): quota frees up, Kueue admits the second, which runs to completion.
+    await waitFor(
+      'second admitted',
+      async () =>
+        cond(await api.get<Json>(`${K}/namespaces/${ns}/workloads/${w2.metadata.name}`), 'Admitted'),
+      120_000,
+      500,
+    );
+    await row('second', 'Succeeded: CompletionsReached · 0/1 · 2× H100 80GB HBM3', 60_000);
+    const done = await api.get<Json>(`${K}/namespaces/${ns}/workloads/${w1.metadata.name}`);
+    assert.ok(cond(done, 'Finished'));
   });
 });

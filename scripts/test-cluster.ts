@@ -1,7 +1,9 @@
 // npm run test:cluster: builds or locates the cluster binaries, starts ONE cluster (GPU node pool, ML CRDs,
 // workload simulator) shared by every cluster test file, runs them with node:test one file at a time, and
 // always tears the cluster down. Extra arguments are test files (default: test/cluster/**/*.test.ts and
-// test/**/*.cluster.test.ts).
+// test/**/*.cluster.test.ts, without test/cluster/operators/). `--operators[=all|jobset,lws,...]` (or
+// GANTRY_OPERATORS) builds and runs those real operators in the cluster, and then defaults to the files under
+// test/cluster/operators/.
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -11,12 +13,17 @@ import {
   stopClusterState,
   type ClusterState,
 } from '../test/cluster/harness/cluster';
+import { parseOperators } from '../test/cluster/harness/operators';
 import { repoRoot } from '../test/cluster/harness/paths';
+
+const operatorTestsDir = join(repoRoot, 'test/cluster/operators');
 
 function findTests(dir: string, all: boolean, out: string[] = []): string[] {
   for (const name of readdirSync(dir).sort()) {
     if (name === 'node_modules' || name.startsWith('.')) continue;
     const p = join(dir, name);
+    // Operator tests need a cluster with the operators (--operators), not the simulator's.
+    if (p === operatorTestsDir) continue;
     if (statSync(p).isDirectory()) findTests(p, all || p === join(repoRoot, 'test/cluster'), out);
     else if (all ? name.endsWith('.test.ts') : name.endsWith('.cluster.test.ts')) out.push(p);
   }
@@ -24,8 +31,18 @@ function findTests(dir: string, all: boolean, out: string[] = []): string[] {
 }
 
 async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  const files = args.length > 0 ? args : [...new Set(findTests(join(repoRoot, 'test'), false))];
+  const argv = process.argv.slice(2);
+  const opArg = argv.find((a) => a === '--operators' || a.startsWith('--operators='));
+  const operators = parseOperators(
+    opArg ? (opArg.includes('=') ? opArg.split('=')[1] : 'all') : process.env.GANTRY_OPERATORS,
+  );
+  const args = argv.filter((a) => a !== opArg);
+  const files =
+    args.length > 0
+      ? args
+      : operators.length > 0
+        ? findTests(operatorTestsDir, true)
+        : [...new Set(findTests(join(repoRoot, 'test'), false))];
   if (files.length === 0) {
     console.error('no cluster test files found');
     return 1;
@@ -35,6 +52,12 @@ async function main(): Promise<number> {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     if (b.status !== 0) return b.status ?? 1;
+    if (operators.length > 0) {
+      const o = spawnSync('bash', [join(repoRoot, 'scripts/cluster/operators.sh'), ...operators], {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      if (o.status !== 0) return o.status ?? 1;
+    }
   }
   let state: ClusterState | undefined;
   const teardown = async (): Promise<void> => {
@@ -49,7 +72,7 @@ async function main(): Promise<number> {
   }
   try {
     const t0 = Date.now();
-    state = await startClusterState({ log: (m) => console.error(`[test:cluster] ${m}`) });
+    state = await startClusterState({ operators, log: (m) => console.error(`[test:cluster] ${m}`) });
     const startSecs = (Date.now() - t0) / 1000;
     const t1 = Date.now();
     const code = await new Promise<number>((resolve) => {

@@ -31,6 +31,8 @@ const only = process.argv.slice(2);
 // Setup steps first (they build or install slow things once and cache them), then the tiers.
 const steps = [
   ['setup', 'setup:cluster'],
+  // The real ML operators (cached per version; about 25 min cold on 2 cores, see test/cluster/README.md).
+  ['setup', 'setup:operators'],
   ['setup', 'setup:e2e'],
   ['setup', 'setup:jupyter'],
   ['tier', 'lint'],
@@ -40,6 +42,8 @@ const steps = [
   ['tier', 'test:server'],
   ['tier', 'test:package'],
   ['tier', 'test:cluster'],
+  // A second cluster running the real operators instead of the simulator's copies of them.
+  ['tier', 'test:cluster:operators'],
   // The e2e harness's self-tests on a fixture extension, apart from Gantry's own scenarios.
   ['tier', 'test:e2e:harness'],
   ['tier', 'test:e2e'],

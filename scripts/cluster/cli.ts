@@ -11,15 +11,21 @@ import {
   stopClusterState,
 } from '../../test/cluster/harness/cluster';
 import { keptClustersDir, runStateDir } from '../../test/cluster/harness/paths';
+import { parseOperators } from '../../test/cluster/harness/operators';
 import { isOurProcess } from '../../test/cluster/harness/procs';
 
-const pointer = join(runStateDir(), 'cluster.json');
+const argv = process.argv.slice(2);
+/** `--name N`: a second, independent cluster recorded in run/cluster-N.json (e.g. one running real operators). */
+const ni = argv.indexOf('--name');
+const clusterName = ni >= 0 ? argv[ni + 1] : undefined;
+if (ni >= 0 && !/^[a-z0-9-]+$/.test(clusterName ?? '')) usage();
+const pointer = join(runStateDir(), clusterName ? `cluster-${clusterName}.json` : 'cluster.json');
 /** Pointers to clusters kept by benches (`bench:sidebar --keep`), one JSON state file each. */
 const keptDir = keptClustersDir();
 
 function usage(): never {
   console.error(
-    'usage: cli.ts up [--version 1.36.3] [--no-simulator] [--no-demo-logs] [--no-crds] [--no-nodes] | down [--dry-run] | status',
+    'usage: cli.ts up [--version 1.36.3] [--operators [all|jobset,lws,...]] [--no-simulator] [--no-demo-logs] [--no-crds] [--no-nodes] [--name N] | down [--dry-run] [--name N] | status [--name N]',
   );
   process.exit(2);
 }
@@ -53,7 +59,7 @@ function printHowTo(): void {
 }
 
 async function main(): Promise<void> {
-  const [cmd, ...rest] = process.argv.slice(2);
+  const [cmd, ...rest] = argv;
   if (cmd === 'up') {
     if (running()) {
       console.log('cluster already running');
@@ -64,8 +70,11 @@ async function main(): Promise<void> {
     const flag = (f: string): boolean => rest.includes(f);
     const vi = rest.indexOf('--version');
     if (vi >= 0) version = rest[vi + 1] ?? usage();
+    const oi = rest.indexOf('--operators');
+    const opSpec = oi < 0 ? undefined : rest[oi + 1] && !rest[oi + 1].startsWith('--') ? rest[oi + 1] : 'all';
     const state = await startClusterState({
       version,
+      operators: parseOperators(opSpec),
       nodes: !flag('--no-nodes'),
       crds: !flag('--no-crds'),
       simulator: !flag('--no-simulator'),
@@ -79,11 +88,13 @@ async function main(): Promise<void> {
   } else if (cmd === 'down') {
     // Every cluster Gantry started and left running: the cluster:up one and the ones benches kept.
     const dry = rest.includes('--dry-run');
-    const kept = existsSync(keptDir)
-      ? readdirSync(keptDir)
-          .filter((f) => f.endsWith('.json'))
-          .map((f) => join(keptDir, f))
-      : [];
+    const kept = clusterName
+      ? []
+      : existsSync(keptDir)
+        ? readdirSync(keptDir)
+            .filter((f) => f.endsWith('.json'))
+            .map((f) => join(keptDir, f))
+        : [];
     const targets = [...(existsSync(pointer) ? [pointer] : []), ...kept];
     if (targets.length === 0) {
       console.log(`no cluster recorded in ${pointer} or ${keptDir}`);

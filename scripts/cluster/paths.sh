@@ -6,6 +6,13 @@
 GANTRY_DEFAULT_KUBE_VERSION=1.36.3
 GANTRY_DEFAULT_ETCD_VERSION=3.6.16
 GANTRY_DEFAULT_KWOK_VERSION=0.8.0
+# ML operators (scripts/cluster/operators.sh); each overridable by its own variable.
+GANTRY_JOBSET_VERSION=${JOBSET_VERSION:-0.12.0}
+GANTRY_LWS_VERSION=${LWS_VERSION:-0.9.0}
+GANTRY_KUBERAY_VERSION=${KUBERAY_VERSION:-1.6.2}
+GANTRY_TRAINING_OPERATOR_VERSION=${TRAINING_OPERATOR_VERSION:-1.9.4}
+GANTRY_TRAINER_VERSION=${TRAINER_VERSION:-2.3.0}
+GANTRY_KUEUE_VERSION=${KUEUE_VERSION:-0.19.2}
 
 GANTRY_CACHE=${GANTRY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gantry}
 GANTRY_KUBE_VERSION=${KUBE_VERSION:-$GANTRY_DEFAULT_KUBE_VERSION}
@@ -21,13 +28,16 @@ GANTRY_KWOK_DIR=$GANTRY_CACHE/kwok/$GANTRY_KWOK_VERSION
 GANTRY_K8S_BIN=$GANTRY_K8S_DIR/bin
 GANTRY_ETCD_BIN=$GANTRY_ETCD_DIR/bin
 GANTRY_KWOK_BIN=$GANTRY_KWOK_DIR/bin
+GANTRY_OPERATORS_DIR=$GANTRY_CACHE/operators
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   case "${1:-}" in
     --json)
-      printf '{"cache":"%s","kubeVersion":"%s","etcdVersion":"%s","kwokVersion":"%s","k8sBin":"%s","etcdBin":"%s","kwokBin":"%s"}\n' \
+      printf '{"cache":"%s","kubeVersion":"%s","etcdVersion":"%s","kwokVersion":"%s","k8sBin":"%s","etcdBin":"%s","kwokBin":"%s","operatorsDir":"%s","operatorVersions":{"jobset":"%s","lws":"%s","kuberay":"%s","training-operator":"%s","trainer":"%s","kueue":"%s"}}\n' \
         "$GANTRY_CACHE" "$GANTRY_KUBE_VERSION" "$GANTRY_ETCD_VERSION" "$GANTRY_KWOK_VERSION" \
-        "$GANTRY_K8S_BIN" "$GANTRY_ETCD_BIN" "$GANTRY_KWOK_BIN"
+        "$GANTRY_K8S_BIN" "$GANTRY_ETCD_BIN" "$GANTRY_KWOK_BIN" "$GANTRY_OPERATORS_DIR" \
+        "${GANTRY_JOBSET_VERSION#v}" "${GANTRY_LWS_VERSION#v}" "${GANTRY_KUBERAY_VERSION#v}" \
+        "${GANTRY_TRAINING_OPERATOR_VERSION#v}" "${GANTRY_TRAINER_VERSION#v}" "${GANTRY_KUEUE_VERSION#v}"
       ;;
     *)
       echo "GANTRY_K8S_BIN=$GANTRY_K8S_BIN"

@@ -70,6 +70,10 @@ export const JOB_COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
 export const RAY_CLUSTER = 'ray.io/cluster';
 export const RAY_NODE_TYPE = 'ray.io/node-type'; // head | worker (apis/ray/v1/raycluster_types.go RayNodeType)
 export const RAY_GROUP = 'ray.io/group';
+/** KubeRay >= 1.5 with RayMultiHostIndexing (beta, on by default in 1.6): the worker's replica in its group, and
+ * for multi-host groups (numOfHosts > 1) its host in that replica (controllers/ray/common/pod.go). */
+export const RAY_WORKER_REPLICA_INDEX = 'ray.io/worker-group-replica-index';
+export const RAY_HOST_INDEX = 'ray.io/replica-host-index';
 /** kubernetes-sigs/lws api/leaderworkerset/v1/leaderworkerset_types.go */
 export const LWS_NAME = 'leaderworkerset.sigs.k8s.io/name';
 export const LWS_GROUP_INDEX = 'leaderworkerset.sigs.k8s.io/group-index';
@@ -399,7 +403,14 @@ export function podRole(pod: KubeObject): PodRole {
   if (rayType) {
     if (rayType === 'head') return { role: 'head', rank: [], label: 'head' };
     const group = l[RAY_GROUP] ?? rayType;
-    // KubeRay worker pods have no ordinal: <cluster>-<group>-worker-<random>
+    const replica = int(l[RAY_WORKER_REPLICA_INDEX]);
+    if (replica !== undefined) {
+      const host = int(l[RAY_HOST_INDEX]);
+      return host === undefined
+        ? { role: rayType, rank: [replica], label: `${group}-${replica}` }
+        : { role: rayType, rank: [replica, host], label: `${group}-${replica}-${host}` };
+    }
+    // Older KubeRay (or the gate off): no ordinal, the pod is <cluster>-<group>-worker-<random>.
     return { role: rayType, rank: [], label: `${group}-${nameSuffix(pod)}` };
   }
 

@@ -10,7 +10,21 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { kubeconfigYaml, generatePki, type Pki } from './pki';
-import { fixturesDir, kwokStagesFile, repoRoot, requireBinaries, sharedCrdsDir } from './paths';
+import {
+  operatorPlurals,
+  operatorWebhookNames,
+  startOperators,
+  type OperatorName,
+  type OperatorState,
+} from './operators';
+import {
+  fixturesDir,
+  kwokOperatorStagesFile,
+  kwokStagesFile,
+  repoRoot,
+  requireBinaries,
+  sharedCrdsDir,
+} from './paths';
 import {
   freePort,
   httpGet,
@@ -44,6 +58,8 @@ export interface ClusterState {
   timings: Record<string, number>;
   /** CRDs this server rejected as shipped, applied without the listed CEL rules (see installCrds). */
   crdAdjustments?: { name: string; removedRules: string[] }[];
+  /** Real operators running as host processes (harness/operators.ts); their processes are in `components`. */
+  operators?: Record<string, OperatorState>;
 }
 
 export interface StartOptions {
@@ -55,6 +71,8 @@ export interface StartOptions {
   simulator?: boolean;
   /** Demo only: the simulator writes plausible live logs for the pods it manages (cluster:up). */
   demoLogs?: boolean;
+  /** Real ML operators to run (built by scripts/cluster/operators.sh); the simulator leaves their kinds alone. */
+  operators?: readonly OperatorName[];
   /** Print progress lines (cluster:up, the test runner). */
   log?: (msg: string) => void;
 }
@@ -105,8 +123,27 @@ async function mustKubectl(
   return r.stdout;
 }
 
-function apiserverArgs(p: { etcd: number; apiserver: number }, pki: Pki): string[] {
+/**
+ * The aggregation layer's flags: kube-apiserver proxies aggregated APIs (Kueue's visibility API) with this client
+ * cert and X-Remote-* headers, and publishes the CA in kube-system/extension-apiserver-authentication for the
+ * aggregated server's delegated authentication.
+ */
+function aggregatorArgs(pki: Pki): string[] {
+  if (!pki.proxyCrt || !pki.proxyKey) return [];
   return [
+    `--requestheader-client-ca-file=${pki.caCrt}`,
+    '--requestheader-allowed-names=front-proxy-client',
+    '--requestheader-username-headers=X-Remote-User',
+    '--requestheader-group-headers=X-Remote-Group',
+    '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+    `--proxy-client-cert-file=${pki.proxyCrt}`,
+    `--proxy-client-key-file=${pki.proxyKey}`,
+  ];
+}
+
+function apiserverArgs(p: { etcd: number; apiserver: number }, pki: Pki, aggregation: boolean): string[] {
+  return [
+    ...(aggregation ? aggregatorArgs(pki) : []),
     `--etcd-servers=http://127.0.0.1:${p.etcd}`,
     '--bind-address=127.0.0.1',
     `--secure-port=${p.apiserver}`,
@@ -156,8 +193,11 @@ export function startApiserverProcess(state: ClusterState): number {
   return startDetached(spec);
 }
 
-function kwokConfig(runDir: string, emptyLog: string): Promise<string> {
-  return readFile(kwokStagesFile, 'utf8').then((stages) =>
+function kwokConfig(runDir: string, emptyLog: string, operators: boolean): Promise<string> {
+  return Promise.all([
+    readFile(kwokStagesFile, 'utf8'),
+    operators ? readFile(kwokOperatorStagesFile, 'utf8') : '',
+  ]).then(([stages, extra]) =>
     [
       '# Pods without their own Logs object (see appendLog) serve an empty log instead of an error.',
       'apiVersion: kwok.x-k8s.io/v1alpha1',
@@ -172,6 +212,7 @@ function kwokConfig(runDir: string, emptyLog: string): Promise<string> {
       '---',
       `# stages from ${kwokStagesFile} (run dir ${runDir})`,
       stages,
+      ...(extra ? ['---', `# stages from ${kwokOperatorStagesFile}`, extra] : []),
     ].join('\n'),
   );
 }
@@ -390,7 +431,11 @@ async function installCrds(state: ClusterState): Promise<void> {
   );
 }
 
-async function startSimulatorProcess(state: ClusterState, demoLogs: boolean): Promise<ComponentState> {
+async function startSimulatorProcess(
+  state: ClusterState,
+  demoLogs: boolean,
+  skip: string[],
+): Promise<ComponentState> {
   const logFile = join(state.runDir, 'logs', 'simulator.log');
   const main = join(repoRoot, 'test/cluster/simulator/main.ts');
   const pid = startDetached({
@@ -403,6 +448,7 @@ async function startSimulatorProcess(state: ClusterState, demoLogs: boolean): Pr
       '--kubeconfig',
       state.kubeconfigPath,
       ...(demoLogs ? ['--demo-logs', state.podLogsDir] : []),
+      ...(skip.length > 0 ? ['--skip', skip.join(',')] : []),
     ],
     logFile,
     cwd: repoRoot,
@@ -467,7 +513,8 @@ export async function startClusterState(opts: StartOptions = {}): Promise<Cluste
     components: {},
     apiserver: {
       bin: b.bins['kube-apiserver'],
-      args: apiserverArgs(ports, pki),
+      // Only clusters running Kueue serve an aggregated API; the others keep the flags they always had.
+      args: apiserverArgs(ports, pki, (opts.operators ?? []).includes('kueue')),
       logFile: join(logsDir, 'kube-apiserver.log'),
       cwd: runDir,
     },
@@ -523,7 +570,10 @@ export async function startClusterState(opts: StartOptions = {}): Promise<Cluste
       '--field-manager=gantry-test',
       ...kwokCrdFiles(b.kwokBin.replace(/\/bin$/, '')).flatMap((f) => ['-f', f]),
     ]);
-    await writeFile(join(runDir, 'kwok.yaml'), await kwokConfig(runDir, emptyLog));
+    await writeFile(
+      join(runDir, 'kwok.yaml'),
+      await kwokConfig(runDir, emptyLog, (opts.operators ?? []).length > 0),
+    );
 
     log('starting kube-controller-manager, kube-scheduler, kwok');
     const kcm = start('kube-controller-manager', [
@@ -631,9 +681,35 @@ export async function startClusterState(opts: StartOptions = {}): Promise<Cluste
         );
       mark('crds');
     }
+    const operators = opts.operators ?? [];
+    if (operators.length > 0) {
+      if (opts.crds === false) throw new Error('operators need the ML CRDs (drop --no-crds)');
+      log(`starting operators: ${operators.join(', ')}`);
+      state.operators = await startOperators(
+        {
+          runDir,
+          kubeconfigPath,
+          kubectl: (args, input) => mustKubectl(state, args, input),
+        },
+        operators,
+        (m) => {
+          log(m);
+          mark(`operator:${m.split(' ')[0]}`);
+        },
+        (o) => {
+          (state.operators ??= {})[o.name] = o;
+          state.components[o.name] = { pid: o.pid, bin: o.bin, logFile: o.logFile };
+        },
+      );
+      await writeState(state);
+    }
     if (opts.simulator !== false) {
       log('starting workload simulator');
-      state.components.simulator = await startSimulatorProcess(state, opts.demoLogs === true);
+      state.components.simulator = await startSimulatorProcess(
+        state,
+        opts.demoLogs === true,
+        operatorPlurals(operators),
+      );
       mark('simulator');
     }
     await writeState(state);
@@ -675,7 +751,24 @@ export async function stopClusterState(
       // keep what we have
     }
   }
-  const names = [...STOP_ORDER, ...Object.keys(state.components).filter((n) => !STOP_ORDER.includes(n))];
+  // Operators first, their webhook configurations before them: a Fail-policy webhook whose server is gone
+  // refuses every matching create (matters when the apiserver outlives them, e.g. a failed start).
+  const ops = Object.keys(state.operators ?? {}) as OperatorName[];
+  const api = state.components['kube-apiserver'];
+  if (ops.length > 0 && api && isOurProcess(api.pid, api.bin))
+    await runKubectl(
+      state.kubectl,
+      state.kubeconfigPath,
+      ['delete', '--ignore-not-found', '--wait=false', ...operatorWebhookNames(ops)],
+      undefined,
+      15_000,
+    );
+  const names = [
+    'simulator',
+    ...ops,
+    ...STOP_ORDER,
+    ...Object.keys(state.components).filter((n) => !STOP_ORDER.includes(n)),
+  ].filter((n, i, a) => a.indexOf(n) === i);
   for (const name of names) {
     const c = state.components[name];
     if (!c || c.pid === process.pid) continue;

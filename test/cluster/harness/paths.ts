@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const fixturesDir = join(repoRoot, 'test/fixtures/nodes');
 export const kwokStagesFile = join(repoRoot, 'test/cluster/kwok/stages.yaml');
+/** Extra stages for pods that real operators own directly (loaded only with operators). */
+export const kwokOperatorStagesFile = join(repoRoot, 'test/cluster/kwok/operator-stages.yaml');
 /** CI keeps a copy of shared/ beside the clone, at the same relative place as on dev machines. */
 export const sharedCrdsDir = process.env.GANTRY_SHARED_CRDS ?? resolve(repoRoot, '../shared/crds');
 
@@ -20,6 +22,9 @@ export interface BinPaths {
   k8sBin: string;
   etcdBin: string;
   kwokBin: string;
+  /** scripts/cluster/operators.sh's cache root and the pinned operator versions. */
+  operatorsDir: string;
+  operatorVersions: Record<'jobset' | 'lws' | 'kuberay' | 'training-operator' | 'trainer' | 'kueue', string>;
 }
 
 export function binPaths(version?: string): BinPaths {

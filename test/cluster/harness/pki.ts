@@ -17,6 +17,9 @@ export interface Pki {
   adminKey: string;
   saKey: string;
   saPub: string;
+  /** The aggregator's client cert (CN front-proxy-client), for aggregated APIs such as Kueue's visibility API. */
+  proxyCrt?: string;
+  proxyKey?: string;
 }
 
 async function openssl(dir: string, args: string[]): Promise<void> {
@@ -97,6 +100,7 @@ export async function generatePki(dir: string): Promise<Pki> {
   await Promise.all([
     leaf('apiserver', '/CN=kube-apiserver', 'server.ext'),
     leaf('admin', '/O=system:masters/CN=kubernetes-admin', 'client.ext'),
+    leaf('front-proxy', '/CN=front-proxy-client', 'client.ext'),
     (async () => {
       await openssl(dir, ['genrsa', '-out', 'sa.key', '2048']);
       await openssl(dir, ['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub']);
@@ -112,6 +116,8 @@ export async function generatePki(dir: string): Promise<Pki> {
     adminKey: join(dir, 'admin.key'),
     saKey: join(dir, 'sa.key'),
     saPub: join(dir, 'sa.pub'),
+    proxyCrt: join(dir, 'front-proxy.crt'),
+    proxyKey: join(dir, 'front-proxy.key'),
   };
 }
 

@@ -12,6 +12,7 @@ import { reconcileTraining, trainingKinds } from './training';
 import { type Ctx, type Obj, type Snapshot, listItems, namespaceTerminating, now } from './util';
 
 interface Kind {
+  /** Resource path (cluster-wide list); its last segment is the plural `skipPlurals` matches. */
   path: string;
   reconcile(ctx: Ctx, o: Obj): Promise<void>;
 }
@@ -29,13 +30,15 @@ const KINDS: Kind[] = [
   { path: '/apis/serving.kserve.io/v1beta1/inferenceservices', reconcile: reconcileInferenceService },
 ];
 
-const WATCHED = [
+const BASE_WATCHED = [
   '/api/v1/pods',
   '/apis/batch/v1/jobs',
   '/apis/apps/v1/statefulsets',
   '/apis/apps/v1/deployments',
-  ...KINDS.map((k) => k.path),
 ];
+
+/** The plurals the simulator can play (`rayjobs`, `pytorchjobs`, ...), for `--skip`. */
+export const SIMULATED_PLURALS = KINDS.map((k) => k.path.split('/').pop() as string);
 
 export interface Simulator {
   dispose(): Promise<void>;
@@ -48,6 +51,8 @@ export interface SimulatorOptions {
   resyncMs?: number;
   /** Demo only: append plausible output to managed pods' logs (files under this run's pod-logs folder). */
   demoLogsDir?: string;
+  /** Plurals a real operator serves in this cluster (test/cluster/harness/operators.ts): left alone. */
+  skipPlurals?: string[];
 }
 
 export async function startSimulator(
@@ -55,6 +60,9 @@ export async function startSimulator(
   opts: SimulatorOptions = {},
 ): Promise<Simulator> {
   const log = opts.log ?? ((m: string) => console.error(`[simulator] ${m}`));
+  const skip = new Set(opts.skipPlurals ?? []);
+  const kinds = KINDS.filter((k) => !skip.has(k.path.split('/').pop() as string));
+  const watched = [...BASE_WATCHED, ...kinds.map((k) => k.path)];
   const rest = await Rest.fromKubeconfig(kubeconfigPath);
   const watch = new k8s.Watch(rest.kc);
   let stopped = false;
@@ -106,7 +114,7 @@ export async function startSimulator(
     };
     lastPods = snap.pods;
     const ctx: Ctx = { rest, snap, log, event, pending };
-    for (const kind of KINDS) {
+    for (const kind of kinds) {
       const items = await listItems(ctx, kind.path);
       for (const o of items ?? []) {
         try {
@@ -164,7 +172,7 @@ export async function startSimulator(
     }
   }
 
-  await Promise.all(WATCHED.map((p) => startWatch(p)));
+  await Promise.all(watched.map((p) => startWatch(p)));
   const resync = setInterval(() => schedule(0), opts.resyncMs ?? 3000);
   let demoBusy = false;
   const demo = opts.demoLogsDir
@@ -175,6 +183,7 @@ export async function startSimulator(
       }, 3000)
     : undefined;
   schedule(0);
+  if (skip.size > 0) log(`left to real operators: ${[...skip].sort().join(', ')}`);
   log('simulator ready');
 
   return {

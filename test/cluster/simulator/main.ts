@@ -1,4 +1,5 @@
 // CLI: node --import tsx test/cluster/simulator/main.ts --kubeconfig FILE [--demo-logs POD_LOGS_DIR]
+//      [--skip PLURAL,...]   (kinds a real operator serves in this cluster)
 // Runs the workload simulator until SIGINT/SIGTERM.
 import { startSimulator } from './index';
 
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
   const sim = await startSimulator(kubeconfig, {
     log: (m) => console.log(`${new Date().toISOString()} ${m}`),
     demoLogsDir: d >= 0 ? args[d + 1] : undefined,
+    skipPlurals: args.includes('--skip') ? args[args.indexOf('--skip') + 1].split(',').filter(Boolean) : [],
   });
   const stop = (): void => {
     void sim.dispose().finally(() => process.exit(0));

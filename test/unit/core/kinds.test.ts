@@ -288,6 +288,28 @@ describe('podRole', () => {
       want: ['worker', [], 'gpu-group-x7k2p'],
     },
     {
+      // Read from real KubeRay 1.6.2 pods (RayMultiHostIndexing is on by default): the index, not the suffix.
+      name: 'Ray worker with its replica index (KubeRay >= 1.5)',
+      labels: {
+        'ray.io/node-type': 'worker',
+        'ray.io/group': 'cpu',
+        'ray.io/worker-group-replica-index': '2',
+      },
+      podName: 'rc-cpu-worker-sssm5',
+      want: ['worker', [2], 'cpu-2'],
+    },
+    {
+      name: 'Ray worker of a multi-host group: replica and host index',
+      labels: {
+        'ray.io/node-type': 'worker',
+        'ray.io/group': 'tpu',
+        'ray.io/worker-group-replica-index': '1',
+        'ray.io/replica-host-index': '3',
+      },
+      podName: 'rc-tpu-worker-abcde',
+      want: ['worker', [1, 3], 'tpu-1-3'],
+    },
+    {
       name: 'LWS leader',
       labels: {
         'leaderworkerset.sigs.k8s.io/name': 'v',

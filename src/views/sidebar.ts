@@ -115,7 +115,11 @@ export class Sidebar implements vscode.Disposable {
     const text = gpuSummaryText(model.workloads?.kueueClusterQueues());
     this.gpusView.description = pools.length ? undefined : '';
     const base = this._session?.message;
-    this.gpusView.message = [base, text, model.gpuUsage?.message].filter(Boolean).join(' ') || undefined;
+    // Sentences of their own, each ending with its full stop (VS Code shows the message as one paragraph).
+    const sentences = [base, text, model.gpuUsage?.message]
+      .filter((t): t is string => !!t)
+      .map((t) => (/[.!?]$/.test(t.trim()) ? t.trim() : `${t.trim()}.`));
+    this.gpusView.message = sentences.join(' ') || undefined;
   }
 
   private render(): void {

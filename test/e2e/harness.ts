@@ -502,6 +502,14 @@ export class Workbench {
     });
     if (!(await header.isVisible())) {
       await this.activityBarItem(title).click();
+      // A click on the active container's icon hides the side bar instead. The container may have become the
+      // active one between the check and the click (a command revealed one of its views): then the side bar
+      // is hidden now, and a second click shows it.
+      const shown = await header
+        .waitFor({ timeout: 5_000 })
+        .then(() => true)
+        .catch(() => false);
+      if (!shown && !(await sidebar.isVisible())) await this.activityBarItem(title).click();
       await header.waitFor();
     }
     return sidebar;

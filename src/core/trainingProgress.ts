@@ -113,8 +113,9 @@ const MEGATRON = /iteration\s+(\d+)\s*\/\s*(\d+)\s*\|/;
 // timm's train.py: `Train: 72 [1400/5004 ( 28%)]  Loss: 2.802 (2.69)  Time: 0.114s, 2249.52/s  …`
 const TIMM =
   /^Train: (\d+) \[\s*(\d+)\/(\d+) \(\s*(\d+)%\)\]\s+Loss:\s*([-+\d.eE]+)(?:.*?Time:\s*[\d.]+s,\s*([\d.]+)\/s)?/;
-const HF_EPOCHS = /^\s*Num Epochs = ([\d,]+)/;
-const HF_STEPS = /^\s*Total optimization steps = ([\d,]+)/;
+// Bare, or after the transformers logger's `[INFO|trainer.py:2050] 2024-04-29 18:45:03,231 >>` prefix.
+const HF_EPOCHS = /(?:^|>>)\s*Num Epochs = ([\d,]+)/;
+const HF_STEPS = /(?:^|>>)\s*Total optimization steps = ([\d,]+)/;
 const TORCHRUN_FAILED = /failed \(exitcode: (-?\d+)\) local_rank: (\d+)/;
 // Cheap gate: a line that matches none of these is not read further.
 const MAYBE =
@@ -397,11 +398,15 @@ export class ProgressParser {
         p.percent = Math.round((p.step / p.steps) * 100);
       }
     }
+    // The PyTorch examples' `Train Epoch: 1 [2560/84843 (3%)]`: samples seen of the epoch, as a percentage.
+    const seen = /\[\s*\d+\s*\/\s*\d+\s*\(\s*(\d{1,3})%\)\]/.exec(text);
+    if (seen && !stepM?.[2]) p.percent = Number(seen[1]);
     const loss = num(lossM?.[1]);
     if (loss !== undefined) this.addLoss(loss, p.step);
     // `tokens/s=86,000` first: in `grad_norm=0.9 tokens/s=86,000` the number before the unit is another value's.
+    // torchtitan's `tps: 193,831` is tokens per second.
     const tp =
-      new RegExp(`\\b(tokens|samples|images)(?:/s|/sec|_per_sec(?:ond)?)\\s*[:=]\\s*(${NUM})`, 'i').exec(
+      new RegExp(`\\b(tokens|samples|images|tps)(?:/s|/sec|_per_sec(?:ond)?)?\\s*[:=]\\s*(${NUM})`, 'i').exec(
         text,
       ) ??
       new RegExp(
@@ -412,7 +417,7 @@ export class ProgressParser {
       const first = /^\d|^[-+.]/.test(tp[1]!);
       const value = num(first ? tp[1] : tp[2]);
       const what = (first ? tp[2] : tp[1])!.toLowerCase();
-      const unit = what.startsWith('tok') ? 'tokens/s' : 'samples/s';
+      const unit = what.startsWith('tok') || what === 'tps' ? 'tokens/s' : 'samples/s';
       if (value !== undefined) p.throughput = { value, unit };
     }
     p.evidence = text.trim();

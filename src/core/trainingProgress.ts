@@ -100,11 +100,13 @@ function lossOf(kv: Map<string, string>): number | undefined {
 // ------------------------------------------------------------------------------------------------- parser
 
 // tqdm's default format: `{desc}: {percentage:3.0f}%|{bar}| {n}/{total} [{elapsed}<{remaining}, {rate}{postfix}]`
+// Where tqdm cannot size a bar (Colab, some log files) it prints `93% 1586/1702 [...]` without one.
 const TQDM =
-  /(?:^|\s|\r)(?:(.*?):\s*)?(\d{1,3})%\|[^|]*\|\s*(\d[\d.]*[kMG]?)\/(\d[\d.]*[kMG]?)\s*\[([^\]<]*)(?:<([^,\]]*))?,?\s*([^,\]]*)([^\]]*)\]/;
-// Lightning's RichProgressBar: `Epoch 3/9  ━━━━━━━━━━━━━━━━━━━ 450/1000 0:01:23 • 0:01:40 5.43it/s v_num: 0 …`
+  /(?:^|\s|\r)(?:(.*?):\s*)?(\d{1,3})%(?:\|[^|]*\||\s)\s*(\d[\d.]*[kMG]?)\/(\d[\d.]*[kMG]?)\s*\[([^\]<]*)(?:<([^,\]]*))?,?\s*([^,\]]*)([^\]]*)\]/;
+// Lightning's RichProgressBar: `Epoch 3/9  ━━━━━━━━━━━━━━━━━━━ 450/1000 0:01:23 • 0:01:40 5.43it/s v_num: 0 …`,
+// drawn with `-` in consoles without box-drawing glyphs.
 const RICH =
-  /Epoch (\d+)(?:\/(\d+))?\s+[━╸╺─\s]+\s(\d+)\/(\d+)\s+[\d:]+\s+•\s+([\d:-]+)\s+([\d.]+)(it\/s|s\/it)(.*)$/;
+  /Epoch (\d+)(?:\/(\d+))?\s+[━╸╺─\-\s]+\s(\d+)\/(\d+)\s+[\d:]+\s+•\s+([\d:-]+)\s+([\d.]+)(it\/s|s\/it)(.*)$/;
 const HF_DICT = /^\s*\{'[\w/.-]+':/;
 const DS_STEP = /\[Rank (\d+)\] step=(\d+), skipped=(\d+)/;
 const DS_TIMER = /(?:epoch=(\d+)\/micro_step=\d+\/global_step=(\d+), )?RunningAvgSamplesPerSec=([\d.]+)/;
@@ -119,7 +121,7 @@ const HF_STEPS = /(?:^|>>)\s*Total optimization steps = ([\d,]+)/;
 const TORCHRUN_FAILED = /failed \(exitcode: (-?\d+)\) local_rank: (\d+)/;
 // Cheap gate: a line that matches none of these is not read further.
 const MAYBE =
-  /%\||\{'|step|epoch|iteration|SamplesPerSec|samples\/sec|worker group|Rendezvous|Num Epochs|optimization steps|exitcode|loss|tokens?\/s/i;
+  /%\||\d% \d|\{'|step|epoch|iteration|SamplesPerSec|samples\/sec|worker group|Rendezvous|Num Epochs|optimization steps|exitcode|loss|tokens?\/s/i;
 // Bars that are not the training loop.
 const NOT_TRAINING =
   /load|download|shard|map|token|extract|convert|upload|eval|valid|test|predict|sanity|generat|filter|saving|checkpoint/i;

@@ -47,9 +47,11 @@ const MAX_PARTIAL = 64 * 1024;
 
 // ----------------------------------------------------------------------------------------------- prefixes
 
-// `[rank3]:` (PyTorch ≥ 2.2 prefixes distributed errors), torchrun's `--tee`/`-t` `[default0]:`, and the
-// `0: ` rank prefixes of `torchrun --log-line-prefix-template`/srun `--label`.
-const RANK_PREFIX = /^\s*(?:\[(?:rank|default)(\d+)\]:|(\d{1,4}): )/;
+// `[rank3]:` (PyTorch ≥ 2.2 prefixes distributed errors, as `[rank3]: Traceback …`, `[rank3]:   File …` or
+// `[rank3]:[E1206 …`), torchrun's `--tee`/`-t` `[default0]:`, and the `0: ` rank prefixes of
+// `torchrun --log-line-prefix-template`/srun `--label`. The one space after the colon belongs to the prefix,
+// so a traceback's exception line is not taken for one of its indented lines.
+const RANK_PREFIX = /^\s*(?:\[(?:rank|default)(\d+)\]: ?|(\d{1,4}): )/;
 
 /** The line without a leading per-process rank prefix, and that rank. */
 export function splitRankPrefix(line: string): { rank?: number; text: string } {

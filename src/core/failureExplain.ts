@@ -208,7 +208,8 @@ const CONN_RESET =
 const SHM =
   /Bus error|out of shared memory|insufficient shared memory|shared memory limit|Error while creating shared memory segment|No space left on device.*\/dev\/shm/i;
 const SEGV = /Segmentation fault|SIGSEGV|Signal 11\b|signal: Segmentation fault/;
-const KILLED = /^\s*Killed\s*$|killed by signal: Killed|Signal 9 \(SIGKILL\)/;
+// A bare `Killed`, or the shell's report of a killed child: `train.sh: line 18:    36 Killed   python3 …`.
+const KILLED = /^\s*Killed\s*$|: line \d+:\s+\d+ Killed\s|killed by signal: Killed|Signal 9 \(SIGKILL\)/;
 
 function scanRank(r: RankLog): RankScan {
   const out: Finding[] = [];

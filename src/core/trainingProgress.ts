@@ -47,9 +47,11 @@ const MAX_PARTIAL = 64 * 1024;
 
 // ----------------------------------------------------------------------------------------------- prefixes
 
-// `[rank3]:` (PyTorch ≥ 2.2 prefixes distributed errors), torchrun's `--tee`/`-t` `[default0]:`, and the
-// `0: ` rank prefixes of `torchrun --log-line-prefix-template`/srun `--label`.
-const RANK_PREFIX = /^\s*(?:\[(?:rank|default)(\d+)\]:|(\d{1,4}): )/;
+// `[rank3]:` (PyTorch ≥ 2.2 prefixes distributed errors, as `[rank3]: Traceback …`, `[rank3]:   File …` or
+// `[rank3]:[E1206 …`), torchrun's `--tee`/`-t` `[default0]:`, and the `0: ` rank prefixes of
+// `torchrun --log-line-prefix-template`/srun `--label`. The one space after the colon belongs to the prefix,
+// so a traceback's exception line is not taken for one of its indented lines.
+const RANK_PREFIX = /^\s*(?:\[(?:rank|default)(\d+)\]: ?|(\d{1,4}): )/;
 
 /** The line without a leading per-process rank prefix, and that rank. */
 export function splitRankPrefix(line: string): { rank?: number; text: string } {
@@ -100,11 +102,13 @@ function lossOf(kv: Map<string, string>): number | undefined {
 // ------------------------------------------------------------------------------------------------- parser
 
 // tqdm's default format: `{desc}: {percentage:3.0f}%|{bar}| {n}/{total} [{elapsed}<{remaining}, {rate}{postfix}]`
+// Where tqdm cannot size a bar (Colab, some log files) it prints `93% 1586/1702 [...]` without one.
 const TQDM =
-  /(?:^|\s|\r)(?:(.*?):\s*)?(\d{1,3})%\|[^|]*\|\s*(\d[\d.]*[kMG]?)\/(\d[\d.]*[kMG]?)\s*\[([^\]<]*)(?:<([^,\]]*))?,?\s*([^,\]]*)([^\]]*)\]/;
-// Lightning's RichProgressBar: `Epoch 3/9  ━━━━━━━━━━━━━━━━━━━ 450/1000 0:01:23 • 0:01:40 5.43it/s v_num: 0 …`
+  /(?:^|\s|\r)(?:(.*?):\s*)?(\d{1,3})%(?:\|[^|]*\||\s)\s*(\d[\d.]*[kMG]?)\/(\d[\d.]*[kMG]?)\s*\[([^\]<]*)(?:<([^,\]]*))?,?\s*([^,\]]*)([^\]]*)\]/;
+// Lightning's RichProgressBar: `Epoch 3/9  ━━━━━━━━━━━━━━━━━━━ 450/1000 0:01:23 • 0:01:40 5.43it/s v_num: 0 …`,
+// drawn with `-` in consoles without box-drawing glyphs.
 const RICH =
-  /Epoch (\d+)(?:\/(\d+))?\s+[━╸╺─\s]+\s(\d+)\/(\d+)\s+[\d:]+\s+•\s+([\d:-]+)\s+([\d.]+)(it\/s|s\/it)(.*)$/;
+  /Epoch (\d+)(?:\/(\d+))?\s+[━╸╺─\-\s]+\s(\d+)\/(\d+)\s+[\d:]+\s+•\s+([\d:-]+)\s+([\d.]+)(it\/s|s\/it)(.*)$/;
 const HF_DICT = /^\s*\{'[\w/.-]+':/;
 const DS_STEP = /\[Rank (\d+)\] step=(\d+), skipped=(\d+)/;
 const DS_TIMER = /(?:epoch=(\d+)\/micro_step=\d+\/global_step=(\d+), )?RunningAvgSamplesPerSec=([\d.]+)/;
@@ -113,12 +117,13 @@ const MEGATRON = /iteration\s+(\d+)\s*\/\s*(\d+)\s*\|/;
 // timm's train.py: `Train: 72 [1400/5004 ( 28%)]  Loss: 2.802 (2.69)  Time: 0.114s, 2249.52/s  …`
 const TIMM =
   /^Train: (\d+) \[\s*(\d+)\/(\d+) \(\s*(\d+)%\)\]\s+Loss:\s*([-+\d.eE]+)(?:.*?Time:\s*[\d.]+s,\s*([\d.]+)\/s)?/;
-const HF_EPOCHS = /^\s*Num Epochs = ([\d,]+)/;
-const HF_STEPS = /^\s*Total optimization steps = ([\d,]+)/;
+// Bare, or after the transformers logger's `[INFO|trainer.py:2050] 2024-04-29 18:45:03,231 >>` prefix.
+const HF_EPOCHS = /(?:^|>>)\s*Num Epochs = ([\d,]+)/;
+const HF_STEPS = /(?:^|>>)\s*Total optimization steps = ([\d,]+)/;
 const TORCHRUN_FAILED = /failed \(exitcode: (-?\d+)\) local_rank: (\d+)/;
 // Cheap gate: a line that matches none of these is not read further.
 const MAYBE =
-  /%\||\{'|step|epoch|iteration|SamplesPerSec|samples\/sec|worker group|Rendezvous|Num Epochs|optimization steps|exitcode|loss|tokens?\/s/i;
+  /%\||\d% \d|\{'|step|epoch|iteration|SamplesPerSec|samples\/sec|worker group|Rendezvous|Num Epochs|optimization steps|exitcode|loss|tokens?\/s/i;
 // Bars that are not the training loop.
 const NOT_TRAINING =
   /load|download|shard|map|token|extract|convert|upload|eval|valid|test|predict|sanity|generat|filter|saving|checkpoint/i;
@@ -397,11 +402,15 @@ export class ProgressParser {
         p.percent = Math.round((p.step / p.steps) * 100);
       }
     }
+    // The PyTorch examples' `Train Epoch: 1 [2560/84843 (3%)]`: samples seen of the epoch, as a percentage.
+    const seen = /\[\s*\d+\s*\/\s*\d+\s*\(\s*(\d{1,3})%\)\]/.exec(text);
+    if (seen && !stepM?.[2]) p.percent = Number(seen[1]);
     const loss = num(lossM?.[1]);
     if (loss !== undefined) this.addLoss(loss, p.step);
     // `tokens/s=86,000` first: in `grad_norm=0.9 tokens/s=86,000` the number before the unit is another value's.
+    // torchtitan's `tps: 193,831` is tokens per second.
     const tp =
-      new RegExp(`\\b(tokens|samples|images)(?:/s|/sec|_per_sec(?:ond)?)\\s*[:=]\\s*(${NUM})`, 'i').exec(
+      new RegExp(`\\b(tokens|samples|images|tps)(?:/s|/sec|_per_sec(?:ond)?)?\\s*[:=]\\s*(${NUM})`, 'i').exec(
         text,
       ) ??
       new RegExp(
@@ -412,7 +421,7 @@ export class ProgressParser {
       const first = /^\d|^[-+.]/.test(tp[1]!);
       const value = num(first ? tp[1] : tp[2]);
       const what = (first ? tp[2] : tp[1])!.toLowerCase();
-      const unit = what.startsWith('tok') ? 'tokens/s' : 'samples/s';
+      const unit = what.startsWith('tok') || what === 'tps' ? 'tokens/s' : 'samples/s';
       if (value !== undefined) p.throughput = { value, unit };
     }
     p.evidence = text.trim();

@@ -146,6 +146,19 @@ describe('training progress: behaviour', () => {
     assert.equal(progressShort(parser.progress()!), 'epoch 2/5 · step 40/100 · loss 0.75');
   });
 
+  test('a rich bar reads the same drawn with box-drawing glyphs as with `-`', () => {
+    // The corpus's line (pytorch-lightning#12720) as a Unicode console draws it.
+    const ascii = 'Epoch 4    --------------- ---- 232/291 0:00:33 • 0:00:09 7.00it/s loss: 0.398';
+    const glyphs = ascii.replace('--------------- ----', '━━━━━━━━━━━━━━━╺━━━');
+    const read = (line: string) => {
+      const parser = new ProgressParser();
+      parser.push(line);
+      return parser.progress();
+    };
+    assert.equal(read(glyphs)?.source, 'lightning');
+    assert.deepEqual({ ...read(glyphs), evidence: '' }, { ...read(ascii), evidence: '' });
+  });
+
   test('sparkline and trend', () => {
     assert.equal(sparkline([3, 2, 1]), '█▅▁');
     assert.equal(sparkline([1, 1, 1]), '▄▄▄');

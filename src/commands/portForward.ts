@@ -296,6 +296,7 @@ async function startForward(
     pods,
     endpoint,
     localPort,
+    log: (line) => host.log.info(line),
   });
   const started = await session.start();
   if (!started.ok) {

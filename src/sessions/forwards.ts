@@ -21,6 +21,7 @@ export function createForward(o: {
   pods: ForwardPods;
   endpoint: Endpoint;
   localPort?: number;
+  log?: (line: string) => void;
 }): ForwardSession {
   const conn = o.lease.connection;
   const pods =
@@ -35,5 +36,6 @@ export function createForward(o: {
     pods,
     endpoint: o.endpoint,
     localPort: o.localPort,
+    log: o.log,
   });
 }

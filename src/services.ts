@@ -13,6 +13,7 @@ import { clusterFacts, factsKey } from './model/lspFeed';
 import { type WhyReport, explainWorkload } from './model/why';
 import { WhyPanel } from './panels/why';
 import { trackPods } from './k8s/workloadPods';
+import { ForwardsBackend } from './sessions/forwards';
 import { LogsBackend } from './sessions/logsBackend';
 import { SessionManager } from './sessions/manager';
 
@@ -27,6 +28,8 @@ export class Services implements vscode.Disposable {
   readonly sessions = new SessionManager();
   /** Starts log streams (Follow Logs); each is a session of `sessions`. */
   readonly logs = new LogsBackend(this.sessions, trackPods);
+  /** Creates port-forwards; each is a session of `sessions` once it listens. */
+  readonly forwards = new ForwardsBackend(this.sessions);
   readonly cluster: CurrentCluster;
   readonly languageClient: GantryLanguageClient;
   private readonly _why: WhyPanel;

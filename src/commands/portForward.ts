@@ -275,8 +275,6 @@ async function pickPodOrService(
   return pick ? { kind: pick.what, obj: pick.obj } : undefined;
 }
 
-let forwards: Promise<typeof Forwards> | undefined;
-
 async function startForward(
   host: Host,
   c: Ready,
@@ -285,11 +283,10 @@ async function startForward(
   target: string,
   localPort?: number,
 ): Promise<void> {
-  const [services, lib] = await Promise.all([host.services(), (forwards ??= import('../sessions/forwards'))]);
+  const services = await host.services();
   const lease = c.cluster.leaseConnection();
   if (!lease) return;
-  const session = lib.createForward({
-    id: services.sessions.nextId('forward'),
+  const session = services.forwards.create({
     context: c.context,
     target,
     lease,

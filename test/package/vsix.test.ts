@@ -15,7 +15,7 @@ function entries(): string[] {
 
 test('the vsix holds only dist, media, schemas and the manifest files', () => {
   const allowed = [
-    /^extension\/dist\/(extension|services|server|submitter|forwards)\.js$/,
+    /^extension\/dist\/(extension|services|server|submitter)\.js$/,
     /^extension\/media\//,
     /^extension\/schemas\//,
     /^extension\/(package\.json|readme\.md|README\.md|LICENSE(\.txt)?|changelog\.md|CHANGELOG\.md)$/,
@@ -40,7 +40,6 @@ const allowed = new Set([
   'vscode',
   './services.js',
   './submitter.js',
-  './forwards.js',
   'bufferutil',
   'utf-8-validate',
   'encoding',
@@ -48,13 +47,7 @@ const allowed = new Set([
 ]);
 
 test('the bundles need nothing from node_modules but vscode', () => {
-  for (const bundle of [
-    'dist/extension.js',
-    'dist/services.js',
-    'dist/server.js',
-    'dist/submitter.js',
-    'dist/forwards.js',
-  ]) {
+  for (const bundle of ['dist/extension.js', 'dist/services.js', 'dist/server.js', 'dist/submitter.js']) {
     const js = readFileSync(bundle, 'utf8');
     const requires = [...js.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!);
     const external = requires.filter((r) => !r.startsWith('node:') && !isBuiltin(r) && !allowed.has(r));

@@ -6,7 +6,8 @@
 //     to one pod), so it has no such figure: the run checks and says what happened to it.
 // The load generator and the HTTP server run in their own processes, so neither forward shares an event loop
 // with them. Prints figures only (no assertions). Options: --attach (use $GANTRY_CLUSTER_STATE), --seconds N
-// (per measurement, default 3), --rounds N (alternations, default 2), --replacements N (default 3).
+// (per measurement, default 3), --rounds N (alternations, default 2), --replacements N (default 3), --only TEXT
+// (only the measurements whose name contains TEXT, e.g. "32 connections").
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -29,6 +30,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '2' },
     replacements: { type: 'string', default: '3' },
+    only: { type: 'string' },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -214,6 +216,7 @@ async function main(): Promise<void> {
       ['CPU ms per MB or per 1,000 requests', 'forward (Gantry / kubectl)', 'kube-apiserver', 'kwok'],
     ];
     for (const sc of scenarios) {
+      if (args.only && !sc.name.includes(args.only)) continue;
       const totals = { gantry: { v: 0, e: 0 }, kubectl: { v: 0, e: 0 } };
       const cpu = {
         gantry: { fwd: 0, api: 0, kwok: 0, units: 0 },

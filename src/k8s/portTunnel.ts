@@ -39,7 +39,17 @@ import {
   windowUpdate,
 } from './spdy';
 import type { KubeTransport } from './transport';
-import { frame, OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT, WsReader } from './wsFrames';
+import {
+  binaryMessage,
+  frame,
+  OP_BINARY,
+  OP_CLOSE,
+  OP_CONT,
+  OP_PING,
+  OP_PONG,
+  OP_TEXT,
+  WsReader,
+} from './wsFrames';
 
 export const TUNNEL_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
 
@@ -253,15 +263,11 @@ export class PortTunnel {
   private flush(): void {
     this._flushScheduled = false;
     if (!this._out.length || this._closed) return;
-    const msg = this._out.length === 1 ? Buffer.from(this._out[0]) : Buffer.concat(this._out, this._outBytes);
+    const msg = binaryMessage(this._out, this._outBytes);
     this._out = [];
     this._outBytes = 0;
-    const [h, p] = frame(OP_BINARY, msg);
     this.stats.messagesOut++;
-    this._socket.cork();
-    this._socket.write(h);
-    const more = this._socket.write(p);
-    this._socket.uncork();
+    const more = this._socket.write(msg);
     if (!more) this._socket.once('drain', () => this.releaseWriters());
     else this.releaseWriters();
   }

@@ -59,6 +59,38 @@ export function frame(opcode: number, payload: Buffer): Buffer[] {
   return [head, payload];
 }
 
+/**
+ * One binary message holding `parts` (n bytes in all), built in a single buffer: header, then the parts copied
+ * and masked in place, so the socket gets one write. The parts are not modified.
+ */
+export function binaryMessage(parts: readonly Buffer[], n: number): Buffer {
+  const headLen = n < 126 ? 6 : n < 65536 ? 8 : 14;
+  // The payload starts 4-byte aligned (the pool's offsets are 8-aligned), so applyMask goes word by word.
+  const pad = (4 - (headLen % 4)) % 4;
+  const out = Buffer.allocUnsafe(pad + headLen + n).subarray(pad);
+  out[0] = 0x80 | OP_BINARY;
+  let at: number;
+  if (n < 126) {
+    out[1] = 0x80 | n;
+    at = 2;
+  } else if (n < 65536) {
+    out[1] = 0x80 | 126;
+    out.writeUInt16BE(n, 2);
+    at = 4;
+  } else {
+    out[1] = 0x80 | 127;
+    out.writeUInt32BE(Math.floor(n / 2 ** 32), 2);
+    out.writeUInt32BE(n >>> 0, 6);
+    at = 10;
+  }
+  const m = nextMask();
+  out.writeUInt32LE(m, at);
+  let off = headLen;
+  for (const p of parts) off += p.copy(out, off);
+  applyMask(out.subarray(headLen), m);
+  return out;
+}
+
 /** Reads WebSocket frames from bytes that arrive in arbitrary pieces. */
 export class WsReader {
   private _chunks: Buffer[] = [];

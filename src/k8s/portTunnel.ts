@@ -128,11 +128,13 @@ export class PortTunnel {
   /** Send windows are enforced only once the peer has shown it does flow control (see the header). */
   peerFlowControl = false;
   initialSendWindow = DEFAULT_WINDOW;
+  /** The 3.1 session window counts only once the peer updated it (a SPDY/3 peer never does). */
+  sessionFlowControl = false;
   sessionSendWindow = DEFAULT_WINDOW;
   private _sessionRecvUnacked = 0;
   private readonly _closeListeners: ((reason: string) => void)[] = [];
   private readonly _pingTimer: NodeJS.Timeout;
-  /** Counters for tests and the benchmark. */
+  /** Counters, for debugging and tests. */
   readonly stats = { streams: 0, framesIn: 0, framesOut: 0, messagesOut: 0 };
 
   constructor(
@@ -374,6 +376,7 @@ export class PortTunnel {
         const id = controlStreamId(payload);
         const delta = controlWord2(payload);
         if (id === 0) {
+          this.sessionFlowControl = true;
           this.sessionSendWindow += delta;
           for (const s of this._streams.values()) s.onWindow(0);
         } else this._streams.get(id)?.onWindow(delta);
@@ -577,13 +580,12 @@ export class TunnelPortStream extends Duplex implements SessionStream {
     let chunk = p.chunk;
     while (chunk.length) {
       let n = Math.min(chunk.length, MAX_DATA_FRAME);
-      if (this._tunnel.peerFlowControl) n = Math.min(n, this._sendWindow, this._tunnel.sessionSendWindow);
+      if (this._tunnel.peerFlowControl) n = Math.min(n, this._sendWindow);
+      if (this._tunnel.sessionFlowControl) n = Math.min(n, this._tunnel.sessionSendWindow);
       if (n <= 0) break;
       this._tunnel.send(dataHeader(this.id, n), chunk.subarray(0, n));
-      if (this._tunnel.peerFlowControl) {
-        this._sendWindow -= n;
-        this._tunnel.sessionSendWindow -= n;
-      }
+      if (this._tunnel.peerFlowControl) this._sendWindow -= n;
+      if (this._tunnel.sessionFlowControl) this._tunnel.sessionSendWindow -= n;
       chunk = chunk.subarray(n);
     }
     if (chunk.length) {

@@ -18,10 +18,6 @@ const lazyServices = {
     build.onResolve({ filter: /^\.\.\/model\/submitter$/ }, (args) =>
       args.importer.endsWith('submit.ts') ? { path: './submitter.js', external: true } : undefined,
     );
-    // Port-forwards (pod trackers, the WebSocket client) load on the first forward, as dist/forwards.js.
-    build.onResolve({ filter: /^\.\.\/sessions\/forwards$/ }, (args) =>
-      args.importer.endsWith('portForward.ts') ? { path: './forwards.js', external: true } : undefined,
-    );
     // The pipeline graph panel loads on the first Show Pipeline Graph, as dist/pipelineGraph.js.
     build.onResolve({ filter: /^\.\.\/panels\/pipelineGraph$/ }, (args) =>
       args.importer.endsWith('pipeline.ts') ? { path: './pipelineGraph.js', external: true } : undefined,
@@ -49,7 +45,6 @@ const entries = [
   { in: 'src/extension.ts', out: 'dist/extension.js', plugins: [lazyServices] },
   { in: 'src/services.ts', out: 'dist/services.js' },
   { in: 'src/model/submitter.ts', out: 'dist/submitter.js' },
-  { in: 'src/sessions/forwards.ts', out: 'dist/forwards.js' },
   { in: 'src/server/main.ts', out: 'dist/server.js' },
   { in: 'src/panels/pipelineGraph.ts', out: 'dist/pipelineGraph.js' },
   // The graph's webview: a browser bundle (no node, no vscode), loaded under the webview's CSP.

@@ -16,6 +16,7 @@ import type { FailureSource } from './panels/logPanel';
 import type { LogTarget } from './sessions/logFollow';
 import { WhyPanel } from './panels/why';
 import { trackPods } from './k8s/workloadPods';
+import { ForwardsBackend } from './sessions/forwards';
 import { LogsBackend } from './sessions/logsBackend';
 import { SessionManager } from './sessions/manager';
 
@@ -30,6 +31,8 @@ export class Services implements vscode.Disposable {
   readonly sessions = new SessionManager();
   /** Starts log streams (Follow Logs); each is a session of `sessions`. */
   readonly logs = new LogsBackend(this.sessions, trackPods);
+  /** Creates port-forwards; each is a session of `sessions` once it listens. */
+  readonly forwards = new ForwardsBackend(this.sessions);
   readonly cluster: CurrentCluster;
   readonly languageClient: GantryLanguageClient;
   private readonly _why: WhyPanel;

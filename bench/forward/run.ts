@@ -6,12 +6,14 @@
 //     to one pod), so it has no such figure: the run checks and says what happened to it.
 // The load generator and the HTTP server run in their own processes, so neither forward shares an event loop
 // with them. Prints figures only (no assertions). Options: --attach (use $GANTRY_CLUSTER_STATE), --seconds N
-// (per measurement, default 3), --rounds N (alternations, default 2), --replacements N (default 3).
+// (per measurement, default 3), --rounds N (alternations, default 2), --replacements N (default 3), --only TEXT
+// (only the measurements whose name contains TEXT, e.g. "32 connections").
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as http from 'node:http';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isPodReady } from '../../src/core/endpoints';
 import { ClusterConnection } from '../../src/k8s/connection';
@@ -28,6 +30,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '2' },
     replacements: { type: 'string', default: '3' },
+    only: { type: 'string' },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -75,6 +78,24 @@ async function runLoad(
   ]);
   const line = await c.firstLine;
   return JSON.parse(line) as { requests: number; bytes: number; errors: number; seconds: number };
+}
+
+/** CPU time (ms) a process has used so far, from /proc/<pid>/stat (utime + stime; Linux only). */
+function procCpuMs(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of stat (utime, stime) are 12 and 13 after the ")": clock ticks, 100 per second.
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+function selfCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 function get(url: string, timeoutMs = 2000): Promise<boolean> {
@@ -186,13 +207,33 @@ async function main(): Promise<void> {
       { name: 'MB/s (1 MiB answers), 32 connections', connections: 32, mode: 'big' as const },
     ];
     const rows: string[][] = [['measurement', 'Gantry', 'kubectl port-forward', 'Gantry / kubectl']];
+    const state = readState(stateFile);
+    const apiserverPid = state.components['kube-apiserver']?.pid;
+    const kwokPid = state.components.kwok?.pid;
+    // CPU per side: the forward itself (this process for Gantry, the kubectl process) and what it costs the
+    // apiserver and kwok (the kubelet) for the same run.
+    const cpuRows: string[][] = [
+      ['CPU ms per MB or per 1,000 requests', 'forward (Gantry / kubectl)', 'kube-apiserver', 'kwok'],
+    ];
     for (const sc of scenarios) {
+      if (args.only && !sc.name.includes(args.only)) continue;
       const totals = { gantry: { v: 0, e: 0 }, kubectl: { v: 0, e: 0 } };
+      const cpu = {
+        gantry: { fwd: 0, api: 0, kwok: 0, units: 0 },
+        kubectl: { fwd: 0, api: 0, kwok: 0, units: 0 },
+      };
       for (let r = 0; r < ROUNDS; r++) {
         // Alternate which goes first so drift in machine load hits both alike.
         const order = r % 2 === 0 ? (['gantry', 'kubectl'] as const) : (['kubectl', 'gantry'] as const);
         for (const who of order) {
+          const fwdCpu = () => (who === 'gantry' ? selfCpuMs() : procCpuMs(kube!.proc.pid));
+          const c0 = [fwdCpu(), procCpuMs(apiserverPid), procCpuMs(kwokPid)];
           const res = await runLoad(who === 'gantry' ? gantryUrl : kube.url, sc.connections, sc.mode);
+          const c1 = [fwdCpu(), procCpuMs(apiserverPid), procCpuMs(kwokPid)];
+          cpu[who].fwd += c1[0] - c0[0];
+          cpu[who].api += c1[1] - c0[1];
+          cpu[who].kwok += c1[2] - c0[2];
+          cpu[who].units += sc.mode === 'small' ? res.requests / 1000 : res.bytes / 1e6;
           const v = sc.mode === 'small' ? res.requests / res.seconds : res.bytes / res.seconds / 1e6;
           totals[who].v += v / ROUNDS;
           totals[who].e += res.errors;
@@ -205,6 +246,13 @@ async function main(): Promise<void> {
         fmt(totals.gantry),
         fmt(totals.kubectl),
         `${((totals.gantry.v / totals.kubectl.v) * 100).toFixed(0)}%`,
+      ]);
+      const per = (x: number, u: number) => (u ? (x / u).toFixed(1) : '-');
+      cpuRows.push([
+        sc.name,
+        `${per(cpu.gantry.fwd, cpu.gantry.units)} / ${per(cpu.kubectl.fwd, cpu.kubectl.units)}`,
+        `${per(cpu.gantry.api, cpu.gantry.units)} / ${per(cpu.kubectl.api, cpu.kubectl.units)}`,
+        `${per(cpu.gantry.kwok, cpu.gantry.units)} / ${per(cpu.kubectl.kwok, cpu.kubectl.units)}`,
       ]);
       log(`${sc.name}: Gantry ${fmt(totals.gantry)}, kubectl ${fmt(totals.kubectl)}  (load ${load()})`);
     }
@@ -269,6 +317,8 @@ async function main(): Promise<void> {
       '',
     ]);
     log('\n| ' + rows.map((r) => r.join(' | ')).join(' |\n| ') + ' |');
+    log('\nCPU per unit of work, Gantry / kubectl (same runs):');
+    log('| ' + cpuRows.map((r) => r.join(' | ')).join(' |\n| ') + ' |');
     log(`\n${kubectlNote}.`);
     if (kubectlSurvived)
       log(
@@ -278,7 +328,9 @@ async function main(): Promise<void> {
     log(
       `median replacement Ready after delete: ${median(readyAfterDelete).toFixed(0)} ms (the cluster's part)`,
     );
-    log(`Gantry session: ${s.stats.connections} tunnels, ${s.stats.podsUsed} pods used, state ${s.state}`);
+    log(
+      `Gantry session: ${s.stats.connections} connections over ${s.mode ?? '?'}, ${s.stats.podsUsed} pods used, state ${s.state}`,
+    );
     log(`load average at the end: ${load()}`);
   } finally {
     session?.stop('bench over');

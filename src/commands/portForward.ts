@@ -12,7 +12,14 @@ import {
   serviceSelector,
   type Endpoint,
 } from '../core/endpoints';
-import { findKindDef, groupOf, type KindFamily, type MlKindDef } from '../core/kinds';
+import {
+  FORWARD_NOUN,
+  podOrServiceChoices,
+  workloadChoices,
+  workloadPath,
+  type ForwardAction,
+} from '../core/forwardChoices';
+import { findKindDef, type MlKindDef } from '../core/kinds';
 import { POD_KIND, type KubeObject } from '../core/kube';
 import type { WorkloadTreeNode } from '../core/tree';
 import type { Host } from '../host';
@@ -21,19 +28,7 @@ import type * as Forwards from '../sessions/forwards';
 import type { ForwardSession } from '../sessions/portForward';
 import type { CommandTable } from './types';
 
-type Action = 'notebook' | 'rayDashboard' | 'inference';
-
-const FAMILIES: Record<Action, readonly KindFamily[]> = {
-  notebook: ['notebook'],
-  rayDashboard: ['rayCluster', 'rayJob', 'rayService'],
-  inference: ['kserve'],
-};
-
-const NOUN: Record<Action, string> = {
-  notebook: 'notebook',
-  rayDashboard: 'Ray cluster, RayJob or RayService',
-  inference: 'InferenceService',
-};
+type Action = ForwardAction;
 
 export function forwardCommands(host: Host): CommandTable {
   return {
@@ -70,29 +65,16 @@ async function chooseWorkload(
     const def = findKindDef(node.kind.group, node.kind.kind);
     if (def) return { obj: node.object, def };
   }
-  const source = cluster.model?.source;
-  const items: (vscode.QuickPickItem & { obj: KubeObject; def: MlKindDef })[] = [];
-  for (const k of source?.workloadKinds ?? []) {
-    const def = findKindDef(k.group, k.kind);
-    if (!def || !FAMILIES[action].includes(def.family)) continue;
-    for (const obj of source!.objectsOf(`${k.kind}${k.group ? `.${k.group}` : ''}`))
-      items.push({
-        label: obj.metadata.name,
-        description: `${def.displayName} · ${obj.metadata.namespace}`,
-        obj,
-        def,
-      });
-  }
+  const items = workloadChoices(action, cluster.model?.source);
   if (items.length === 0) {
-    void vscode.window.showInformationMessage(`No ${NOUN[action]} in the namespaces Gantry shows.`);
+    void vscode.window.showInformationMessage(`No ${FORWARD_NOUN[action]} in the namespaces Gantry shows.`);
     return undefined;
   }
-  items.sort((a, b) => a.label.localeCompare(b.label));
   const pick =
     items.length === 1
       ? items[0]
       : await vscode.window.showQuickPick(items, {
-          title: `Gantry: choose a ${NOUN[action]}`,
+          title: `Gantry: choose a ${FORWARD_NOUN[action]}`,
           matchOnDescription: true,
         });
   return pick ? { obj: pick.obj, def: pick.def } : undefined;
@@ -136,9 +118,7 @@ async function openWorkload(host: Host, action: Action, node: WorkloadTreeNode |
     if (answer !== start) return;
     const conn = c.cluster.connection;
     if (!conn) return;
-    const plural = def.plural;
-    const path = `/apis/${groupOf(obj.apiVersion)}/${obj.apiVersion.split('/')[1]}/namespaces/${obj.metadata.namespace}/${plural}/${obj.metadata.name}`;
-    const p = await conn.transport.request('PATCH', path, {
+    const p = await conn.transport.request('PATCH', workloadPath(def, obj), {
       body: notebookStartPatch(),
       contentType: 'application/merge-patch+json',
     });
@@ -239,7 +219,7 @@ async function pickPodOrService(
   const conn = cluster.connection!;
   const scope = cluster.namespaceChoice;
   const namespaces = scope.kind === 'some' ? scope.namespaces : [undefined];
-  const items: (vscode.QuickPickItem & { what: 'pod' | 'service'; obj: KubeObject })[] = [];
+  const items: ReturnType<typeof podOrServiceChoices> = [];
   for (const ns of namespaces) {
     const base = ns ? `/api/v1/namespaces/${encodeURIComponent(ns)}` : '/api/v1';
     const [svcs, pods] = await Promise.all([
@@ -248,21 +228,12 @@ async function pickPodOrService(
         query: { fieldSelector: 'status.phase=Running' },
       }),
     ]);
-    for (const s of svcs.ok ? (svcs.value.items ?? []) : [])
-      if (serviceSelector(s) && servicePorts(s).length)
-        items.push({
-          label: `$(globe) ${s.metadata.name}`,
-          description: `Service · ${s.metadata.namespace}`,
-          what: 'service',
-          obj: s,
-        });
-    for (const p of pods.ok ? (pods.value.items ?? []) : [])
-      items.push({
-        label: `$(vm) ${p.metadata.name}`,
-        description: `Pod · ${p.metadata.namespace}`,
-        what: 'pod',
-        obj: p,
-      });
+    items.push(
+      ...podOrServiceChoices(
+        svcs.ok ? (svcs.value.items ?? []) : [],
+        pods.ok ? (pods.value.items ?? []) : [],
+      ),
+    );
   }
   if (items.length === 0) {
     void vscode.window.showInformationMessage('No Service or running pod in the namespaces Gantry shows.');
@@ -275,8 +246,6 @@ async function pickPodOrService(
   return pick ? { kind: pick.what, obj: pick.obj } : undefined;
 }
 
-let forwards: Promise<typeof Forwards> | undefined;
-
 async function startForward(
   host: Host,
   c: Ready,
@@ -285,17 +254,17 @@ async function startForward(
   target: string,
   localPort?: number,
 ): Promise<void> {
-  const [services, lib] = await Promise.all([host.services(), (forwards ??= import('../sessions/forwards'))]);
+  const services = await host.services();
   const lease = c.cluster.leaseConnection();
   if (!lease) return;
-  const session = lib.createForward({
-    id: services.sessions.nextId('forward'),
+  const session = services.forwards.create({
     context: c.context,
     target,
     lease,
     pods,
     endpoint,
     localPort,
+    log: (line) => host.log.info(line),
   });
   const started = await session.start();
   if (!started.ok) {

@@ -4,10 +4,10 @@
 // carries the port as 2 little-endian bytes. One WebSocket per local connection (pitfall 11), written here
 // rather than through client-node's PortForward so that backpressure holds both ways, the refusal keeps the
 // apiserver's message (403 names the permission) and the kubelet's error channel becomes the stream's error.
-import { randomFillSync } from 'node:crypto';
 import { Duplex } from 'node:stream';
 import { fail, ok, type K8sError, type Result } from './errors';
 import type { KubeTransport } from './transport';
+import { applyMask, frame, OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT } from './wsFrames';
 
 export interface PodPortTarget {
   readonly namespace: string;
@@ -24,13 +24,6 @@ export interface OpenOptions {
 const PROTOCOL = 'v4.channel.k8s.io';
 const DATA = 0;
 const ERROR = 1;
-
-const OP_CONT = 0x0;
-const OP_TEXT = 0x1;
-const OP_BINARY = 0x2;
-const OP_CLOSE = 0x8;
-const OP_PING = 0x9;
-const OP_PONG = 0xa;
 
 /**
  * A 403 on pods/portforward naming what is missing. The apiserver authorizes a WebSocket upgrade as "get" (and,
@@ -79,6 +72,23 @@ export async function missingPortForwardVerbs(
   return missing;
 }
 
+/** The apiserver's refusal of a port-forward upgrade as one clear error: 403 names the verbs, 404 the pod. */
+export async function refusal(
+  transport: KubeTransport,
+  t: { readonly namespace: string; readonly pod: string },
+  e: K8sError,
+): Promise<K8sError> {
+  if (e.kind === 'forbidden')
+    return portForwardForbidden(
+      t.namespace,
+      e.message,
+      await missingPortForwardVerbs(transport, t.namespace),
+    );
+  if (e.kind === 'notFound')
+    return { ...e, message: `The pod ${t.namespace}/${t.pod} does not exist (any more).` };
+  return e;
+}
+
 /** Opens one stream to pod:port. The stream is a Duplex: bytes written go to the pod, bytes read come from it. */
 export async function openPodPort(
   transport: KubeTransport,
@@ -92,16 +102,7 @@ export async function openPodPort(
     signal: o.signal,
     timeoutMs: o.timeoutMs,
   });
-  if (!up.ok) {
-    const e = up.error;
-    if (e.kind === 'forbidden')
-      return fail(
-        portForwardForbidden(t.namespace, e.message, await missingPortForwardVerbs(transport, t.namespace)),
-      );
-    if (e.kind === 'notFound')
-      return fail({ ...e, message: `The pod ${t.namespace}/${t.pod} does not exist (any more).` });
-    return up;
-  }
+  if (!up.ok) return fail(await refusal(transport, t, up.error));
   if (up.value.protocol !== PROTOCOL) {
     up.value.socket.destroy();
     return fail({
@@ -110,56 +111,6 @@ export async function openPodPort(
     });
   }
   return ok(new PodPortStream(up.value.socket, up.value.head, t));
-}
-
-const maskPool = Buffer.alloc(4096);
-let maskAt = maskPool.length;
-
-function nextMask(): number {
-  if (maskAt >= maskPool.length) {
-    randomFillSync(maskPool);
-    maskAt = 0;
-  }
-  const m = maskPool.readUInt32LE(maskAt);
-  maskAt += 4;
-  return m;
-}
-
-/** XORs `buf` with the 4-byte mask `m` (little-endian word), word by word where aligned. */
-function applyMask(buf: Buffer, m: number): void {
-  const n = buf.length;
-  let i = 0;
-  if (buf.byteOffset % 4 === 0 && n >= 16) {
-    const words = new Uint32Array(buf.buffer, buf.byteOffset, n >>> 2);
-    for (let w = 0; w < words.length; w++) words[w] ^= m;
-    i = words.length << 2;
-  }
-  for (; i < n; i++) buf[i] ^= (m >>> ((i & 3) << 3)) & 0xff;
-}
-
-/** A client frame: FIN, opcode, masked payload. */
-function frame(opcode: number, payload: Buffer): Buffer[] {
-  const n = payload.length;
-  const head = Buffer.allocUnsafe(n < 126 ? 6 : n < 65536 ? 8 : 14);
-  head[0] = 0x80 | opcode;
-  let at: number;
-  if (n < 126) {
-    head[1] = 0x80 | n;
-    at = 2;
-  } else if (n < 65536) {
-    head[1] = 0x80 | 126;
-    head.writeUInt16BE(n, 2);
-    at = 4;
-  } else {
-    head[1] = 0x80 | 127;
-    head.writeUInt32BE(Math.floor(n / 2 ** 32), 2);
-    head.writeUInt32BE(n >>> 0, 6);
-    at = 10;
-  }
-  const m = nextMask();
-  head.writeUInt32LE(m, at);
-  applyMask(payload, m);
-  return [head, payload];
 }
 
 /** The largest data frame written at once; bigger writes are split so frames interleave with pings. */

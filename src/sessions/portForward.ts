@@ -1,6 +1,6 @@
 // A port-forward that belongs to a workload, not to a pod: a listener on 127.0.0.1 whose every new connection
-// goes to the workload's current Ready pod (one WebSocket stream per connection, so WebSockets and anything
-// else over TCP pass through). When that pod goes away its connections end; new ones wait for the
+// goes to the workload's current Ready pod (a SPDY stream pair on one tunnel per pod, as kubectl does, or one
+// v4.channel WebSocket per connection where the apiserver does not tunnel; anything over TCP passes through). When that pod goes away its connections end; new ones wait for the
 // replacement and reach it without the user doing anything. Holds a lease on its context's connection.
 import * as net from 'node:net';
 import { choosePod, isPodReady, localUrl, resolvePort, type Endpoint } from '../core/endpoints';
@@ -8,7 +8,9 @@ import type { KubeObject } from '../core/kube';
 import { toDisposable, type Disposable } from '../core/lifecycle';
 import type { ConnectionLease } from '../k8s/connections';
 import type { Result } from '../k8s/errors';
-import { openPodPort, type PodPortStream } from '../k8s/portForward';
+import { openPodPort } from '../k8s/portForward';
+import { openPortTunnel, type PortTunnel, type TunnelOpen } from '../k8s/portTunnel';
+import type { Duplex } from 'node:stream';
 import { BaseSession } from './session';
 
 /** A pod of the workload, as the workload's pod tracker (k8s/workloadPods trackPods) reports it. */
@@ -42,7 +44,12 @@ export interface ForwardOptions {
   readonly waitTimeoutMs?: number;
   /** WebSocket handshake timeout per connection (ms). */
   readonly connectTimeoutMs?: number;
+  /** Where the forward says how it reaches pods (the extension's log). */
+  readonly log?: (line: string) => void;
 }
+
+/** How connections reach the pod: streams on one SPDY tunnel per pod, or a v4.channel WebSocket each. */
+export type ForwardMode = 'spdy-tunnel' | 'v4-websocket';
 
 export type ForwardStartError =
   | { readonly kind: 'portInUse'; readonly port: number; readonly freePort: number; readonly message: string }
@@ -54,7 +61,7 @@ export type ForwardStart =
 
 interface Link {
   readonly sock: net.Socket;
-  stream?: PodPortStream;
+  stream?: Duplex;
   podUid?: string;
 }
 
@@ -82,8 +89,10 @@ export class ForwardSession extends BaseSession {
   private _waitTimer: NodeJS.Timeout | undefined;
   private _port = 0;
   /** Counters for tests, the benchmark and the tooltip. */
-  readonly stats = { connections: 0, failedConnections: 0, podsUsed: 0 };
+  readonly stats = { connections: 0, failedConnections: 0, podsUsed: 0, tunnels: 0 };
   private _lastError: string | undefined;
+  private _mode: ForwardMode | undefined;
+  private _tunnel: { uid: string; open: Promise<TunnelOpen>; tunnel?: PortTunnel } | undefined;
 
   constructor(private readonly _o: ForwardOptions) {
     super(_o.id, 'portForward', _o.context, _o.target);
@@ -94,6 +103,7 @@ export class ForwardSession extends BaseSession {
         clearTimeout(this._waitTimer);
         this._server.close();
         for (const l of [...this._links]) this.closeLink(l);
+        this.dropTunnel();
       }),
     );
     this._server.on('connection', (s: net.Socket) => this.onConnection(s));
@@ -127,6 +137,11 @@ export class ForwardSession extends BaseSession {
   /** Open local connections. */
   get openConnections(): number {
     return this._links.size;
+  }
+
+  /** How connections reach the pod; undefined before the first connection. */
+  get mode(): ForwardMode | undefined {
+    return this._mode;
   }
 
   /** The last per-connection failure, for the log (the session itself goes on). */
@@ -199,6 +214,7 @@ export class ForwardSession extends BaseSession {
     if (this.isEnded) return;
     const ready = this.readyUids();
     for (const l of [...this._links]) if (l.podUid && !ready.has(l.podUid)) this.closeLink(l);
+    if (this._tunnel && !ready.has(this._tunnel.uid)) this.dropTunnel();
     const chosen = choosePod(this._o.pods.current(), {
       role: this._o.endpoint.role,
       port: this._o.endpoint.port,
@@ -256,11 +272,7 @@ export class ForwardSession extends BaseSession {
       return;
     }
     link.podUid = pod.metadata.uid;
-    const r = await openPodPort(
-      this._o.lease.connection.transport,
-      { namespace: pod.metadata.namespace ?? this._o.endpoint.namespace, pod: pod.metadata.name, port },
-      { timeoutMs: this._o.connectTimeoutMs },
-    );
+    const r = await this.openStream(pod, port);
     if (!this._links.has(link) || this.isEnded) {
       if (r.ok) r.value.destroy();
       return;
@@ -301,9 +313,73 @@ export class ForwardSession extends BaseSession {
     stream.on('close', () => this.closeLink(link));
     // The pod's side ended: finish writing to the client, then close.
     stream.on('end', () => link.sock.end());
-    link.sock.pipe(stream, { end: false });
+    // SPDY streams half-close (the local side's FIN reaches the pod); v4.channel has no half-close.
+    link.sock.pipe(stream, { end: this._mode === 'spdy-tunnel' });
     stream.pipe(link.sock, { end: false });
     link.sock.resume();
+  }
+
+  private setMode(mode: ForwardMode, why: string): void {
+    if (this._mode === mode) return;
+    this._mode = mode;
+    this._o.log?.(`forward ${this.id}: ${why}`);
+  }
+
+  /** One connection to pod:port: a stream pair on the pod's tunnel, else (older apiservers) a v4.channel socket. */
+  private async openStream(pod: KubeObject, port: number): Promise<Result<Duplex>> {
+    const transport = this._o.lease.connection.transport;
+    const namespace = pod.metadata.namespace ?? this._o.endpoint.namespace;
+    const timeoutMs = this._o.connectTimeoutMs;
+    if (this._mode !== 'v4-websocket') {
+      const uid = pod.metadata.uid ?? pod.metadata.name;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        let t = this._tunnel;
+        if (!t || t.uid !== uid || (t.tunnel && !t.tunnel.usable)) {
+          this.dropTunnel();
+          const open = openPortTunnel(transport, { namespace, pod: pod.metadata.name }, { timeoutMs });
+          this.stats.tunnels++;
+          const entry: NonNullable<typeof this._tunnel> = { uid, open };
+          t = this._tunnel = entry;
+          void open.then((r) => {
+            if (!r.ok) {
+              if (this._tunnel === entry) this._tunnel = undefined;
+              return;
+            }
+            entry.tunnel = r.value;
+            if (this._tunnel !== entry || this.isEnded) r.value.close('not needed');
+            r.value.onClose(() => {
+              if (this._tunnel === entry) this._tunnel = undefined;
+            });
+          });
+        }
+        const opened = await t.open;
+        if (!opened.ok) {
+          if (!opened.unsupported) return opened;
+          this.setMode(
+            'v4-websocket',
+            `the apiserver does not tunnel SPDY (${opened.error.message}); one v4.channel.k8s.io WebSocket per connection`,
+          );
+          break;
+        }
+        this.setMode(
+          'spdy-tunnel',
+          `connections are SPDY/3.1 streams on one WebSocket per pod (${opened.value.target.pod})`,
+        );
+        const s = await opened.value.openPort(port, { timeoutMs });
+        // A tunnel that closed or went away between the two steps: open a fresh one once.
+        if (!s.ok && !opened.value.usable && attempt === 0) continue;
+        return s;
+      }
+    }
+    return openPodPort(transport, { namespace, pod: pod.metadata.name, port }, { timeoutMs });
+  }
+
+  private dropTunnel(): void {
+    const t = this._tunnel;
+    this._tunnel = undefined;
+    if (!t) return;
+    if (t.tunnel) t.tunnel.close('the pod went');
+    else void t.open.then((r) => r.ok && r.value.close('not needed'));
   }
 
   private closeLink(link: Link): void {

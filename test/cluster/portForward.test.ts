@@ -169,6 +169,8 @@ describe('port-forward sessions through the real apiserver', () => {
     assert.equal(r.status, 200);
     assert.equal(r.headers['x-path'], '/upload');
     assert.ok(r.body.equals(body), 'the 200 kB body came back intact');
+    // Kubernetes 1.36 tunnels SPDY over the WebSocket (PortForwardWebsockets), so that is what the forward uses.
+    assert.equal(s.mode, 'spdy-tunnel');
     const ws = await connectWebSocket(`${url.replace(/\/$/, '')}/ws`);
     try {
       ws.send('hello through the apiserver');
@@ -190,7 +192,8 @@ describe('port-forward sessions through the real apiserver', () => {
       rs.map((r) => r.body.toString()),
       Array.from({ length: 32 }, (_, i) => `echo /r/${i}`),
     );
-    assert.ok(s.stats.connections >= 32, `32 tunnels opened (saw ${s.stats.connections})`);
+    assert.ok(s.stats.connections >= 32, `32 connections forwarded (saw ${s.stats.connections})`);
+    assert.equal(s.stats.tunnels, 1, 'all of them as streams on one tunnel to the pod');
     s.stop('stopped');
   });
 

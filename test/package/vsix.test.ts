@@ -15,7 +15,7 @@ function entries(): string[] {
 
 test('the vsix holds only dist, media, schemas and the manifest files', () => {
   const allowed = [
-    /^extension\/dist\/(extension|services|server|submitter|forwards|pipelineGraph)\.js$/,
+    /^extension\/dist\/(extension|services|server|submitter|pipelineGraph)\.js$/,
     /^extension\/dist\/webview\/pipelineGraph\.js$/,
     /^extension\/media\//,
     /^extension\/schemas\//,
@@ -42,7 +42,6 @@ const allowed = new Set([
   'vscode',
   './services.js',
   './submitter.js',
-  './forwards.js',
   './pipelineGraph.js',
   'bufferutil',
   'utf-8-validate',
@@ -56,7 +55,6 @@ test('the bundles need nothing from node_modules but vscode', () => {
     'dist/services.js',
     'dist/server.js',
     'dist/submitter.js',
-    'dist/forwards.js',
     'dist/pipelineGraph.js',
   ]) {
     const js = readFileSync(bundle, 'utf8');

@@ -77,6 +77,11 @@ export async function startFakePortForwardApiserver(
         `HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n` +
           JSON.stringify({ kind: 'Status', reason, message, code }),
       );
+    // An apiserver without PortForwardWebsockets hands any WebSocket to the kubelet, whose v4.channel handler
+    // wants the ports query: kubectl's SPDY tunnel request (no ports) gets 400, as from a real kubelet.
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(/,\s*/);
+    if (!offered.includes('v4.channel.k8s.io'))
+      return status(400, 'BadRequest', 'query parameter "port" is required');
     if (where === 'forbidden')
       return status(
         403,

@@ -118,6 +118,8 @@ describe('sessions/ForwardSession', () => {
     }
   });
 
+  const logged: string[] = [];
+
   function session(pods: ScriptedPods, extra: { localPort?: number; waitTimeoutMs?: number } = {}) {
     const e = notebookEndpoint(nb);
     assert.ok(e.ok);
@@ -129,6 +131,7 @@ describe('sessions/ForwardSession', () => {
       lease: { connection: conn, dispose: () => leases-- },
       pods,
       endpoint: e.endpoint,
+      log: (line) => logged.push(line),
       ...extra,
     });
   }
@@ -147,6 +150,15 @@ describe('sessions/ForwardSession', () => {
     await until('live', () => s.state === 'live');
     assert.equal(s.detail, `${s.url} → nb-0`);
     assert.deepEqual(await get(`${s.url}api`), { status: 200, body: 'uid-a /notebook/team-a/nb/api' });
+    // This apiserver does not tunnel SPDY (it answers 400, as one without PortForwardWebsockets does): the
+    // forward falls back to one v4.channel WebSocket per connection and says so in the log.
+    assert.equal(s.mode, 'v4-websocket');
+    assert.deepEqual(
+      logged.filter((l) => l.startsWith(`forward ${s.id}:`)),
+      [
+        `forward ${s.id}: the apiserver does not tunnel SPDY (query parameter "port" is required); one v4.channel.k8s.io WebSocket per connection`,
+      ],
+    );
 
     // A kept-alive client connection to the old pod, then the pod is deleted.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });

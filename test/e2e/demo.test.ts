@@ -296,11 +296,17 @@ describe('npm run demo, walked in the browser', () => {
           'lines of master-0 and worker-2 with the training output',
           async () => {
             const t = (await terminal.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
-            return /master-0/.test(t) && /worker-2/.test(t) && /Epoch \d\/3/.test(t) ? t : undefined;
+            // The panel shows its last screenful: the master's "epoch N step S/T loss=" line comes every 10 steps.
+            return /master-0/.test(t) &&
+              /worker-2/.test(t) &&
+              /Epoch \d\/3/.test(t) &&
+              /epoch \d+ step \d+\/\d+ loss=/.test(t)
+              ? t
+              : undefined;
           },
           90_000,
         );
-        assert.match(text, /epoch \d+ step \d+\/\d+ loss=/);
+        assert.match(text, /\[master-0\] epoch \d+ step \d+\/\d+ loss=/);
         await wb.screenshot('demo-logs');
         timer.lap('logs');
       }));

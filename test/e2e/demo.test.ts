@@ -211,10 +211,11 @@ describe('npm run demo, walked in the browser', () => {
         120_000,
       );
       assert.ok(rows.some((i) => i.label === 'research-nb'));
-      const tip = await wb.hoverTreeItem(W, 'bench-16gpu');
-      assert.match(tip, /FailedScheduling/);
       const queued = await wb.hoverTreeItem(W, 'rocm-pretrain-large');
       assert.match(queued, /insufficient unused quota for amd\.com\/gpu in flavor mi300x, 4 more needed/);
+      // The picture is of this hover (the README's "why a Job is Pending"): taken while it shows.
+      const tip = await wb.hoverTreeItem(W, 'bench-16gpu');
+      assert.match(tip, /FailedScheduling/);
       await wb.screenshot('demo-pending');
       timer.lap('pending');
     }));
@@ -325,6 +326,8 @@ describe('npm run demo, walked in the browser', () => {
           60_000,
         );
         assert.match(page.url(), /\/notebook\/llm-team\/research-nb\//);
+        // The title comes before the shell is painted; the picture is of JupyterLab's shell.
+        await page.locator('.jp-LabShell').waitFor({ timeout: 60_000 });
         await page.screenshot({ path: join(wb.outputDir, 'demo-notebook.png') });
         await page.close();
         await wb.waitForViewText('Port Forwards and Log Streams', /research-nb/);

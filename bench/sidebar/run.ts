@@ -10,7 +10,8 @@
 //   - secondary: a vscode-kubernetes-tools style sidebar, one `kubectl get -o json` per expanded folder.
 // Prints figures only (no assertions). Options: --attach (use $GANTRY_CLUSTER_STATE instead of starting a
 // cluster; an already seeded cluster is reused), --keep (leave the cluster running), --nodes N, --workloads N, --pods N, --samples N (latency samples), --kubectl-workloads N and
-// --kubectl-nodes N (expand only that many folders and scale up; default: all).
+// --kubectl-nodes N (expand only that many folders and scale up; default: all), --seed-only (seed, measure
+// nothing; with --attach, for bench/sidebar/paint.ts).
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
@@ -43,6 +44,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     'kubectl-workloads': { type: 'string' },
     'kubectl-nodes': { type: 'string' },
+    'seed-only': { type: 'boolean', default: false },
   },
 });
 const N_NODES = Number(args.nodes);
@@ -666,6 +668,14 @@ async function main(): Promise<void> {
     if (loaded.kind !== 'ok') throw new Error('no kubeconfig');
     const admin = connect(loaded);
     const seeded = await seed(cluster, admin.transport);
+    if (args['seed-only']) {
+      // bench/sidebar/paint.ts seeds its cluster this way, then measures in code-server.
+      admin.dispose();
+      console.log(
+        `seeded: ${N_NODES} nodes, ${seeded.workloads.length} workloads, ${seeded.pods.length} pods`,
+      );
+      return;
+    }
     await sleep(2000);
     log('measuring Gantry and the bulk kubectl design, alternating');
     const bulk = await prepareKubectlBulk(cluster, loaded);

@@ -9,6 +9,7 @@
 // header blocks are ~60 bytes, so compression would save little. Received header blocks are not inflated:
 // the port-forward protocol reads nothing from the server's replies, only that they came.
 import { adler32 } from './adler32';
+import { ByteQueue } from './byteQueue';
 
 export const SPDY_VERSION = 3;
 
@@ -270,29 +271,26 @@ export type Frame =
 
 /** Reads frames from a byte stream that arrives in arbitrary pieces. */
 export class FrameReader {
-  private _chunks: Buffer[] = [];
-  private _buffered = 0;
+  private readonly _q = new ByteQueue();
 
   push(c: Buffer): void {
-    if (c.length === 0) return;
-    this._chunks.push(c);
-    this._buffered += c.length;
+    this._q.push(c);
   }
 
   get buffered(): number {
-    return this._buffered;
+    return this._q.length;
   }
 
   /** The next whole frame, or undefined until more bytes come. */
   next(): Frame | undefined {
-    if (this._buffered < 8) return undefined;
-    const h = this.peek(8);
+    if (this._q.length < 8) return undefined;
+    const h = this._q.peek(8);
     const length = h.readUInt32BE(4) & 0xffffff;
-    if (this._buffered < 8 + length) return undefined;
+    if (this._q.length < 8 + length) return undefined;
     const word0 = h.readUInt32BE(0);
     const flags = h[4];
-    this.consume(8);
-    const payload = this.consume(length);
+    this._q.consume(8);
+    const payload = this._q.consume(length);
     if (word0 & 0x80000000)
       return {
         type: 'control',
@@ -302,39 +300,6 @@ export class FrameReader {
         payload,
       };
     return { type: 'data', streamId: word0 & 0x7fffffff, fin: (flags & FLAG_FIN) !== 0, data: payload };
-  }
-
-  private peek(n: number): Buffer {
-    const first = this._chunks[0];
-    if (first.length >= n) return first.subarray(0, n);
-    // Headers are a few bytes: join just enough leading chunks to hold them.
-    let k = 1;
-    for (let have = first.length; have < n; k++) have += this._chunks[k].length;
-    const joined = Buffer.concat(this._chunks.slice(0, k));
-    this._chunks.splice(0, k, joined);
-    return joined.subarray(0, n);
-  }
-
-  private consume(n: number): Buffer {
-    if (n === 0) return Buffer.alloc(0);
-    const first = this._chunks[0];
-    this._buffered -= n;
-    if (first.length >= n) {
-      if (first.length === n) this._chunks.shift();
-      else this._chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    // Copies only the n bytes asked for, not everything buffered behind them.
-    const out = Buffer.allocUnsafe(n);
-    for (let off = 0; off < n;) {
-      const c = this._chunks[0];
-      const take = Math.min(c.length, n - off);
-      c.copy(out, off, 0, take);
-      off += take;
-      if (take === c.length) this._chunks.shift();
-      else this._chunks[0] = c.subarray(take);
-    }
-    return out;
   }
 }
 

@@ -1,6 +1,7 @@
 // RFC 6455 client framing shared by the port-forward clients: frames we send are masked, frames the apiserver
 // sends are not (a masked one is unmasked anyway).
 import { randomFillSync } from 'node:crypto';
+import { ByteQueue } from './byteQueue';
 
 export const OP_CONT = 0x0;
 export const OP_TEXT = 0x1;
@@ -93,66 +94,30 @@ export function binaryMessage(parts: readonly Buffer[], n: number): Buffer {
 
 /** Reads WebSocket frames from bytes that arrive in arbitrary pieces. */
 export class WsReader {
-  private _chunks: Buffer[] = [];
-  private _buffered = 0;
+  private readonly _q = new ByteQueue();
 
   push(c: Buffer): void {
-    if (!c.length) return;
-    this._chunks.push(c);
-    this._buffered += c.length;
+    this._q.push(c);
   }
 
   next(): { fin: boolean; opcode: number; payload: Buffer } | undefined {
-    if (this._buffered < 2) return undefined;
-    const h = this.peek(2);
+    if (this._q.length < 2) return undefined;
+    const h = this._q.peek(2);
     let len = h[1] & 0x7f;
     let headLen = len === 126 ? 4 : len === 127 ? 10 : 2;
     const masked = (h[1] & 0x80) !== 0;
     if (masked) headLen += 4;
-    if (this._buffered < headLen) return undefined;
-    const hh = this.peek(headLen);
+    if (this._q.length < headLen) return undefined;
+    const hh = this._q.peek(headLen);
     if (len === 126) len = hh.readUInt16BE(2);
     else if (len === 127) len = hh.readUInt32BE(2) * 2 ** 32 + hh.readUInt32BE(6);
-    if (this._buffered < headLen + len) return undefined;
-    const head = Buffer.from(this.consume(headLen));
-    let payload = this.consume(len);
+    if (this._q.length < headLen + len) return undefined;
+    const head = Buffer.from(this._q.consume(headLen));
+    let payload = this._q.consume(len);
     if (masked) {
       payload = Buffer.from(payload);
       applyMask(payload, head.readUInt32LE(headLen - 4));
     }
     return { fin: (head[0] & 0x80) !== 0, opcode: head[0] & 0x0f, payload };
-  }
-
-  private peek(n: number): Buffer {
-    const first = this._chunks[0];
-    if (first.length >= n) return first.subarray(0, n);
-    // Headers are a few bytes: join just enough leading chunks to hold them.
-    let k = 1;
-    for (let have = first.length; have < n; k++) have += this._chunks[k].length;
-    const joined = Buffer.concat(this._chunks.slice(0, k));
-    this._chunks.splice(0, k, joined);
-    return joined.subarray(0, n);
-  }
-
-  private consume(n: number): Buffer {
-    if (n === 0) return Buffer.alloc(0);
-    const first = this._chunks[0];
-    this._buffered -= n;
-    if (first.length >= n) {
-      if (first.length === n) this._chunks.shift();
-      else this._chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    // Copies only the n bytes asked for, not everything buffered behind them.
-    const out = Buffer.allocUnsafe(n);
-    for (let off = 0; off < n;) {
-      const c = this._chunks[0];
-      const take = Math.min(c.length, n - off);
-      c.copy(out, off, 0, take);
-      off += take;
-      if (take === c.length) this._chunks.shift();
-      else this._chunks[0] = c.subarray(take);
-    }
-    return out;
   }
 }

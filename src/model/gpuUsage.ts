@@ -131,7 +131,7 @@ export class GpuUsagePoller implements Disposable {
         if (!d.ok) return this._giveUp(discoveryMessage(d.error));
         if (!d.value)
           return this._giveUp(
-            'No GPU metrics exporter (dcgm-exporter, AMD device-metrics-exporter) found, so no utilisation; set gantry.gpus.metricsExporter to name one.',
+            'Utilisation: no GPU metrics exporter found (setting gantry.gpus.metricsExporter).',
           );
         this._ref = d.value;
       }

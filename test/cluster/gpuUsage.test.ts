@@ -105,7 +105,7 @@ test('no exporter in the cluster: one message, and the rows stay as they were', 
   await new Promise((r) => setTimeout(r, 800)); // several intervals: no second message, no poll
   await poller.settled();
   assert.deepEqual(messages, [
-    'No GPU metrics exporter (dcgm-exporter, AMD device-metrics-exporter) found, so no utilisation; set gantry.gpus.metricsExporter to name one.',
+    'Utilisation: no GPU metrics exporter found (setting gantry.gpus.metricsExporter).',
   ]);
   assert.equal(poller.polls, 0);
   assert.equal(podRow()?.description, beforePod);

@@ -326,11 +326,11 @@ describe('npm run demo, walked in the browser', () => {
           60_000,
         );
         assert.match(page.url(), /\/notebook\/llm-team\/research-nb\//);
-        // Not checked here: JupyterLab's shell is not painted in this page. code-server maps the forwarded port
-        // to /proxy/<port>/ and strips that prefix, while the notebook serves its assets under its absolute base
-        // path /notebook/<ns>/<name>/, which the page then asks of code-server itself (404). Known and open
-        // (issue 10); desktop VS Code and Remote-SSH keep the path. The kernel through the forward is checked in
-        // test/e2e/forward.cluster.test.ts.
+        // Not checked here: JupyterLab's shell is not painted in this page. Likely cause (not yet confirmed by
+        // its requests): code-server maps the forwarded port to /proxy/<port>/ and strips that prefix, while the
+        // notebook serves its assets under its absolute base path /notebook/<ns>/<name>/, which the page then
+        // asks of code-server itself. Open in issue 10; desktop VS Code and Remote-SSH keep the path. The kernel
+        // through the forward is checked in test/e2e/forward.cluster.test.ts.
         await page.screenshot({ path: join(wb.outputDir, 'demo-notebook.png') });
         await page.close();
         await wb.waitForViewText('Port Forwards and Log Streams', /research-nb/);

@@ -268,6 +268,46 @@ function argoGraph(b: Builder, root: Node, kind: string, prefix: string | undefi
     str(get(seqItems(getPath(tpl, ['containerSet', 'containers']))[0], 'image'));
   const isGroup = (tpl: Node | undefined): boolean => !!tpl && (!!get(tpl, 'dag') || !!get(tpl, 'steps'));
 
+  /** A dag task or a step as a node: a group (a template with its own dag or steps) or a leaf with its image. */
+  const addItem = (
+    item: Node,
+    name: string,
+    leaf: 'task' | 'step',
+    statusName: string,
+    parent: string | undefined,
+  ) => {
+    const { ref, tpl: sub } = local(item);
+    const group = isGroup(sub);
+    const when = str(get(item, 'when'));
+    const node = b.add({
+      key: name,
+      name,
+      kind: group ? 'dag' : leaf,
+      ref,
+      image: group ? undefined : imageOf(sub),
+      loop: argoLoop(item),
+      condition: when ? oneLine(when) : undefined,
+      statusName,
+      parent,
+      at: get(item, 'name'),
+      whole: item,
+    });
+    return { node, sub, group };
+  };
+
+  /** A group's own template drawn inside it, unless it is already being drawn (a template calling itself). */
+  const descend = (
+    sub: Node | undefined,
+    group: boolean,
+    id: string,
+    statusPrefix: string,
+    stack: string[],
+  ): void => {
+    const subName = str(get(sub, 'name'));
+    if (group && sub && subName && !stack.includes(subName))
+      expand(sub, id, statusPrefix, [...stack, subName]);
+  };
+
   const expand = (tpl: Node, parent: string | undefined, statusPrefix: string, stack: string[]): void => {
     const dag = get(tpl, 'dag');
     if (dag) {
@@ -276,22 +316,7 @@ function argoGraph(b: Builder, root: Node, kind: string, prefix: string | undefi
       for (const task of seqItems(get(dag, 'tasks'))) {
         const name = str(get(task, 'name'));
         if (!name) continue;
-        const { ref, tpl: sub } = local(task);
-        const group = isGroup(sub);
-        const when = str(get(task, 'when'));
-        const node = b.add({
-          key: name,
-          name,
-          kind: group ? 'dag' : 'task',
-          ref,
-          image: group ? undefined : imageOf(sub),
-          loop: argoLoop(task),
-          condition: when ? oneLine(when) : undefined,
-          statusName: `${statusPrefix}.${name}`,
-          parent,
-          at: get(task, 'name'),
-          whole: task,
-        });
+        const { node, sub, group } = addItem(task, name, 'task', `${statusPrefix}.${name}`, parent);
         siblings.set(name, node);
         const ds = seqItems(get(task, 'dependencies'))
           .map((d) => str(d))
@@ -299,9 +324,7 @@ function argoGraph(b: Builder, root: Node, kind: string, prefix: string | undefi
         const expr = str(get(task, 'depends'));
         if (expr && !expr.includes('{{')) for (const { name: d } of dependsNames(expr)) ds.push(d);
         deps.set(name, ds);
-        const subName = str(get(sub, 'name'));
-        if (group && sub && subName && !stack.includes(subName))
-          expand(sub, node.id, `${statusPrefix}.${name}`, [...stack, subName]);
+        descend(sub, group, node.id, `${statusPrefix}.${name}`, stack);
       }
       b.link(siblings, deps);
       return;
@@ -313,26 +336,9 @@ function argoGraph(b: Builder, root: Node, kind: string, prefix: string | undefi
       for (const step of seqItems(group)) {
         const name = str(get(step, 'name'));
         if (!name) continue;
-        const { ref, tpl: sub } = local(step);
-        const isSub = isGroup(sub);
-        const when = str(get(step, 'when'));
-        const node = b.add({
-          key: name,
-          name,
-          kind: isSub ? 'dag' : 'step',
-          ref,
-          image: isSub ? undefined : imageOf(sub),
-          loop: argoLoop(step),
-          condition: when ? oneLine(when) : undefined,
-          statusName: `${statusPrefix}[${gi}].${name}`,
-          parent,
-          at: get(step, 'name'),
-          whole: step,
-        });
+        const { node, sub, group } = addItem(step, name, 'step', `${statusPrefix}[${gi}].${name}`, parent);
         current.push(node);
-        const subName = str(get(sub, 'name'));
-        if (isSub && sub && subName && !stack.includes(subName))
-          expand(sub, node.id, `${statusPrefix}[${gi}].${name}`, [...stack, subName]);
+        descend(sub, group, node.id, `${statusPrefix}[${gi}].${name}`, stack);
       }
       for (const from of previous) for (const to of current) b.edges.push({ from: from.id, to: to.id });
       if (current.length) previous = current;

@@ -6,8 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import { ClusterConnection } from '../../src/k8s/connection';
 import { loadKubeconfig, type MergedKubeconfig } from '../../src/k8s/kubeconfig';
 import { ClusterModelSource } from '../../src/k8s/modelSource';
-import { ROOT, type WorkloadNode } from '../../src/core/tree';
+import type { WorkloadNode } from '../../src/core/tree';
 import { ClusterModel } from '../../src/model/clusterModel';
+import { waitForRow } from './rows';
 import { sharedCluster, type TestCluster } from './harness/index';
 import type { Rest } from './harness/rest';
 import { type Json, h100Replica, rest, waitFor } from './helpers';
@@ -37,46 +38,9 @@ after(async () => {
   api?.close();
 });
 
-/** Every workload row of the chosen namespace, by name. */
-function rows(): Map<string, WorkloadNode> {
-  const out = new Map<string, WorkloadNode>();
-  const walk = (id: string): void => {
-    for (const n of model.workloads!.children(id)) {
-      if (n.type === 'workload') out.set(n.label, n);
-      if (n.type === 'group' || n.type === 'workload') walk(n.id);
-    }
-  };
-  walk(ROOT);
-  return out;
-}
-
-/** The row's description without its trailing age ("3m", "12s"), which is checked for its shape. */
-function rowText(n: WorkloadNode): string {
-  const parts = n.description!.split(' · ');
-  const age = parts.pop()!;
-  assert.match(age, /^\d+(s|m)$/, `age of ${n.description}`);
-  return parts.join(' · ');
-}
-
-/** Waits until the named row reads exactly `want` (without the age); fails with the last text seen. */
-async function row(name: string, want: string, timeoutMs = 60_000): Promise<WorkloadNode> {
-  let seen = '(no row)';
-  try {
-    return await waitFor(
-      `${name}: "${want}"`,
-      async () => {
-        const n = rows().get(name);
-        if (!n) return undefined;
-        seen = rowText(n);
-        return seen === want ? n : undefined;
-      },
-      timeoutMs,
-      250,
-    );
-  } catch (e) {
-    throw new Error(`${(e as Error).message}; last row text: "${seen}"`);
-  }
-}
+/** Waits until the named row reads exactly `want` (without the age). */
+const row = (name: string, want: string, timeoutMs = 60_000): Promise<WorkloadNode> =>
+  waitForRow(model, name, want, timeoutMs);
 
 const post = (plural: string, apiVersion: string, body: Json) =>
   api.post<Json>(`/apis/${apiVersion}/namespaces/${ns}/${plural}`, body);

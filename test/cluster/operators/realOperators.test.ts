@@ -9,7 +9,8 @@ import { ClusterConnection } from '../../../src/k8s/connection';
 import { loadKubeconfig, type MergedKubeconfig } from '../../../src/k8s/kubeconfig';
 import { ClusterModelSource } from '../../../src/k8s/modelSource';
 import { trackPods, type WorkloadPods } from '../../../src/k8s/workloadPods';
-import { ROOT, type WorkloadNode } from '../../../src/core/tree';
+import type { WorkloadNode } from '../../../src/core/tree';
+import { waitForRow } from '../rows';
 import { ClusterModel } from '../../../src/model/clusterModel';
 import { explainWorkload } from '../../../src/model/why';
 import { whyMarkdown } from '../../../src/core/whyNotRunning';
@@ -54,46 +55,9 @@ function needs(name: string): void {
   );
 }
 
-/** Every workload row of the test namespace, by name. */
-function rows(): Map<string, WorkloadNode> {
-  const out = new Map<string, WorkloadNode>();
-  const walk = (id: string): void => {
-    for (const n of model.workloads!.children(id)) {
-      if (n.type === 'workload') out.set(n.label, n);
-      if (n.type === 'group' || n.type === 'workload') walk(n.id);
-    }
-  };
-  walk(ROOT);
-  return out;
-}
-
-/** The row's description without its trailing age, which moves. */
-function rowText(n: WorkloadNode): string {
-  const parts = n.description!.split(' · ');
-  const age = parts.pop()!;
-  assert.match(age, /^\d+(s|m)$/, `age of ${n.description}`);
-  return parts.join(' · ');
-}
-
-/** Waits until the named row reads exactly `want` (without the age); fails with the last text seen. */
-async function row(name: string, want: string, timeoutMs = 90_000): Promise<WorkloadNode> {
-  let seen = '(no row)';
-  try {
-    return await waitFor(
-      `${name}: "${want}"`,
-      async () => {
-        const n = rows().get(name);
-        if (!n) return undefined;
-        seen = rowText(n);
-        return seen === want ? n : undefined;
-      },
-      timeoutMs,
-      250,
-    );
-  } catch (e) {
-    throw new Error(`${(e as Error).message}; last row text: "${seen}"`);
-  }
-}
+/** Waits until the named row reads exactly `want` (without the age). */
+const row = (name: string, want: string, timeoutMs = 90_000): Promise<WorkloadNode> =>
+  waitForRow(model, name, want, timeoutMs);
 
 const post = (apiVersion: string, plural: string, body: Json) =>
   api.post<Json>(`/apis/${apiVersion}/namespaces/${ns}/${plural}`, body);

@@ -597,23 +597,47 @@ export class Workbench {
     await this.treeItem(viewTitle, label).click();
   }
 
-  /** Hovers a tree row and returns the text of the tooltip it shows. */
+  /**
+   * Hovers a tree row and returns the text of the tooltip it shows. A view that is still changing can move
+   * another row under the mouse between the move and the hover's delay (the demo's Kueue rows did, a Job
+   * resumed while the test hovered its neighbour), and the tooltip read would be that row's; so the row under
+   * the mouse is checked once the hover shows, and the hover is tried again (up to 5 times) if it moved.
+   */
   async hoverTreeItem(viewTitle: string, label: string): Promise<string> {
     await this.expandView(viewTitle);
     const row = this.treeItem(viewTitle, label);
-    // Park the mouse over the editor area (the top-left corner has hovers of its own), and let a hover left
-    // over from an earlier element (the activity bar after openContainer) go, or it would be read instead.
+    const hover = this.page.locator('.workbench-hover, .monaco-hover:not(.hidden)');
     const vp = this.page.viewportSize() ?? { width: 1280, height: 800 };
-    await this.page.mouse.move(vp.width * 0.7, vp.height * 0.6);
-    await this.page
-      .locator('.workbench-hover, .monaco-hover:not(.hidden)')
-      .first()
-      .waitFor({ state: 'detached', timeout: 5_000 })
-      .catch(() => undefined);
-    await row.locator('.monaco-icon-label').hover();
-    const hover = this.page.locator('.workbench-hover, .monaco-hover:not(.hidden)').last();
-    await hover.waitFor({ timeout: 10_000 });
-    return hover.innerText();
+    let text = '';
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      // Park the mouse over the editor area (the top-left corner has hovers of its own), and let a hover left
+      // over from an earlier element (the activity bar after openContainer) go, or it would be read instead.
+      await this.page.mouse.move(vp.width * 0.7, vp.height * 0.6);
+      await hover
+        .first()
+        .waitFor({ state: 'detached', timeout: 5_000 })
+        .catch(() => undefined);
+      const target = row.locator('.monaco-icon-label');
+      await target.scrollIntoViewIfNeeded();
+      const box = await target.boundingBox();
+      if (!box) continue;
+      const x = box.x + box.width / 2;
+      const y = box.y + box.height / 2;
+      await this.page.mouse.move(x, y);
+      await hover.last().waitFor({ timeout: 10_000 });
+      text = await hover.last().innerText();
+      const under = await this.page.evaluate(
+        ([px, py]) =>
+          document.elementFromPoint(px, py)?.closest('.monaco-list-row')?.querySelector('.label-name')
+            ?.textContent,
+        [x, y] as const,
+      );
+      if (under === label) return text;
+      console.log(
+        `hoverTreeItem: the mouse was over "${under}", not "${label}"; hovering again (attempt ${attempt})`,
+      );
+    }
+    return text;
   }
 
   /** Right-clicks a tree row and returns the context menu's entries. */

@@ -174,6 +174,12 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
     return false;
   };
 
+  // The diagnostics last sent per document. The same list for the same version is not sent again: every publish
+  // replaces the editor's markers, VS Code answers a marker change by recomputing code actions on its own, and
+  // that replaces a quick-fix request still in flight (Ctrl+. said "No code actions available" in an e2e run
+  // while the live schemas arrived); the Problems panel redraws too. Cluster facts and schemas change often and
+  // mostly leave a document's findings as they were.
+  const published = new Map<string, { version: number | undefined; key: string }>();
   const validationQueue = new ValidationQueue<TextDocument>(
     {
       current: (uri) => documents.get(uri),
@@ -192,8 +198,14 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
         }
         return out;
       },
-      publish: (uri, version, diagnostics) =>
-        void connection.sendDiagnostics({ uri, version, diagnostics: capDiagnostics(diagnostics) }),
+      publish: (uri, version, diagnostics) => {
+        const capped = capDiagnostics(diagnostics);
+        const key = JSON.stringify(capped);
+        const last = published.get(uri);
+        if (last && last.version === version && last.key === key) return;
+        published.set(uri, { version, key });
+        void connection.sendDiagnostics({ uri, version, diagnostics: capped });
+      },
       onError: (uri, e) =>
         connection.console.error(
           `Validating ${uri} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
@@ -226,6 +238,7 @@ export function createServer(connection: Connection, opts: ServerOptions = {}): 
     openedVersion.delete(e.document.uri);
     validationQueue.forget(e.document.uri);
     validators.delete(e.document.uri);
+    published.delete(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 

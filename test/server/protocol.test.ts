@@ -399,6 +399,64 @@ spec:
     }
   });
 
+  test("cluster facts that leave a document's findings as they were publish nothing for it again", async () => {
+    // A is not queued: no facts change its findings. B names a queue: the facts below change its findings, and
+    // its publish (after A's in the revalidation order) shows the revalidation ran.
+    const a = 'file:///w/steady.yaml';
+    const b = 'file:///w/queued-b.yaml';
+    const job = (name: string, queue?: string) => `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: ${name}
+  namespace: team-a
+${queue ? `  labels:\n    kueue.x-k8s.io/queue-name: ${queue}\n` : ''}spec:
+  parallelizm: 2
+  template:
+    spec:
+      restartPolicy: Never
+      containers: []
+`;
+    const facts = (queues: string[]) => ({
+      nodes: [],
+      localQueues: queues.map((name) => ({ namespace: 'team-a', name })),
+      defaultNamespace: 'default',
+    });
+    const dir = await mkdtemp(path.join(tmpdir(), 'gantry-facts-'));
+    const file = path.join(dir, 'openapi-v3.json');
+    await writeFile(file, JSON.stringify({}));
+    try {
+      const first = await c.open(a, job('steady'));
+      assert.ok(
+        first.some((d) => d.code === 'unknown-field'),
+        'A has a finding to keep',
+      );
+      await c.open(b, job('queued', 'gpu-queue'));
+      const before = c.published(a).length;
+      for (const queues of [['cpu-queue'], ['cpu-queue', 'gpu-queue'], ['cpu-queue']]) {
+        const next = c.diagnostics(b);
+        await c.conn.sendNotification(clusterChanged, {
+          clusterId: 'q',
+          schemas: { file },
+          facts: facts(queues),
+        });
+        await next;
+      }
+      assert.equal(c.published(a).length, before, 'A was not published again');
+      assert.deepEqual(
+        c.published(b).map((p) => p.diagnostics.some((d) => d.code === 'GANTRY106')),
+        [false, true, false, true],
+        "B's findings changed with each of the facts, and each change was published",
+      );
+      // A new version of A is published even when its findings are the same (the version is new).
+      const edited = await c.change(a, [{ text: job('steady') + '\n' }]);
+      assert.ok(edited.some((d) => d.code === 'unknown-field'));
+      assert.equal(c.published(a).length, before + 1);
+    } finally {
+      await c.conn.sendNotification(clusterChanged, { clusterId: null });
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a document that is not YAML is left alone', async () => {
     const uri = 'file:///w/readme.md';
     await c.conn.sendNotification('textDocument/didOpen', {

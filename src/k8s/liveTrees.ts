@@ -92,13 +92,31 @@ export class LiveTrees implements Disposable {
       pool: () => this._gpus?.pool(),
       gpuRow: (pods, hasPluginGpus) => this.gpuRow(pods, hasPluginGpus),
     };
-    this._workloads = buildWorkloadTree(snap, this._options);
+    this._workloads = buildWorkloadTree(snap, this.treeOptions());
     // GPU pods are attributed to the workload the tree shows (TrainJob, not its JobSet); a closure, so a
     // rebuilt workload tree is used from then on.
     this._gpus = buildGpuTree(snap, (p) => this._workloads.workloadRefOf(p));
     this._store.add(this._onDidChange);
     this._store.add(_source.onDidChange((c) => this.apply(c)));
     this._store.add(_source.onDidChangeKinds(() => this.rebuild()));
+    // Built before every first list came (the view paints what has arrived): a kind's first list is not
+    // replayed as changes, so both trees are built again from the snapshot when it completes.
+    this._store.add(_source.onDidSyncKinds(() => this.rebuildAll()));
+  }
+
+  /** What is still being listed (see TreeOptions.loading); undefined once everything shown has arrived. */
+  get loading(): TreeOptions['loading'] {
+    const src = this._source;
+    const kinds = mlKindsOf(src.workloadKinds)
+      .filter((k) => !src.isSynced(k.key))
+      .map((k) => k.displayName);
+    const pods = !src.isSynced('Pod');
+    return pods || kinds.length ? { pods, kinds } : undefined;
+  }
+
+  private treeOptions(): TreeOptions {
+    const loading = this.loading;
+    return loading ? { ...this._options, loading } : this._options;
   }
 
   get workloads(): WorkloadTreeModel {
@@ -158,8 +176,18 @@ export class LiveTrees implements Disposable {
   /** The set of kinds changed: build the workload tree again and refresh the whole view. */
   private rebuild(): void {
     const snap = toTreeSnapshot(this._source.snapshot());
-    this._workloads = buildWorkloadTree(snap, this._options);
+    this._workloads = buildWorkloadTree(snap, this.treeOptions());
     this._onDidChange.fire({ workloads: [ROOT], gpus: [] });
+  }
+
+  /** More kinds have their first list in the snapshot: both trees again, both views refreshed. */
+  private rebuildAll(): void {
+    const snap = toTreeSnapshot(this._source.snapshot());
+    this._workloads = buildWorkloadTree(snap, this.treeOptions());
+    const usage = this._gpus.usage;
+    this._gpus = buildGpuTree(snap, (p) => this._workloads.workloadRefOf(p));
+    if (usage) this._gpus.setUsage(usage);
+    this._onDidChange.fire({ workloads: [ROOT], gpus: [ROOT] });
   }
 
   dispose(): void {

@@ -25,6 +25,8 @@ import {
   ContextValue,
   type GroupNode,
   type Grouping,
+  LOADING_ID,
+  type LoadingNode,
   type PodNode,
   ROOT,
   type TreeOptions,
@@ -97,6 +99,7 @@ export class WorkloadTreeModel {
   private readonly _pool: TreeOptions['pool'];
   private readonly _gpuRow: TreeOptions['gpuRow'];
   private readonly _insight: TreeOptions['insight'];
+  private readonly _loading: TreeOptions['loading'];
   private readonly _podSummaries = new Map<string, PodSummary>();
   private readonly _events = new Map<string, KubeObject[]>();
   private readonly _groups = new Map<string, Set<string>>();
@@ -108,6 +111,8 @@ export class WorkloadTreeModel {
     this._pool = options.pool;
     this._gpuRow = options.gpuRow;
     this._insight = options.insight;
+    if (options.loading && (options.loading.pods || options.loading.kinds.length))
+      this._loading = options.loading;
     for (const k of snapshot.kinds) {
       this._kindIndex.set(k.key, this._kinds.size);
       this._kinds.set(k.key, k);
@@ -127,7 +132,10 @@ export class WorkloadTreeModel {
 
   /** Children of a node id (ROOT for the top level). */
   children(id: string = ROOT): WorkloadTreeNode[] {
-    if (id === ROOT) return this._groupNodes();
+    if (id === ROOT) {
+      const groups: WorkloadTreeNode[] = this._groupNodes();
+      return this._loading ? [...groups, this._loadingNode(this._loading)] : groups;
+    }
     if (id.startsWith('g:')) {
       const set = this._groups.get(id);
       if (!set) return [];
@@ -170,6 +178,7 @@ export class WorkloadTreeModel {
   /** The node for an id, or undefined when it no longer exists. */
   node(id: string): WorkloadTreeNode | undefined {
     if (id === ROOT) return undefined;
+    if (id === LOADING_ID) return this._loading && this._loadingNode(this._loading);
     if (id.startsWith('g:')) return this._groupNodes().find((g) => g.id === id);
     const hash = id.lastIndexOf('#');
     if (hash > 0) return this.children(id.slice(0, hash)).find((n) => n.id === id);
@@ -507,7 +516,8 @@ export class WorkloadTreeModel {
       s = summarize(e.object, { pods, events, workloads: kueue, now: this._now() });
       this._baseSummaries.set(e.id, s);
       // A waiting workload's line is the explanation's sentence ("needs 16 GPUs in one pod, nodes have at most 8").
-      if (e.kind.hasPods && isNotRunning(s.phase)) {
+      // Not while pods are still being listed: "no pod started" would be read from pods not seen yet.
+      if (e.kind.hasPods && isNotRunning(s.phase) && !this._loading?.pods) {
         const input = this.whyInputFor(e, s, pods, events);
         const why = whyNotRunning(input);
         if (why.applies && why.short) {
@@ -554,10 +564,12 @@ export class WorkloadTreeModel {
     const insight = this._insight?.(e.id);
     const fromLogs = insightParts(e.object, s, insight);
     const parts = [fromLogs.status ?? statusLine(s)];
-    if (e.kind.hasPods || s.total) parts.push(`${s.ready}/${s.total}`);
-    const g = gpuShort(s);
+    // Pods still listing: the counts and GPUs would be read from pods not seen yet; status and age only.
+    const podsKnown = !this._loading?.pods;
+    if (podsKnown && (e.kind.hasPods || s.total)) parts.push(`${s.ready}/${s.total}`);
+    const g = podsKnown ? gpuShort(s) : '';
     if (g) parts.push(g);
-    const gx = this._gpuRow?.(this.index.podsOf(e.id), !!g);
+    const gx = podsKnown ? this._gpuRow?.(this.index.podsOf(e.id), !!g) : undefined;
     if (gx) parts.push(gx);
     if (fromLogs.progress) parts.push(fromLogs.progress);
     parts.push(age);
@@ -597,7 +609,8 @@ export class WorkloadTreeModel {
         tip = v;
       },
       contextValue: `${ContextValue.workload}.${e.kind.category}.${s.phase}`,
-      collapsible: this.index.podCount(e.id) ? 'collapsed' : 'none',
+      // Expandable while its pods may still arrive, so the row keeps its place and chevron when they do.
+      collapsible: this.index.podCount(e.id) || (!podsKnown && e.kind.hasPods) ? 'collapsed' : 'none',
       kind: e.kind,
       object: e.object,
       summary: { ...s, age },
@@ -653,6 +666,20 @@ export class WorkloadTreeModel {
       name: pod.metadata.name,
       workloadId: wid,
       summary: s,
+    };
+  }
+
+  private _loadingNode(l: NonNullable<TreeOptions['loading']>): LoadingNode {
+    const what = [...(l.pods ? ['pods'] : []), ...l.kinds];
+    return {
+      type: 'loading',
+      id: LOADING_ID,
+      parent: ROOT,
+      label: 'Loading…',
+      description: what.join(', '),
+      tooltip: `Still listing ${what.join(', ')}; the rows above are what has arrived.`,
+      contextValue: ContextValue.loading,
+      collapsible: 'none',
     };
   }
 

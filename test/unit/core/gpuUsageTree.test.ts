@@ -161,6 +161,9 @@ describe('workload row GPU part (LiveTrees)', () => {
     snapshot,
     onDidChange: () => ({ dispose() {} }),
     onDidChangeKinds: () => ({ dispose() {} }),
+    onDidSyncKinds: () => ({ dispose() {} }),
+    isSynced: () => true,
+    workloadKinds: snapshot().workloadKinds,
   } as unknown as ClusterModelSource;
   const jobRow = (t: LiveTrees) =>
     t.workloads

@@ -95,7 +95,7 @@ export class LiveTrees implements Disposable {
     this._workloads = buildWorkloadTree(snap, this.treeOptions());
     // GPU pods are attributed to the workload the tree shows (TrainJob, not its JobSet); a closure, so a
     // rebuilt workload tree is used from then on.
-    this._gpus = buildGpuTree(snap, (p) => this._workloads.workloadRefOf(p));
+    this._gpus = this.gpuTree(snap);
     this._store.add(this._onDidChange);
     this._store.add(_source.onDidChange((c) => this.apply(c)));
     this._store.add(_source.onDidChangeKinds(() => this.rebuild()));
@@ -107,11 +107,31 @@ export class LiveTrees implements Disposable {
   /** What is still being listed (see TreeOptions.loading); undefined once everything shown has arrived. */
   get loading(): TreeOptions['loading'] {
     const src = this._source;
-    const kinds = mlKindsOf(src.workloadKinds)
-      .filter((k) => !src.isSynced(k.key))
-      .map((k) => k.displayName);
-    const pods = !src.isSynced('Pod');
-    return pods || kinds.length ? { pods, kinds } : undefined;
+    // What a workload row's counts and explanations read besides the workload: its pods, their events, nodes.
+    const facts = (
+      [
+        ['Pod', 'pods'],
+        ['Event', 'events'],
+        ['Node', 'nodes'],
+      ] as const
+    ).filter(([key]) => src.watches(key) && !src.isSynced(key));
+    const kinds = mlKindsOf(src.workloadKinds).filter((k) => !src.isSynced(k.key));
+    if (!facts.length && !kinds.length) return undefined;
+    return {
+      pods: facts.length > 0,
+      what: [...facts.map(([, name]) => name), ...kinds.map((k) => k.displayName)],
+    };
+  }
+
+  /** The GPUs view counts allocation from pods and claims: shown only once nodes, pods and claims are all in. */
+  private gpuFactsListed(): boolean {
+    const src = this._source;
+    return ['Pod', 'Node', ...src.draKinds.map(kindKey)].every((k) => !src.watches(k) || src.isSynced(k));
+  }
+
+  private gpuTree(snap: ClusterSnapshot): GpuTreeModel {
+    const shown = this.gpuFactsListed() ? snap : { pods: [], nodes: [] };
+    return buildGpuTree(shown, (p) => this._workloads.workloadRefOf(p));
   }
 
   private treeOptions(): TreeOptions {
@@ -160,13 +180,15 @@ export class LiveTrees implements Disposable {
     const g = new Set<string>();
     const all = toWatchChanges(changes);
     // DRA objects of the batch at once: one recomputation of the device state, not one per claim.
-    const dra = all.filter((ch) => DRA_KINDS.has(ch.object.kind));
+    // Until its facts are all listed the GPUs tree stays empty; the rebuild when they are covers these changes.
+    const gpus = this.gpuFactsListed();
+    const dra = gpus ? all.filter((ch) => DRA_KINDS.has(ch.object.kind)) : [];
     if (dra.length) for (const id of this._gpus.applyDra(dra)) g.add(id);
     for (const ch of all) {
       const kind = ch.object.kind;
       if (DRA_KINDS.has(kind)) continue;
       if (!GPU_ONLY.has(kind)) for (const id of this._workloads.apply(ch)) w.add(id);
-      if (GPU_ONLY.has(kind) || kind === 'Pod') for (const id of this._gpus.apply(ch)) g.add(id);
+      if (gpus && (GPU_ONLY.has(kind) || kind === 'Pod')) for (const id of this._gpus.apply(ch)) g.add(id);
     }
     // GPUs freed or taken, nodes added or tainted: the waiting workloads' explanations may read differently
     if (g.size) for (const id of this._workloads.poolChanged()) w.add(id);
@@ -185,7 +207,7 @@ export class LiveTrees implements Disposable {
     const snap = toTreeSnapshot(this._source.snapshot());
     this._workloads = buildWorkloadTree(snap, this.treeOptions());
     const usage = this._gpus.usage;
-    this._gpus = buildGpuTree(snap, (p) => this._workloads.workloadRefOf(p));
+    this._gpus = this.gpuTree(snap);
     if (usage) this._gpus.setUsage(usage);
     this._onDidChange.fire({ workloads: [ROOT], gpus: [ROOT] });
   }

@@ -123,6 +123,11 @@ export class ClusterModelSource implements Disposable {
     this._store.add(this._onDidSyncKinds);
   }
 
+  /** Whether this kind (kindKey) is watched. */
+  watches(key: string): boolean {
+    return this._watches.has(key);
+  }
+
   /** Whether the first list of this kind (kindKey) has completed; its objects are in the snapshot. */
   isSynced(key: string): boolean {
     return this._synced.has(key);

@@ -115,11 +115,12 @@ export interface TreeOptions {
   /** What the training logs told (progress, a failure explained): see insightRow.ts. */
   insight?: InsightLookup;
   /**
-   * What is still being listed while the view connects (the rows show what has arrived): pods, and the
-   * display names of workload kinds. Until pods are listed, a workload row shows its own status and age only,
-   * with no pod counts and no explanation drawn from the absence of pods.
+   * What is still being listed while the view connects (the rows show what has arrived). `pods`: pods, their
+   * events or the nodes are not all in yet, so a workload row shows its own status and age only, with no pod
+   * counts and no explanation drawn from what has not arrived. `what`: the names the loading row lists
+   * ("pods", "nodes", "RayJob").
    */
-  loading?: { readonly pods: boolean; readonly kinds: readonly string[] };
+  loading?: { readonly pods: boolean; readonly what: readonly string[] };
 }
 
 // --- ids -----------------------------------------------------------------------------------------------------

@@ -111,7 +111,7 @@ export class WorkloadTreeModel {
     this._pool = options.pool;
     this._gpuRow = options.gpuRow;
     this._insight = options.insight;
-    if (options.loading && (options.loading.pods || options.loading.kinds.length))
+    if (options.loading && (options.loading.pods || options.loading.what.length))
       this._loading = options.loading;
     for (const k of snapshot.kinds) {
       this._kindIndex.set(k.key, this._kinds.size);
@@ -670,7 +670,7 @@ export class WorkloadTreeModel {
   }
 
   private _loadingNode(l: NonNullable<TreeOptions['loading']>): LoadingNode {
-    const what = [...(l.pods ? ['pods'] : []), ...l.kinds];
+    const what = l.what.length ? l.what : ['pods'];
     return {
       type: 'loading',
       id: LOADING_ID,

@@ -163,6 +163,8 @@ describe('workload row GPU part (LiveTrees)', () => {
     onDidChangeKinds: () => ({ dispose() {} }),
     onDidSyncKinds: () => ({ dispose() {} }),
     isSynced: () => true,
+    watches: () => true,
+    draKinds: [],
     workloadKinds: snapshot().workloadKinds,
   } as unknown as ClusterModelSource;
   const jobRow = (t: LiveTrees) =>

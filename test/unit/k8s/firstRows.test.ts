@@ -86,7 +86,10 @@ function trainPod(job: string, jobUid: string, role: 'master' | 'worker', uid: s
         { apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', name: job, uid: jobUid, controller: true },
       ],
     },
-    spec: { nodeName: 'gpu-0', containers: [{ name: 'pytorch' }] },
+    spec: {
+      nodeName: 'gpu-0',
+      containers: [{ name: 'pytorch', resources: { limits: { 'nvidia.com/gpu': '1' } } }],
+    },
     status: {
       phase: 'Running',
       conditions: [{ type: 'Ready', status: 'True' }],
@@ -94,6 +97,18 @@ function trainPod(job: string, jobUid: string, role: 'master' | 'worker', uid: s
     },
   };
 }
+
+const GPU_NODE = {
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: {
+    name: 'gpu-0',
+    uid: 'n0',
+    resourceVersion: '3',
+    labels: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' },
+  },
+  status: { allocatable: { 'nvidia.com/gpu': '8' }, capacity: { 'nvidia.com/gpu': '8' } },
+};
 
 /** A list the test answers later: a slow kind. */
 function held(): { promise: Promise<Result<unknown>>; answer: (items: unknown[]) => void } {
@@ -113,6 +128,7 @@ function setup() {
     if (c.path === '/api/v1/pods') return pods.promise;
     if (c.path === '/apis/batch/v1/jobs') return jobs.promise;
     if (c.path === '/apis/kubeflow.org/v1/pytorchjobs') return list([pytorchJob('train-0', 'j0')]);
+    if (c.path === '/api/v1/nodes') return list([GPU_NODE]);
     return list();
   };
   const timers = new ManualTimers();
@@ -192,6 +208,7 @@ test('model: rows are shown once the first workload kind is listed; pods and the
   assert.equal(model.workloads!.node(LOADING_ID)?.label, 'Loading…');
   assert.deepEqual(refreshed, [[ROOT]]);
   assert.deepEqual(states, ['connecting'], 'told again, so the views drop "Connecting…" for the rows');
+  assert.deepEqual(model.gpus!.children(ROOT), [], 'no GPU counts from nodes without their pods');
 
   // A change of a listed kind is applied at once, while the others still list.
   const watch = t.watches.find((w) => w.call.path === '/apis/kubeflow.org/v1/pytorchjobs')!;
@@ -213,11 +230,15 @@ test('model: rows are shown once the first workload kind is listed; pods and the
     'PyTorchJob | 1',
     '  train-0 | Running · 2/2 · 60m',
     '    master | 1',
-    '      master-0 | Running · gpu-0',
+    '      master-0 | Running · gpu-0 · 1× gpu',
     '    worker | 1',
-    '      worker-0 | Running · gpu-0',
+    '      worker-0 | Running · gpu-0 · 1× gpu',
     'Loading… | Job',
   ]);
+  assert.deepEqual(
+    model.gpus!.children(ROOT).map((n) => `${n.label} | ${n.description}`),
+    ['NVIDIA H100 80GB HBM3 | 6/8 free · 2 allocated · 1 node'],
+  );
   assert.equal(model.workloads!.children('g:kind:PyTorchJob.kubeflow.org')[0]!.id, row.id, 'the same row id');
 
   jobs.answer([]);

@@ -104,6 +104,8 @@ export class WorkloadTreeModel {
   private readonly _events = new Map<string, KubeObject[]>();
   private readonly _groups = new Map<string, Set<string>>();
   private readonly _byName = new Map<string, string>();
+  /** See _queues(); dropped on every workload change. */
+  private _queueCache?: { cluster: KubeObject[]; local: Map<string, KubeObject[]> };
 
   constructor(snapshot: ClusterSnapshot, options: TreeOptions = {}) {
     this.grouping = options.grouping ?? 'kind';
@@ -215,16 +217,50 @@ export class WorkloadTreeModel {
 
   /** Kueue ClusterQueues the tree watches (for the GPUs view's quota lines). */
   kueueClusterQueues(): KubeObject[] {
-    const out: KubeObject[] = [];
-    for (const x of this.index.entries()) if (x.kind.family === 'kueueClusterQueue') out.push(x.object);
-    return out;
+    return [...this._queues().cluster];
+  }
+
+  /**
+   * ClusterQueues, and LocalQueues by namespace, from one pass over the workloads, kept until a workload
+   * object changes: every waiting workload reads them when the pool changes, and a pass per workload made
+   * that cost grow with the square of the workloads.
+   */
+  private _queues(): { cluster: KubeObject[]; local: Map<string, KubeObject[]> } {
+    if (this._queueCache) return this._queueCache;
+    const cluster: KubeObject[] = [];
+    const local = new Map<string, KubeObject[]>();
+    for (const x of this.index.entries()) {
+      if (x.kind.family === 'kueueClusterQueue') cluster.push(x.object);
+      else if (x.kind.family === 'kueueLocalQueue') {
+        const ns = x.object.metadata.namespace ?? '';
+        let l = local.get(ns);
+        if (!l) local.set(ns, (l = []));
+        l.push(x.object);
+      }
+    }
+    return (this._queueCache = { cluster, local });
   }
 
   /** The node pool changed: re-explain the waiting workloads; returns the ids whose rendering changed. */
   poolChanged(): string[] {
     const changed = new Set<string>();
-    for (const wid of [...this._whys.keys()]) this._touchWorkload(wid, changed, false);
+    for (const wid of [...this._whys.keys()]) this._rewhy(wid, changed);
     return [...changed];
+  }
+
+  /**
+   * Explains a waiting workload again against the current pool. Its own summary (object, pods, events) has not
+   * changed, so only the explanation is made again.
+   */
+  private _rewhy(wid: string, changed: Set<string>): void {
+    const e = this.index.entry(wid);
+    const before = this._summaries.get(wid);
+    const base = this._baseSummaries.get(wid);
+    if (!e || !before || !base) return this._touchWorkload(wid, changed, false);
+    this._whys.delete(wid);
+    const after = this._explain(e, base, this.index.podsOf(e.id), this._eventsOfWorkload(e));
+    this._summaries.set(wid, after);
+    if (!sameSummary(before, after)) changed.add(wid);
   }
 
   /** Pods of a workload (resolved, including those of its child Jobs / clusters). */
@@ -316,6 +352,7 @@ export class WorkloadTreeModel {
 
   private _applyWorkload(change: WatchChange, changed: Set<string>): void {
     const o = change.object;
+    this._queueCache = undefined;
     const id = workloadId(kindKeyOf(o), o);
     const existing = this.index.entry(id);
     const groupsBefore = new Set(this._groups.keys());
@@ -470,16 +507,10 @@ export class WorkloadTreeModel {
 
   /** The Kueue objects the tree watches: the workload's Workload, ClusterQueues, its namespace's LocalQueues. */
   private _kueueFacts(e: IndexEntry): KueueFacts {
-    const clusterQueues: KubeObject[] = [];
-    const localQueues: KubeObject[] = [];
-    let watched = false;
-    for (const x of this.index.entries()) {
-      if (x.kind.family === 'kueueClusterQueue') clusterQueues.push(x.object);
-      else if (x.kind.family === 'kueueLocalQueue') {
-        if (x.object.metadata.namespace === e.object.metadata.namespace) localQueues.push(x.object);
-      } else continue;
-      watched = true;
-    }
+    const queues = this._queues();
+    const clusterQueues = [...queues.cluster];
+    const localQueues = [...(queues.local.get(e.object.metadata.namespace ?? '') ?? [])];
+    let watched = clusterQueues.length > 0 || queues.local.size > 0;
     for (const k of this._kinds.values())
       if (k.family === 'kueueLocalQueue' || k.family === 'kueueClusterQueue') watched = true;
     const kw = this._kueueWorkloads(e);
@@ -515,22 +546,34 @@ export class WorkloadTreeModel {
       const events = this._eventsOfWorkload(e);
       s = summarize(e.object, { pods, events, workloads: kueue, now: this._now() });
       this._baseSummaries.set(e.id, s);
-      // A waiting workload's line is the explanation's sentence ("needs 16 GPUs in one pod, nodes have at most 8").
-      // Not while pods are still being listed: "no pod started" would be read from pods not seen yet.
-      if (e.kind.hasPods && isNotRunning(s.phase) && !this._loading?.pods) {
-        const input = this.whyInputFor(e, s, pods, events);
-        const why = whyNotRunning(input);
-        if (why.applies && why.short) {
-          this._whys.set(e.id, { headline: why.headline, causes: why.causes.map((c) => c.text) });
-          if (why.short !== s.reason) {
-            const was = s.reason ? (s.message ? `${s.reason}: ${s.message}` : s.reason) : s.message;
-            s = { ...s, reason: why.short };
-            if (was) s.message = was;
-            else delete s.message;
-          }
+      s = this._explain(e, s, pods, events);
+      this._summaries.set(e.id, s);
+    }
+    return s;
+  }
+
+  /** The summary shown: a waiting workload's line is the explanation's sentence (see _whys). */
+  private _explain(
+    e: IndexEntry,
+    base: WorkloadSummary,
+    pods: KubeObject[],
+    events: KubeObject[],
+  ): WorkloadSummary {
+    let s = base;
+    // "needs 16 GPUs in one pod, nodes have at most 8". Not while pods are still being listed: "no pod
+    // started" would be read from pods not seen yet.
+    if (e.kind.hasPods && isNotRunning(s.phase) && !this._loading?.pods) {
+      const input = this.whyInputFor(e, s, pods, events);
+      const why = whyNotRunning(input);
+      if (why.applies && why.short) {
+        this._whys.set(e.id, { headline: why.headline, causes: why.causes.map((c) => c.text) });
+        if (why.short !== s.reason) {
+          const was = s.reason ? (s.message ? `${s.reason}: ${s.message}` : s.reason) : s.message;
+          s = { ...s, reason: why.short };
+          if (was) s.message = was;
+          else delete s.message;
         }
       }
-      this._summaries.set(e.id, s);
     }
     return s;
   }

@@ -176,12 +176,15 @@ function main(): void {
       return toMlKind(findKindDef(g.join('.'), kk!)!, kk === 'Job' ? 'v1' : 'v1');
     });
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     let wt: WorkloadTreeModel | undefined = undefined;
     const snap = { kinds, workloads: w.workloads, pods: w.pods, events: [], nodes: w.nodes };
     wt = buildWorkloadTree(snap, { pool: () => gt.pool() });
     const gt = buildGpuTree(snap, (p) => wt!.workloadRefOf(p));
     const rows = walk(wt) + walk(gt);
     const t1 = performance.now();
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     const lat: number[] = [];
     for (let i = 0; i < updates; i++) {
       const p = w.pods[(i * 997) % w.pods.length]!;
@@ -210,7 +213,7 @@ function main(): void {
     pc.sort((a, b) => a - b);
     const mib = (heap() - h0) / 1048576;
     console.log(
-      `${String(nPods).padEnd(7)} ${String(nNodes).padEnd(6)} ${String(nW).padEnd(10)} ${(t1 - t0).toFixed(0).padStart(13)}  ${String(rows).padEnd(8)} ${`${lat[Math.floor(lat.length / 2)]!.toFixed(2)}/${lat[Math.floor(lat.length * 0.95)]!.toFixed(2)}`.padEnd(18)} ${pc[2]!.toFixed(1).padEnd(15)} ${mib.toFixed(1)}`,
+      `${String(nPods).padEnd(7)} ${String(nNodes).padEnd(6)} ${String(nW).padEnd(10)} ${`${(t1 - t0).toFixed(0)} (${cpuMs.toFixed(0)})`.padStart(19)}  ${String(rows).padEnd(8)} ${`${lat[Math.floor(lat.length / 2)]!.toFixed(2)}/${lat[Math.floor(lat.length * 0.95)]!.toFixed(2)}`.padEnd(18)} ${pc[2]!.toFixed(1).padEnd(15)} ${mib.toFixed(1)}`,
     );
   }
   console.log(

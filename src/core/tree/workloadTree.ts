@@ -12,6 +12,7 @@ import {
   type WorkloadSummary,
   formatAge,
   groupPodsByRole,
+  isPodTerminal,
   podSummary,
   statusLine,
   summarize,
@@ -104,6 +105,11 @@ export class WorkloadTreeModel {
   private readonly _events = new Map<string, KubeObject[]>();
   private readonly _groups = new Map<string, Set<string>>();
   private readonly _byName = new Map<string, string>();
+  /**
+   * Waiting workloads whose explanation reads the node pool (they have pods not placed yet): a pool change
+   * explains only these again, not every waiting workload (a suspended or queued one reads no node).
+   */
+  private readonly _poolReaders = new Set<string>();
   /** See _queues(); dropped on every workload change. */
   private _queueCache?: { cluster: KubeObject[]; local: Map<string, KubeObject[]> };
 
@@ -244,7 +250,7 @@ export class WorkloadTreeModel {
   /** The node pool changed: re-explain the waiting workloads; returns the ids whose rendering changed. */
   poolChanged(): string[] {
     const changed = new Set<string>();
-    for (const wid of [...this._whys.keys()]) this._rewhy(wid, changed);
+    for (const wid of [...this._poolReaders]) this._rewhy(wid, changed);
     return [...changed];
   }
 
@@ -256,7 +262,10 @@ export class WorkloadTreeModel {
     const e = this.index.entry(wid);
     const before = this._summaries.get(wid);
     const base = this._baseSummaries.get(wid);
-    if (!e || !before || !base) return this._touchWorkload(wid, changed, false);
+    if (!e || !before || !base) {
+      this._poolReaders.delete(wid);
+      return this._touchWorkload(wid, changed, false);
+    }
     this._whys.delete(wid);
     const after = this._explain(e, base, this.index.podsOf(e.id), this._eventsOfWorkload(e));
     this._summaries.set(wid, after);
@@ -560,11 +569,15 @@ export class WorkloadTreeModel {
     events: KubeObject[],
   ): WorkloadSummary {
     let s = base;
+    this._poolReaders.delete(e.id);
     // "needs 16 GPUs in one pod, nodes have at most 8". Not while pods are still being listed: "no pod
     // started" would be read from pods not seen yet.
     if (e.kind.hasPods && isNotRunning(s.phase) && !this._loading?.pods) {
       const input = this.whyInputFor(e, s, pods, events);
       const why = whyNotRunning(input);
+      // The explanation reads the pool only for pods the scheduler has not placed (whyNotRunning's explainPod).
+      if (why.applies && pods.some((p) => !isPodTerminal(p) && !p.spec?.nodeName))
+        this._poolReaders.add(e.id);
       if (why.applies && why.short) {
         this._whys.set(e.id, { headline: why.headline, causes: why.causes.map((c) => c.text) });
         if (why.short !== s.reason) {

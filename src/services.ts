@@ -171,8 +171,9 @@ export class Services implements vscode.Disposable {
       model.onDidChangeWorkloads(soon),
       model.source.onDidChangeKinds(soon),
     ];
-    // Live schemas are fetched only in a trusted workspace.
-    if (vscode.workspace.isTrusted) {
+    // Live schemas are fetched only in a trusted workspace, and only once the views' lists are in: the
+    // OpenAPI documents of every group are large, and the first rows must not wait behind them.
+    const fetchSchemas = (): void => {
       const getter = {
         getJson: async (path: string, signal?: AbortSignal) => {
           const r = await conn.transport.get<unknown>(path, { signal });
@@ -197,6 +198,17 @@ export class Services implements vscode.Disposable {
           log.warn(`live schemas of ${conn.context.name} unavailable, using the bundled ones: ${r.message}`);
         }
       });
+    };
+    if (vscode.workspace.isTrusted) {
+      if (model.state.state === 'connected') fetchSchemas();
+      else {
+        const once = model.onDidChangeState((st) => {
+          if (st.state !== 'connected' && st.state !== 'reconnecting') return;
+          once.dispose();
+          fetchSchemas();
+        });
+        subs.push(once);
+      }
     }
     model.own({
       dispose: () => {

@@ -92,13 +92,51 @@ export class LiveTrees implements Disposable {
       pool: () => this._gpus?.pool(),
       gpuRow: (pods, hasPluginGpus) => this.gpuRow(pods, hasPluginGpus),
     };
-    this._workloads = buildWorkloadTree(snap, this._options);
+    this._workloads = buildWorkloadTree(snap, this.treeOptions());
     // GPU pods are attributed to the workload the tree shows (TrainJob, not its JobSet); a closure, so a
     // rebuilt workload tree is used from then on.
-    this._gpus = buildGpuTree(snap, (p) => this._workloads.workloadRefOf(p));
+    this._gpus = this.gpuTree(snap);
     this._store.add(this._onDidChange);
     this._store.add(_source.onDidChange((c) => this.apply(c)));
     this._store.add(_source.onDidChangeKinds(() => this.rebuild()));
+    // Built before every first list came (the view paints what has arrived): a kind's first list is not
+    // replayed as changes, so both trees are built again from the snapshot when it completes.
+    this._store.add(_source.onDidSyncKinds(() => this.rebuildAll()));
+  }
+
+  /** What is still being listed (see TreeOptions.loading); undefined once everything shown has arrived. */
+  get loading(): TreeOptions['loading'] {
+    const src = this._source;
+    // What a workload row's counts and explanations read besides the workload: its pods, their events, nodes.
+    const facts = (
+      [
+        ['Pod', 'pods'],
+        ['Event', 'events'],
+        ['Node', 'nodes'],
+      ] as const
+    ).filter(([key]) => src.watches(key) && !src.isSynced(key));
+    const kinds = mlKindsOf(src.workloadKinds).filter((k) => !src.isSynced(k.key));
+    if (!facts.length && !kinds.length) return undefined;
+    return {
+      pods: facts.length > 0,
+      what: [...facts.map(([, name]) => name), ...kinds.map((k) => k.displayName)],
+    };
+  }
+
+  /** The GPUs view counts allocation from pods and claims: shown only once nodes, pods and claims are all in. */
+  private gpuFactsListed(): boolean {
+    const src = this._source;
+    return ['Pod', 'Node', ...src.draKinds.map(kindKey)].every((k) => !src.watches(k) || src.isSynced(k));
+  }
+
+  private gpuTree(snap: ClusterSnapshot): GpuTreeModel {
+    const shown = this.gpuFactsListed() ? snap : { pods: [], nodes: [] };
+    return buildGpuTree(shown, (p) => this._workloads.workloadRefOf(p));
+  }
+
+  private treeOptions(): TreeOptions {
+    const loading = this.loading;
+    return loading ? { ...this._options, loading } : this._options;
   }
 
   get workloads(): WorkloadTreeModel {
@@ -142,13 +180,15 @@ export class LiveTrees implements Disposable {
     const g = new Set<string>();
     const all = toWatchChanges(changes);
     // DRA objects of the batch at once: one recomputation of the device state, not one per claim.
-    const dra = all.filter((ch) => DRA_KINDS.has(ch.object.kind));
+    // Until its facts are all listed the GPUs tree stays empty; the rebuild when they are covers these changes.
+    const gpus = this.gpuFactsListed();
+    const dra = gpus ? all.filter((ch) => DRA_KINDS.has(ch.object.kind)) : [];
     if (dra.length) for (const id of this._gpus.applyDra(dra)) g.add(id);
     for (const ch of all) {
       const kind = ch.object.kind;
       if (DRA_KINDS.has(kind)) continue;
       if (!GPU_ONLY.has(kind)) for (const id of this._workloads.apply(ch)) w.add(id);
-      if (GPU_ONLY.has(kind) || kind === 'Pod') for (const id of this._gpus.apply(ch)) g.add(id);
+      if (gpus && (GPU_ONLY.has(kind) || kind === 'Pod')) for (const id of this._gpus.apply(ch)) g.add(id);
     }
     // GPUs freed or taken, nodes added or tainted: the waiting workloads' explanations may read differently
     if (g.size) for (const id of this._workloads.poolChanged()) w.add(id);
@@ -158,8 +198,18 @@ export class LiveTrees implements Disposable {
   /** The set of kinds changed: build the workload tree again and refresh the whole view. */
   private rebuild(): void {
     const snap = toTreeSnapshot(this._source.snapshot());
-    this._workloads = buildWorkloadTree(snap, this._options);
+    this._workloads = buildWorkloadTree(snap, this.treeOptions());
     this._onDidChange.fire({ workloads: [ROOT], gpus: [] });
+  }
+
+  /** More kinds have their first list in the snapshot: both trees again, both views refreshed. */
+  private rebuildAll(): void {
+    const snap = toTreeSnapshot(this._source.snapshot());
+    this._workloads = buildWorkloadTree(snap, this.treeOptions());
+    const usage = this._gpus.usage;
+    this._gpus = this.gpuTree(snap);
+    if (usage) this._gpus.setUsage(usage);
+    this._onDidChange.fire({ workloads: [ROOT], gpus: [ROOT] });
   }
 
   dispose(): void {

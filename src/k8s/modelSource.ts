@@ -93,12 +93,23 @@ export class ClusterModelSource implements Disposable {
   private _rediscoverAgain = false;
   private _disposed = false;
   private _crds?: WatchCache;
+  /** Kinds (by kindKey) whose first list has completed (or failed, e.g. forbidden) on every watch. */
+  private readonly _synced = new Set<string>();
+  /** Synced since the last flush, told through onDidSyncKinds with the next batch. */
+  private _newlySynced = new Set<string>();
+  private readonly _onDidSyncKinds = new Emitter<readonly string[]>();
 
   /** Batched changes across kinds, after the initial sync (the snapshot holds the initial state). */
   readonly onDidChange = this._onDidChange.event;
   readonly onDidChangeHealth = this._onDidChangeHealth.event;
   /** The set of served workload kinds changed (a CRD was installed or removed). */
   readonly onDidChangeKinds = this._onDidChangeKinds.event;
+  /**
+   * Kinds (by kindKey) whose first list just completed, batched like the changes. Their objects are in
+   * snapshot() from then on and their first list is never replayed through onDidChange, so a consumer that
+   * shows what has arrived before start() resolves rebuilds from the snapshot when told.
+   */
+  readonly onDidSyncKinds = this._onDidSyncKinds.event;
 
   constructor(
     private readonly _conn: ClusterConnection,
@@ -109,6 +120,17 @@ export class ClusterModelSource implements Disposable {
     this._store.add(this._onDidChange);
     this._store.add(this._onDidChangeHealth);
     this._store.add(this._onDidChangeKinds);
+    this._store.add(this._onDidSyncKinds);
+  }
+
+  /** Whether this kind (kindKey) is watched. */
+  watches(key: string): boolean {
+    return this._watches.has(key);
+  }
+
+  /** Whether the first list of this kind (kindKey) has completed; its objects are in the snapshot. */
+  isSynced(key: string): boolean {
+    return this._synced.has(key);
   }
 
   get health(): SourceHealth {
@@ -163,11 +185,14 @@ export class ClusterModelSource implements Disposable {
     await this.decideClusterWide([...fixed, ...this._workloadKinds], signal);
     if (this._disposed) return fail({ kind: 'cancelled', message: 'The connection was closed.' });
     for (const k of [...fixed, ...this._workloadKinds]) this.startKind(k);
-    this.watchCrds();
 
     await Promise.all([...this._watches.values()].flatMap((w) => w.handles.map((h) => h.cache.whenSynced())));
+    for (const key of this._watches.keys()) this.markSynced(key);
     this.flushPending(false); // the initial lists are in the snapshot; do not replay them as changes
     this.recomputeHealth();
+    // CRDs carry their whole schemas (megabytes on a cluster with many operators): listed once the views'
+    // lists are in, not beside them.
+    if (!this._disposed) this.watchCrds();
     return ok(this.snapshot());
   }
 
@@ -217,17 +242,40 @@ export class ClusterModelSource implements Disposable {
         fieldSelector: kind === CORE_KINDS.event ? 'type=Warning' : undefined,
       }),
     );
+    const watch: KindWatch = keep ? { kind, handles, subs, keep } : { kind, handles, subs };
     for (const h of handles) {
-      subs.add(h.cache.onDidChange((c) => this.enqueue(kind, keep ? filterChangeSet(c, keep) : c)));
+      subs.add(
+        h.cache.onDidChange((c) => {
+          // A cache's first list (it has never been connected): the snapshot holds it from the moment the kind
+          // is synced, which is told instead, so the view builds once, not once per object.
+          if (h.cache.health.state === 'connecting' && !this._synced.has(key)) return;
+          this.enqueue(kind, keep ? filterChangeSet(c, keep) : c);
+        }),
+      );
       subs.add(h.cache.onDidChangeHealth(() => this.recomputeHealth()));
     }
-    this._watches.set(key, keep ? { kind, handles, subs, keep } : { kind, handles, subs });
+    this._watches.set(key, watch);
+    void Promise.all(handles.map((h) => h.cache.whenSynced())).then(() => {
+      // Stopped or replaced (another version) meanwhile: not this watch's news.
+      if (this._disposed || this._watches.get(key) !== watch) return;
+      if (this.markSynced(key)) this.scheduleFlush();
+    });
+  }
+
+  /** True when the kind was not synced before. */
+  private markSynced(key: string): boolean {
+    if (this._synced.has(key)) return false;
+    this._synced.add(key);
+    this._newlySynced.add(key);
+    return true;
   }
 
   private stopKind(key: string): void {
     const w = this._watches.get(key);
     if (!w) return;
     this._watches.delete(key);
+    this._synced.delete(key);
+    this._newlySynced.delete(key);
     w.subs.dispose();
     for (const h of w.handles) h.dispose();
   }
@@ -246,6 +294,8 @@ export class ClusterModelSource implements Disposable {
     );
     void h.cache.whenSynced().then((err) => {
       initial = false;
+      // A wanted kind whose CRD was established after discovery ran, before this list: look again now.
+      if (!err && this.pendingCrdKinds().length > 0) this.scheduleRediscover(0);
       if (err?.kind === 'forbidden' || h.cache.health.state === 'forbidden') {
         // Cannot watch CRDs: a lightweight discovery every few minutes instead.
         this.scheduleRediscover(this._opts.rediscoverMs ?? 5 * 60_000, true);
@@ -356,12 +406,15 @@ export class ClusterModelSource implements Disposable {
       this._pending.set(key, p);
     }
     p.sets.push(c);
-    if (this._flushTimer === undefined) {
-      this._flushTimer = this._timers.setTimeout(() => {
-        this._flushTimer = undefined;
-        this.flushPending(true);
-      }, this._opts.batchMs ?? 30);
-    }
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this._flushTimer !== undefined || this._disposed) return;
+    this._flushTimer = this._timers.setTimeout(() => {
+      this._flushTimer = undefined;
+      this.flushPending(true);
+    }, this._opts.batchMs ?? 30);
   }
 
   private flushPending(emit: boolean): void {
@@ -371,7 +424,13 @@ export class ClusterModelSource implements Disposable {
     }
     const pending = this._pending;
     this._pending = new Map();
-    if (!emit || this._disposed) return;
+    const synced = [...this._newlySynced];
+    this._newlySynced = new Set();
+    if (this._disposed) return;
+    // Newly synced kinds first: a consumer rebuilds from the snapshot, which already holds this batch's
+    // changes of those kinds; the changes of kinds synced earlier follow.
+    if (synced.length) this._onDidSyncKinds.fire(synced);
+    if (!emit) return;
     const out: ModelChange[] = [];
     for (const { kind, sets } of pending.values()) {
       const merged = sets.length === 1 ? sets[0]! : mergeChangeSets(sets);

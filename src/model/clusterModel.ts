@@ -9,6 +9,7 @@ import {
   type InsightLookup,
   type WorkloadTreeModel,
 } from '../core/tree';
+import { kindKey } from '../core/kube';
 import type { K8sError } from '../k8s/errors';
 import { LiveTrees } from '../k8s/liveTrees';
 import type { ClusterModelSource, SourceHealth } from '../k8s/modelSource';
@@ -104,18 +105,41 @@ export class ClusterModel implements Disposable, LiveTreesHost {
     this._onDidChangeWorkloads.fire(ids);
   }
 
-  /** Connects and builds both trees; failures come back in `state`. */
+  /**
+   * Connects and builds both trees; failures come back in `state`. The trees are built as soon as the first
+   * workload kind has been listed, so the view paints the rows that have arrived (with a "Loading…" row for
+   * the rest) instead of waiting for every kind and all pods; they fill in as the other lists complete. The
+   * state stays `connecting` until everything is listed.
+   */
   async start(signal?: AbortSignal): Promise<ModelState> {
-    const r = await this.source.start(signal);
+    const early = this.source.onDidSyncKinds(() => {
+      if (this._trees || this._store.isDisposed) return;
+      if (!this.source.workloadKinds.some((k) => this.source.isSynced(kindKey(k)))) return;
+      this.build();
+      // The same state, told again: the views drop "Connecting…" now that rows are shown.
+      this.setState(this._state);
+    });
+    let r: Awaited<ReturnType<ClusterModelSource['start']>>;
+    try {
+      r = await this.source.start(signal);
+    } finally {
+      early.dispose();
+    }
     if (this._store.isDisposed) return this._state;
     if (!r.ok) {
       this.setState({ state: 'failed', error: r.error });
       return this._state;
     }
     this._notes = r.value.notes;
-    this.build();
+    // Built early: the trees rebuilt themselves as each kind arrived, the last ones included.
+    if (!this._trees) this.build();
     this.onHealth(this.source.health);
     return this._state;
+  }
+
+  /** True once the trees show what has arrived, while some kinds are still listing (see start()). */
+  get loading(): boolean {
+    return !!this._trees?.loading;
   }
 
   /** GPU utilisation figures for both trees (undefined: none). */

@@ -134,7 +134,9 @@ export class Sidebar implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'gantry:connection', phase);
     void vscode.commands.executeCommand('setContext', 'gantry:grouping', this._session.grouping);
     const message = this._session.message;
-    this.workloadsView.message = message;
+    // Rows shown while the rest is listed: the tree's own "Loading…" row says so, not a message above it that
+    // would push the rows down when it goes.
+    this.workloadsView.message = phase === 'connecting' && this._session.model?.loading ? undefined : message;
     if (this._session.model) this.renderGpuSummary(this._session.model);
     else this.gpusView.message = message;
 

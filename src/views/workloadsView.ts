@@ -18,6 +18,9 @@ export function decorateWorkloadNode(node: WorkloadTreeNode, item: vscode.TreeIt
     case 'pod':
       item.iconPath = phaseIcon(node.summary.phase);
       break;
+    case 'loading':
+      item.iconPath = new vs.ThemeIcon('loading~spin');
+      break;
   }
 }
 

@@ -38,6 +38,8 @@ export class GpuTreeModel {
   private readonly _claims = new Map<string, KubeObject>();
   private _dra: DraState;
   private _usage?: GpuUsageView;
+  /** pool() until the next change of a node or an allocation. */
+  private _pool?: { nodes: KubeObject[]; gpuNodes: GpuNode[] };
 
   constructor(
     nodes: readonly KubeObject[],
@@ -86,9 +88,13 @@ export class GpuTreeModel {
     return this._info.get(name);
   }
 
-  /** Every node object (GPU or not) and the GPU nodes with their allocation: the pool a pending pod faces. */
+  /**
+   * Every node object (GPU or not) and the GPU nodes with their allocation: the pool a pending pod faces. The
+   * same arrays until a node or an allocation changes: every waiting workload reads it on each pool change, and
+   * copying thousands of nodes per workload made that cost grow with nodes × workloads.
+   */
   pool(): { nodes: KubeObject[]; gpuNodes: GpuNode[] } {
-    return { nodes: [...this._nodes.values()], gpuNodes: [...this._info.values()] };
+    return (this._pool ??= { nodes: [...this._nodes.values()], gpuNodes: [...this._info.values()] });
   }
 
   children(id: string = ROOT): GpuTreeNode[] {
@@ -359,6 +365,7 @@ export class GpuTreeModel {
   }
 
   private _recompute(nodeName: string): void {
+    this._pool = undefined;
     const node = this._nodes.get(nodeName);
     if (!node) {
       this._info.delete(nodeName);

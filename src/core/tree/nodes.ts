@@ -22,6 +22,8 @@ export const ContextValue = {
   gpuNode: 'gantry.gpuNode',
   gpuPod: 'gantry.gpuPod',
   gpuIdle: 'gantry.gpuIdle',
+  /** The one row saying what is still being listed while the view connects; no menu matches it. */
+  loading: 'gantry.loading',
 } as const;
 
 export type Collapsible = 'none' | 'collapsed' | 'expanded';
@@ -64,7 +66,15 @@ export interface PodNode extends NodeBase {
   summary: PodSummary;
 }
 
-export type WorkloadTreeNode = GroupNode | WorkloadNode | RoleNode | PodNode;
+/** "Loading…": what the first lists have not brought yet (pods, workload kinds), last at the top level. */
+export interface LoadingNode extends NodeBase {
+  type: 'loading';
+}
+
+export type WorkloadTreeNode = GroupNode | WorkloadNode | RoleNode | PodNode | LoadingNode;
+
+/** Id of the loading row. */
+export const LOADING_ID = 'loading';
 
 export interface ClusterSnapshot {
   kinds: readonly MlKind[];
@@ -104,6 +114,13 @@ export interface TreeOptions {
   gpuRow?: (pods: readonly KubeObject[], hasDevicePluginGpus: boolean) => string | undefined;
   /** What the training logs told (progress, a failure explained): see insightRow.ts. */
   insight?: InsightLookup;
+  /**
+   * What is still being listed while the view connects (the rows show what has arrived). `pods`: pods, their
+   * events or the nodes are not all in yet, so a workload row shows its own status and age only, with no pod
+   * counts and no explanation drawn from what has not arrived. `what`: the names the loading row lists
+   * ("pods", "nodes", "RayJob").
+   */
+  loading?: { readonly pods: boolean; readonly what: readonly string[] };
 }
 
 // --- ids -----------------------------------------------------------------------------------------------------

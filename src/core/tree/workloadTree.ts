@@ -12,6 +12,7 @@ import {
   type WorkloadSummary,
   formatAge,
   groupPodsByRole,
+  isPodTerminal,
   podSummary,
   statusLine,
   summarize,
@@ -25,6 +26,8 @@ import {
   ContextValue,
   type GroupNode,
   type Grouping,
+  LOADING_ID,
+  type LoadingNode,
   type PodNode,
   ROOT,
   type TreeOptions,
@@ -97,10 +100,18 @@ export class WorkloadTreeModel {
   private readonly _pool: TreeOptions['pool'];
   private readonly _gpuRow: TreeOptions['gpuRow'];
   private readonly _insight: TreeOptions['insight'];
+  private readonly _loading: TreeOptions['loading'];
   private readonly _podSummaries = new Map<string, PodSummary>();
   private readonly _events = new Map<string, KubeObject[]>();
   private readonly _groups = new Map<string, Set<string>>();
   private readonly _byName = new Map<string, string>();
+  /**
+   * Waiting workloads whose explanation reads the node pool (they have pods not placed yet): a pool change
+   * explains only these again, not every waiting workload (a suspended or queued one reads no node).
+   */
+  private readonly _poolReaders = new Set<string>();
+  /** See _queues(); dropped on every workload change. */
+  private _queueCache?: { cluster: KubeObject[]; local: Map<string, KubeObject[]> };
 
   constructor(snapshot: ClusterSnapshot, options: TreeOptions = {}) {
     this.grouping = options.grouping ?? 'kind';
@@ -108,6 +119,8 @@ export class WorkloadTreeModel {
     this._pool = options.pool;
     this._gpuRow = options.gpuRow;
     this._insight = options.insight;
+    if (options.loading && (options.loading.pods || options.loading.what.length))
+      this._loading = options.loading;
     for (const k of snapshot.kinds) {
       this._kindIndex.set(k.key, this._kinds.size);
       this._kinds.set(k.key, k);
@@ -127,7 +140,10 @@ export class WorkloadTreeModel {
 
   /** Children of a node id (ROOT for the top level). */
   children(id: string = ROOT): WorkloadTreeNode[] {
-    if (id === ROOT) return this._groupNodes();
+    if (id === ROOT) {
+      const groups: WorkloadTreeNode[] = this._groupNodes();
+      return this._loading ? [...groups, this._loadingNode(this._loading)] : groups;
+    }
     if (id.startsWith('g:')) {
       const set = this._groups.get(id);
       if (!set) return [];
@@ -170,6 +186,7 @@ export class WorkloadTreeModel {
   /** The node for an id, or undefined when it no longer exists. */
   node(id: string): WorkloadTreeNode | undefined {
     if (id === ROOT) return undefined;
+    if (id === LOADING_ID) return this._loading && this._loadingNode(this._loading);
     if (id.startsWith('g:')) return this._groupNodes().find((g) => g.id === id);
     const hash = id.lastIndexOf('#');
     if (hash > 0) return this.children(id.slice(0, hash)).find((n) => n.id === id);
@@ -206,16 +223,53 @@ export class WorkloadTreeModel {
 
   /** Kueue ClusterQueues the tree watches (for the GPUs view's quota lines). */
   kueueClusterQueues(): KubeObject[] {
-    const out: KubeObject[] = [];
-    for (const x of this.index.entries()) if (x.kind.family === 'kueueClusterQueue') out.push(x.object);
-    return out;
+    return [...this._queues().cluster];
+  }
+
+  /**
+   * ClusterQueues, and LocalQueues by namespace, from one pass over the workloads, kept until a workload
+   * object changes: every waiting workload reads them when the pool changes, and a pass per workload made
+   * that cost grow with the square of the workloads.
+   */
+  private _queues(): { cluster: KubeObject[]; local: Map<string, KubeObject[]> } {
+    if (this._queueCache) return this._queueCache;
+    const cluster: KubeObject[] = [];
+    const local = new Map<string, KubeObject[]>();
+    for (const x of this.index.entries()) {
+      if (x.kind.family === 'kueueClusterQueue') cluster.push(x.object);
+      else if (x.kind.family === 'kueueLocalQueue') {
+        const ns = x.object.metadata.namespace ?? '';
+        let l = local.get(ns);
+        if (!l) local.set(ns, (l = []));
+        l.push(x.object);
+      }
+    }
+    return (this._queueCache = { cluster, local });
   }
 
   /** The node pool changed: re-explain the waiting workloads; returns the ids whose rendering changed. */
   poolChanged(): string[] {
     const changed = new Set<string>();
-    for (const wid of [...this._whys.keys()]) this._touchWorkload(wid, changed, false);
+    for (const wid of [...this._poolReaders]) this._rewhy(wid, changed);
     return [...changed];
+  }
+
+  /**
+   * Explains a waiting workload again against the current pool. Its own summary (object, pods, events) has not
+   * changed, so only the explanation is made again.
+   */
+  private _rewhy(wid: string, changed: Set<string>): void {
+    const e = this.index.entry(wid);
+    const before = this._summaries.get(wid);
+    const base = this._baseSummaries.get(wid);
+    if (!e || !before || !base) {
+      this._poolReaders.delete(wid);
+      return this._touchWorkload(wid, changed, false);
+    }
+    this._whys.delete(wid);
+    const after = this._explain(e, base, this.index.podsOf(e.id), this._eventsOfWorkload(e));
+    this._summaries.set(wid, after);
+    if (!sameSummary(before, after)) changed.add(wid);
   }
 
   /** Pods of a workload (resolved, including those of its child Jobs / clusters). */
@@ -307,6 +361,7 @@ export class WorkloadTreeModel {
 
   private _applyWorkload(change: WatchChange, changed: Set<string>): void {
     const o = change.object;
+    this._queueCache = undefined;
     const id = workloadId(kindKeyOf(o), o);
     const existing = this.index.entry(id);
     const groupsBefore = new Set(this._groups.keys());
@@ -461,16 +516,10 @@ export class WorkloadTreeModel {
 
   /** The Kueue objects the tree watches: the workload's Workload, ClusterQueues, its namespace's LocalQueues. */
   private _kueueFacts(e: IndexEntry): KueueFacts {
-    const clusterQueues: KubeObject[] = [];
-    const localQueues: KubeObject[] = [];
-    let watched = false;
-    for (const x of this.index.entries()) {
-      if (x.kind.family === 'kueueClusterQueue') clusterQueues.push(x.object);
-      else if (x.kind.family === 'kueueLocalQueue') {
-        if (x.object.metadata.namespace === e.object.metadata.namespace) localQueues.push(x.object);
-      } else continue;
-      watched = true;
-    }
+    const queues = this._queues();
+    const clusterQueues = [...queues.cluster];
+    const localQueues = [...(queues.local.get(e.object.metadata.namespace ?? '') ?? [])];
+    let watched = clusterQueues.length > 0 || queues.local.size > 0;
     for (const k of this._kinds.values())
       if (k.family === 'kueueLocalQueue' || k.family === 'kueueClusterQueue') watched = true;
     const kw = this._kueueWorkloads(e);
@@ -506,21 +555,38 @@ export class WorkloadTreeModel {
       const events = this._eventsOfWorkload(e);
       s = summarize(e.object, { pods, events, workloads: kueue, now: this._now() });
       this._baseSummaries.set(e.id, s);
-      // A waiting workload's line is the explanation's sentence ("needs 16 GPUs in one pod, nodes have at most 8").
-      if (e.kind.hasPods && isNotRunning(s.phase)) {
-        const input = this.whyInputFor(e, s, pods, events);
-        const why = whyNotRunning(input);
-        if (why.applies && why.short) {
-          this._whys.set(e.id, { headline: why.headline, causes: why.causes.map((c) => c.text) });
-          if (why.short !== s.reason) {
-            const was = s.reason ? (s.message ? `${s.reason}: ${s.message}` : s.reason) : s.message;
-            s = { ...s, reason: why.short };
-            if (was) s.message = was;
-            else delete s.message;
-          }
+      s = this._explain(e, s, pods, events);
+      this._summaries.set(e.id, s);
+    }
+    return s;
+  }
+
+  /** The summary shown: a waiting workload's line is the explanation's sentence (see _whys). */
+  private _explain(
+    e: IndexEntry,
+    base: WorkloadSummary,
+    pods: KubeObject[],
+    events: KubeObject[],
+  ): WorkloadSummary {
+    let s = base;
+    this._poolReaders.delete(e.id);
+    // "needs 16 GPUs in one pod, nodes have at most 8". Not while pods are still being listed: "no pod
+    // started" would be read from pods not seen yet.
+    if (e.kind.hasPods && isNotRunning(s.phase) && !this._loading?.pods) {
+      const input = this.whyInputFor(e, s, pods, events);
+      const why = whyNotRunning(input);
+      // The explanation reads the pool only for pods the scheduler has not placed (whyNotRunning's explainPod).
+      if (why.applies && pods.some((p) => !isPodTerminal(p) && !p.spec?.nodeName))
+        this._poolReaders.add(e.id);
+      if (why.applies && why.short) {
+        this._whys.set(e.id, { headline: why.headline, causes: why.causes.map((c) => c.text) });
+        if (why.short !== s.reason) {
+          const was = s.reason ? (s.message ? `${s.reason}: ${s.message}` : s.reason) : s.message;
+          s = { ...s, reason: why.short };
+          if (was) s.message = was;
+          else delete s.message;
         }
       }
-      this._summaries.set(e.id, s);
     }
     return s;
   }
@@ -554,10 +620,12 @@ export class WorkloadTreeModel {
     const insight = this._insight?.(e.id);
     const fromLogs = insightParts(e.object, s, insight);
     const parts = [fromLogs.status ?? statusLine(s)];
-    if (e.kind.hasPods || s.total) parts.push(`${s.ready}/${s.total}`);
-    const g = gpuShort(s);
+    // Pods still listing: the counts and GPUs would be read from pods not seen yet; status and age only.
+    const podsKnown = !this._loading?.pods;
+    if (podsKnown && (e.kind.hasPods || s.total)) parts.push(`${s.ready}/${s.total}`);
+    const g = podsKnown ? gpuShort(s) : '';
     if (g) parts.push(g);
-    const gx = this._gpuRow?.(this.index.podsOf(e.id), !!g);
+    const gx = podsKnown ? this._gpuRow?.(this.index.podsOf(e.id), !!g) : undefined;
     if (gx) parts.push(gx);
     if (fromLogs.progress) parts.push(fromLogs.progress);
     parts.push(age);
@@ -597,7 +665,8 @@ export class WorkloadTreeModel {
         tip = v;
       },
       contextValue: `${ContextValue.workload}.${e.kind.category}.${s.phase}`,
-      collapsible: this.index.podCount(e.id) ? 'collapsed' : 'none',
+      // Expandable while its pods may still arrive, so the row keeps its place and chevron when they do.
+      collapsible: this.index.podCount(e.id) || (!podsKnown && e.kind.hasPods) ? 'collapsed' : 'none',
       kind: e.kind,
       object: e.object,
       summary: { ...s, age },
@@ -653,6 +722,20 @@ export class WorkloadTreeModel {
       name: pod.metadata.name,
       workloadId: wid,
       summary: s,
+    };
+  }
+
+  private _loadingNode(l: NonNullable<TreeOptions['loading']>): LoadingNode {
+    const what = l.what.length ? l.what : ['pods'];
+    return {
+      type: 'loading',
+      id: LOADING_ID,
+      parent: ROOT,
+      label: 'Loading…',
+      description: what.join(', '),
+      tooltip: `Still listing ${what.join(', ')}; the rows above are what has arrived.`,
+      contextValue: ContextValue.loading,
+      collapsible: 'none',
     };
   }
 

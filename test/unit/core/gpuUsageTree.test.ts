@@ -161,6 +161,11 @@ describe('workload row GPU part (LiveTrees)', () => {
     snapshot,
     onDidChange: () => ({ dispose() {} }),
     onDidChangeKinds: () => ({ dispose() {} }),
+    onDidSyncKinds: () => ({ dispose() {} }),
+    isSynced: () => true,
+    watches: () => true,
+    draKinds: [],
+    workloadKinds: snapshot().workloadKinds,
   } as unknown as ClusterModelSource;
   const jobRow = (t: LiveTrees) =>
     t.workloads

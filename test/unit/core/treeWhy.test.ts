@@ -94,3 +94,48 @@ describe('tree rows of waiting workloads', () => {
     assert.doesNotMatch((tree.node(id) as WorkloadNode).description!, /at most 8/);
   });
 });
+
+describe('tree rows while pods, events or nodes are still listing', () => {
+  it('a waiting Job shows its own status and age, no counts, no explanation, and a Loading… row last', () => {
+    const s: ClusterSnapshot = {
+      kinds,
+      workloads: new Map([[snapshotKey(job), [job]]]),
+      pods: [],
+      events: [],
+    };
+    const tree = buildWorkloadTree(s, {
+      now: () => NOW,
+      pool: () => ({ nodes: [], gpuNodes: [] }),
+      loading: { pods: true, what: ['pods', 'nodes', 'RayJob'] },
+    });
+    const top = tree.children();
+    assert.deepEqual(
+      top.map((n) => `${n.type} ${n.label} | ${n.description}`),
+      ['group Job | 1', 'loading Loading… | pods, nodes, RayJob'],
+    );
+    const n = tree.node(workloadId('Job.batch', job)) as WorkloadNode;
+    assert.equal(n.description, 'Pending · 60m');
+    assert.equal(n.collapsible, 'collapsed', 'its pods may still arrive');
+    assert.doesNotMatch(n.tooltip ?? '', /needs|no pod/);
+    assert.equal(tree.node('loading')?.contextValue, 'gantry.loading');
+  });
+
+  it('once listed, the same Job reads its pods and nodes (the explanation and counts), and no Loading… row', () => {
+    const s = snap(fixtureNodes());
+    const gpus = buildGpuTree(s);
+    const tree = buildWorkloadTree(s, {
+      now: () => NOW,
+      pool: () => gpus.pool(),
+      loading: { pods: false, what: [] },
+    });
+    assert.deepEqual(
+      tree.children().map((n) => n.type),
+      ['group'],
+    );
+    assert.equal(tree.node('loading'), undefined);
+    assert.match(
+      tree.node(workloadId('Job.batch', job))!.description!,
+      /^Pending: needs 16 GPUs .* · 0\/1 · /,
+    );
+  });
+});

@@ -68,13 +68,15 @@ export class FakeTransport {
   readonly server = 'https://fake:6443';
   readonly lists: Call[] = [];
   readonly watches: FakeWatch[] = [];
-  listAnswer: (call: Call) => Result<unknown> = () => ok({ metadata: { resourceVersion: '1' }, items: [] });
+  /** A promise holds that list back (a slow kind) until the test resolves it. */
+  listAnswer: (call: Call) => Result<unknown> | Promise<Result<unknown>> = () =>
+    ok({ metadata: { resourceVersion: '1' }, items: [] });
   watchAnswer: (call: Call) => K8sError | undefined = () => undefined;
 
   async get<T>(path: string, o: RequestOptions = {}): Promise<Result<T>> {
     const call = { path, query: o.query };
     this.lists.push(call);
-    return this.listAnswer(call) as Result<T>;
+    return (await this.listAnswer(call)) as Result<T>;
   }
 
   async stream(path: string, o: RequestOptions = {}): Promise<Result<IncomingMessage>> {

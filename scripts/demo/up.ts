@@ -242,6 +242,10 @@ async function main(): Promise<void> {
       auth,
       '--bind-addr',
       `${opts.host}:${port}`,
+      // Forwarded ports on a host of their own (http://<port>.localhost:<port>/, which browsers resolve to
+      // loopback), so Open Notebook's JupyterLab gets its absolute /notebook/<ns>/<name>/ paths; code-server's
+      // default /proxy/<port>/ strips that prefix. Another --host would need wildcard DNS: Gantry then says so.
+      ...(loopback(opts.host) ? ['--proxy-domain', `localhost:${port}`] : []),
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',

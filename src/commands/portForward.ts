@@ -7,6 +7,7 @@ import {
   notebookStartPatch,
   podEndpoint,
   podPorts,
+  proxiedPathProblem,
   serviceEndpoint,
   servicePorts,
   serviceSelector,
@@ -284,26 +285,49 @@ async function startForward(
       void vscode.window.showErrorMessage(`${target}: ${session.endReason ?? 'failed'}`);
     return;
   }
-  const external = await externalUri(started.url);
-  if (endpoint.scheme === 'http') await vscode.env.openExternal(external);
+  const link = await forwardLink(started.url, endpoint);
+  if (link.problem) return cannotOpen(link.problem, started.url);
+  if (endpoint.scheme === 'http') await vscode.env.openExternal(link.uri);
   const copy = 'Copy URL';
   const answer = await vscode.window.showInformationMessage(
-    `${target} is forwarded to ${external.toString(true)}. It follows the workload's pods until you stop it in the Sessions view.`,
+    `${target} is forwarded to ${link.uri.toString(true)}. It follows the workload's pods until you stop it in the Sessions view.`,
     copy,
   );
-  if (answer === copy) await vscode.env.clipboard.writeText(external.toString(true));
+  if (answer === copy) await vscode.env.clipboard.writeText(link.uri.toString(true));
 }
 
 /**
- * The URL to open in the user's browser. asExternalUri maps the loopback port (a tunnel in remote windows, the
- * proxy in code-server), but code-server's mapping drops the path (pitfall 18): map the port's root, then put
- * the path and query back.
+ * Where the user's browser reaches a forward: the mapped URL, or, when the endpoint's page cannot load through
+ * that mapping (a notebook under code-server's /proxy/<port>/), the local URL and why. asExternalUri maps the
+ * loopback port (a tunnel in remote windows, the proxy in code-server), but code-server's mapping drops the path
+ * (pitfall 18): map the port's root, then put the path and query back.
  */
-export async function externalUri(localUrl: string): Promise<vscode.Uri> {
+export async function forwardLink(
+  localUrl: string,
+  endpoint?: Pick<Endpoint, 'action' | 'title' | 'path'>,
+): Promise<{ uri: vscode.Uri; problem?: string }> {
   const local = vscode.Uri.parse(localUrl);
   const root = await vscode.env.asExternalUri(local.with({ path: '/', query: '', fragment: '' }));
+  const problem = endpoint && proxiedPathProblem(endpoint, root, localUrl);
+  if (problem) return { uri: local, problem };
   const base = root.path.endsWith('/') ? root.path.slice(0, -1) : root.path;
-  return root.with({ path: `${base}${local.path}`, query: local.query });
+  return { uri: root.with({ path: `${base}${local.path}`, query: local.query }) };
+}
+
+/** Opens a forward's page in the user's browser, or says why it cannot load there and offers the local URL. */
+export async function openForwardUrl(
+  localUrl: string,
+  endpoint?: Pick<Endpoint, 'action' | 'title' | 'path'>,
+): Promise<void> {
+  const link = await forwardLink(localUrl, endpoint);
+  if (link.problem) return cannotOpen(link.problem, localUrl);
+  await vscode.env.openExternal(link.uri);
+}
+
+async function cannotOpen(problem: string, localUrl: string): Promise<void> {
+  const copy = 'Copy Local URL';
+  if ((await vscode.window.showWarningMessage(problem, copy)) === copy)
+    await vscode.env.clipboard.writeText(localUrl);
 }
 
 /** Resolves when the forward is live or has ended; while it waits for a Ready pod the user can cancel. */

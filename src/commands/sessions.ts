@@ -2,7 +2,8 @@
 import * as vscode from 'vscode';
 import type { Host } from '../host';
 import type { UserSession } from '../sessions/session';
-import { externalUri } from './portForward';
+import type { ForwardSession } from '../sessions/portForward';
+import { forwardLink, openForwardUrl } from './portForward';
 import type { CommandTable } from './types';
 
 /** Tree rows of the Sessions view carry the session id. */
@@ -30,13 +31,13 @@ export function sessionCommands(host: Host): CommandTable {
     'gantry.openSessionUrl': async (row) => {
       const s = await session(row);
       if (!s?.url) return;
-      const uri = await externalUri(s.url);
-      await vscode.env.openExternal(uri);
+      await openForwardUrl(s.url, (s as Partial<ForwardSession>).endpoint);
     },
     'gantry.copySessionUrl': async (row) => {
       const s = await session(row);
       if (!s?.url) return;
-      const uri = await externalUri(s.url);
+      // The local URL when the page cannot load through the editor's port mapping.
+      const { uri } = await forwardLink(s.url, (s as Partial<ForwardSession>).endpoint);
       await vscode.env.clipboard.writeText(uri.toString(true));
       void vscode.window.setStatusBarMessage(`Gantry: copied ${uri.toString(true)}`, 4000);
     },

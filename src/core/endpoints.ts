@@ -298,3 +298,24 @@ export function choosePod<
 export function localUrl(port: number, path = '/'): string {
   return `http://127.0.0.1:${port}${path.startsWith('/') ? path : `/${path}`}`;
 }
+
+/**
+ * Why the endpoint's page cannot load where the editor maps its forwarded port, or undefined when it can.
+ * `mapped` is what asExternalUri made of the port's root (`http://127.0.0.1:<port>/`). code-server's default
+ * maps it to `<code-server>/proxy/<port>/` and strips that prefix before the request reaches the port, while a
+ * Kubeflow notebook serves under the absolute base URL NB_PREFIX (/notebook/<ns>/<name>/) and asks for its
+ * assets and APIs there, from the host's root, where code-server answers 404. A mapping to a host of its own
+ * (code-server's --proxy-domain, a Remote-SSH tunnel, Codespaces) keeps the path, and so works.
+ */
+export function proxiedPathProblem(
+  endpoint: Pick<Endpoint, 'action' | 'title' | 'path'>,
+  mapped: { readonly authority: string; readonly path: string },
+  local: string,
+): string | undefined {
+  const prefix = mapped.path.replace(/\/+$/, '');
+  if (!prefix || endpoint.action !== 'notebook') return undefined;
+  const why = `(the notebook asks for its files at ${endpoint.path} from the root)`;
+  if (/\/(abs)?proxy\/\d+$/.test(prefix))
+    return `${endpoint.title} cannot load under code-server's ${prefix}/ path ${why}: start code-server with --proxy-domain ${mapped.authority} so that forwarded ports get a host of their own, or open ${local} on the machine code-server runs on.`;
+  return `${endpoint.title} cannot load under ${prefix}/, where this editor maps forwarded ports ${why}: open ${local} on the machine the editor runs on.`;
+}

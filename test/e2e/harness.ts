@@ -13,6 +13,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -76,6 +77,12 @@ export interface LaunchOptions {
    * Nothing is installed or started, and close() leaves that code-server running.
    */
   attach?: { url: string; userData: string };
+  /**
+   * Forwarded ports on their own host (`http://<port>.localhost:<code-server port>/`, code-server's
+   * `--proxy-domain localhost:<its port>`) instead of code-server's default `/proxy/<port>/` path, which strips
+   * the path prefix (a Kubeflow notebook's absolute `/notebook/<ns>/<name>/` assets then miss).
+   */
+  proxyDomain?: boolean;
 }
 
 export interface TreeItem {
@@ -107,8 +114,6 @@ const baseSettings: Record<string, unknown> = {
 const codeServerFlags = [
   '--auth',
   'none',
-  '--bind-addr',
-  '127.0.0.1:0',
   '--disable-telemetry',
   '--disable-update-check',
   '--disable-workspace-trust',
@@ -126,6 +131,18 @@ const chromiumFlags = [
   '--disable-sync',
   '--lang=en-US',
 ];
+
+/** A port free on 127.0.0.1 now (code-server binds it right after). */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolvePort(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -301,12 +318,17 @@ export class Workbench {
     this.installOutput = this.cli('--install-extension', this.vsixPath);
     for (const extra of this.options.extraVsix ?? []) this.cli('--install-extension', extra);
 
+    // --proxy-domain needs the port in advance (the domain is `localhost:<port>`); otherwise any free port.
+    const fixed = this.options.proxyDomain ? await freeLoopbackPort() : 0;
     const server = spawn(
       process.execPath,
       [
         codeServerEntry(),
         '--config',
         config,
+        '--bind-addr',
+        `127.0.0.1:${fixed}`,
+        ...(fixed ? ['--proxy-domain', `localhost:${fixed}`] : []),
         ...codeServerFlags,
         '--extensions-dir',
         this.dirs.extensions,
@@ -352,9 +374,10 @@ export class Workbench {
       locale: 'en-US',
     });
     // Nothing leaves the machine: the workbench would otherwise try the extension gallery, CDNs, telemetry.
+    // `<port>.localhost` is code-server's domain proxy (Chromium resolves *.localhost to loopback itself).
+    const local = (host: string) => ['localhost', '127.0.0.1'].includes(host) || host.endsWith('.localhost');
     await this._browser.route(
-      (u) =>
-        !['localhost', '127.0.0.1'].includes(u.hostname) && u.protocol !== 'data:' && u.protocol !== 'blob:',
+      (u) => !local(u.hostname) && u.protocol !== 'data:' && u.protocol !== 'blob:',
       (route) => route.abort('internetdisconnected'),
     );
     const page = this._browser.pages()[0] ?? (await this._browser.newPage());

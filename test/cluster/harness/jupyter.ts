@@ -81,6 +81,9 @@ export async function startJupyter(opts: {
       '--ServerApp.password=',
       `--ServerApp.root_dir=${home}`,
       '--ServerApp.allow_origin=*',
+      // As Kubeflow's image runs it: reached under the Host of whatever proxies it (code-server's
+      // <port>.localhost), not only localhost; loopback-bound Jupyter refuses other Hosts with 403 otherwise.
+      '--ServerApp.allow_remote_access=True',
       // CI and these machines run as root; Jupyter refuses that unless told.
       ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
     ],

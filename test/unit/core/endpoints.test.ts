@@ -9,6 +9,7 @@ import {
   notebookStartPatch,
   podEndpoint,
   podPorts,
+  proxiedPathProblem,
   resolvePort,
   serviceEndpoint,
   servicePorts,
@@ -250,5 +251,47 @@ describe('endpoints: pods and Services', () => {
   it('builds loopback URLs', () => {
     assert.equal(localUrl(40123, '/notebook/a/b/'), 'http://127.0.0.1:40123/notebook/a/b/');
     assert.equal(localUrl(1, 'x'), 'http://127.0.0.1:1/x');
+  });
+
+  describe('proxiedPathProblem', () => {
+    const nb = { action: 'notebook' as const, title: 'Notebook team/nb', path: '/notebook/team/nb/' };
+    const local = 'http://127.0.0.1:35239/notebook/team/nb/';
+
+    it("explains a notebook under code-server's /proxy/<port>/ and names the --proxy-domain to use", () => {
+      assert.equal(
+        proxiedPathProblem(nb, { authority: 'localhost:8080', path: '/proxy/35239/' }, local),
+        "Notebook team/nb cannot load under code-server's /proxy/35239/ path (the notebook asks for its files at " +
+          '/notebook/team/nb/ from the root): start code-server with --proxy-domain localhost:8080 so that ' +
+          'forwarded ports get a host of their own, or open http://127.0.0.1:35239/notebook/team/nb/ on the ' +
+          'machine code-server runs on.',
+      );
+      // code-server under a base path of its own, and /absproxy/.
+      assert.match(
+        proxiedPathProblem(nb, { authority: 'dev.example.com', path: '/ide/absproxy/35239' }, local) ?? '',
+        /under code-server's \/ide\/absproxy\/35239\/ path .* --proxy-domain dev\.example\.com /,
+      );
+    });
+
+    it('explains another path-prefixed mapping without code-server advice', () => {
+      const m = proxiedPathProblem(nb, { authority: 'gw.example.com', path: '/ports/35239/' }, local);
+      assert.equal(
+        m,
+        'Notebook team/nb cannot load under /ports/35239/, where this editor maps forwarded ports (the notebook ' +
+          'asks for its files at /notebook/team/nb/ from the root): open http://127.0.0.1:35239/notebook/team/nb/ ' +
+          'on the machine the editor runs on.',
+      );
+    });
+
+    it('has nothing to say when the port keeps its own host, or for pages that are not notebooks', () => {
+      // Desktop (unchanged), Remote-SSH tunnel, code-server --proxy-domain, Codespaces.
+      for (const path of ['/', '']) {
+        assert.equal(proxiedPathProblem(nb, { authority: '35239.localhost:8080', path }, local), undefined);
+      }
+      const ray = { action: 'rayDashboard' as const, title: 'Ray dashboard team/rc', path: '/' };
+      assert.equal(
+        proxiedPathProblem(ray, { authority: 'localhost:8080', path: '/proxy/8265/' }, local),
+        undefined,
+      );
+    });
   });
 });

@@ -648,7 +648,12 @@ export class Workbench {
       const y = box.y + box.height / 2;
       await this.page.mouse.move(x, y);
       await hover.last().waitFor({ timeout: 10_000 });
+      // A tooltip resolved on demand (resolveTreeItem) shows VS Code's "Loading..." first.
       text = await hover.last().innerText();
+      for (const until = Date.now() + 10_000; /^Loading\.\.\.$/.test(text.trim()) && Date.now() < until;) {
+        await this.page.waitForTimeout(100);
+        text = await hover.last().innerText();
+      }
       const under = await this.page.evaluate(
         ([px, py]) =>
           document.elementFromPoint(px, py)?.closest('.monaco-list-row')?.querySelector('.label-name')

@@ -650,7 +650,10 @@ export class Workbench {
       await hover.last().waitFor({ timeout: 10_000 });
       // A tooltip resolved on demand (resolveTreeItem) shows VS Code's "Loading..." first.
       text = await hover.last().innerText();
-      for (const until = Date.now() + 10_000; /^Loading(\.\.\.|…)$/.test(text.trim()) && Date.now() < until;) {
+      for (
+        const until = Date.now() + 10_000;
+        /^Loading(\.\.\.|…)$/.test(text.trim()) && Date.now() < until;
+      ) {
         await this.page.waitForTimeout(100);
         text = await hover.last().innerText();
       }

@@ -1,6 +1,8 @@
 // The Gantry side of bench:logs, in its own process so its CPU and memory are its own: a LogSession on the
 // workload (the same code the editor runs, panel formatting included), checking order and latency per pod.
 // argv: <kubeconfig> <namespace> <job> <phase> <expected per pod>. stdout: READY, DONE, then one JSON line.
+import { writeHeapSnapshot, getHeapSpaceStatistics } from 'node:v8';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { formatEntry } from '../../src/core/logMerge';
 import { ClusterConnection } from '../../src/k8s/connection';
 import { loadKubeconfig, type MergedKubeconfig } from '../../src/k8s/kubeconfig';
@@ -26,6 +28,8 @@ let measuring = false;
 let cpu0 = process.cpuUsage();
 let peakRss = 0;
 let peakHeap = 0;
+// How long the follower's event loop kept ready work waiting (lines in its socket wait at least this long).
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 const sample = () => {
   const m = process.memoryUsage();
   peakRss = Math.max(peakRss, m.rss);
@@ -47,6 +51,7 @@ session.onDidAppend((entries) => {
       if (ready.size === tally.pods && !measuring) {
         measuring = true;
         cpu0 = process.cpuUsage();
+        loopDelay.enable();
         process.stdout.write('READY\n');
       }
       continue;
@@ -65,6 +70,11 @@ process.stdin.on('data', (d: Buffer) => {
     // What stays alive (the ring, the tally): the peak above includes garbage not yet collected.
     (globalThis as { gc?: () => void }).gc?.();
     const heapAfterGc = process.memoryUsage().heapUsed;
+    loopDelay.disable();
+    const spaces = Object.fromEntries(
+      getHeapSpaceStatistics().map((x) => [x.space_name, Math.round(x.space_used_size / 2 ** 20)]),
+    );
+    if (process.env.BENCH_LOGS_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.BENCH_LOGS_HEAP_SNAPSHOT);
     process.stdout.write(
       JSON.stringify({
         ...tally.report(),
@@ -72,6 +82,12 @@ process.stdin.on('data', (d: Buffer) => {
         peakRssMB: peakRss / 2 ** 20,
         peakHeapMB: peakHeap / 2 ** 20,
         heapAfterGcMB: heapAfterGc / 2 ** 20,
+        heapSpacesMB: spaces,
+        loopDelayMs: {
+          p50: loopDelay.percentile(50) / 1e6,
+          p99: loopDelay.percentile(99) / 1e6,
+          max: loopDelay.max / 1e6,
+        },
         ringSize: session.ring.size,
         formattedMB: formatted / 2 ** 20,
       }) + '\n',

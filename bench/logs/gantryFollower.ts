@@ -1,9 +1,11 @@
 // The Gantry side of bench:logs, in its own process so its CPU and memory are its own: a LogSession on the
-// workload (the same code the editor runs, panel formatting included), checking order and latency per pod.
+// workload (the same code the editor runs, with the panel's formatting and batched terminal writes), checking
+// order per pod as lines arrive and latency when they are written to the (here absent) terminal.
 // argv: <kubeconfig> <namespace> <job> <phase> <expected per pod>. stdout: READY, DONE, then one JSON line.
 import { writeHeapSnapshot, getHeapSpaceStatistics } from 'node:v8';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { formatEntry } from '../../src/core/logMerge';
+import { LineBatcher } from '../../src/core/logsBatch';
 import { ClusterConnection } from '../../src/k8s/connection';
 import { loadKubeconfig, type MergedKubeconfig } from '../../src/k8s/kubeconfig';
 import { LogSession } from '../../src/sessions/logFollow';
@@ -24,6 +26,19 @@ const session = new LogSession(
 const tally = new Tally(phase!, expected);
 const ready = new Set<string>();
 let formatted = 0;
+/** Write times of the lines appended since the panel's last write to its terminal. */
+let unwritten: number[] = [];
+// What the panel does with the lines: batched writes to the terminal, at most the lines the terminal keeps per
+// batch (VS Code's default scrollback of 1,000 rows + 50 visible rows). Latency is measured at that write.
+const batch = new LineBatcher(
+  (text) => {
+    formatted += text.length;
+    const now = Date.now();
+    for (const t of unwritten) tally.latency(now - t);
+    unwritten = [];
+  },
+  { keepLines: () => 1050 },
+);
 let measuring = false;
 let cpu0 = process.cpuUsage();
 let peakRss = 0;
@@ -44,7 +59,7 @@ session.onDidAppend((entries) => {
   const now = Date.now();
   for (const e of entries) {
     // What the panel does per line.
-    formatted += formatEntry(e, { colour: true }).length;
+    batch.push(formatEntry(e, { colour: true }) + '\r\n');
     if (e.kind !== 'line') continue;
     if (e.text === `ready ${phase}`) {
       ready.add(e.source.label);
@@ -56,7 +71,9 @@ session.onDidAppend((entries) => {
       }
       continue;
     }
-    if (tally.add(e.source.label, e.text, now) && tally.complete()) process.stdout.write('DONE\n');
+    const t = tally.writtenAt(e.text);
+    if (!Number.isNaN(t)) unwritten.push(t);
+    if (tally.add(e.source.label, e.text, now, false) && tally.complete()) process.stdout.write('DONE\n');
   }
 });
 void session.start();
@@ -64,6 +81,7 @@ process.stdin.on('data', (d: Buffer) => {
   const cmd = d.toString().trim();
   if (cmd.startsWith('PODS ')) tally.pods = Number(cmd.slice(5));
   if (cmd === 'STOP') {
+    batch.flush();
     const cpu = process.cpuUsage(cpu0);
     sample();
     clearInterval(sampler);

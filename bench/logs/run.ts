@@ -14,6 +14,7 @@ import { type readState } from '../../test/cluster/harness/cluster';
 import { sharedCluster, startCluster, type TestCluster } from '../../test/cluster/harness/index';
 import { podLogFile } from '../../test/cluster/harness/logs';
 import { rest, waitFor } from '../../test/cluster/helpers';
+import { editorRound, type EditorFigures } from './editor';
 import { Tally } from './tally';
 
 const { values: args } = parseArgs({
@@ -24,6 +25,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '30' },
     rounds: { type: 'string', default: '1' },
     followers: { type: 'string', default: 'gantry,kubectl' },
+    editor: { type: 'boolean', default: false },
   },
 });
 const PODS = Number(args.pods);
@@ -152,6 +154,8 @@ async function main(): Promise<void> {
           [
             // A real "heap after GC": without it the follower's gc() is undefined and nothing is collected.
             '--expose-gc',
+            // e.g. BENCH_LOGS_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (NODE_OPTIONS refuses --cpu-prof).
+            ...(process.env.BENCH_LOGS_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
             '--import',
             'tsx',
             'bench/logs/gantryFollower.ts',
@@ -267,6 +271,12 @@ async function main(): Promise<void> {
       }
     }
 
+    let editor: EditorFigures | undefined;
+    if (args.editor) {
+      log(`editor: code-server, Follow Logs on a PyTorchJob of 8 pods, ${RATE} lines/s each`);
+      editor = await editorRound(cluster, state.podLogsDir, { rate: RATE, seconds: SECONDS, log });
+    }
+
     const fmt = (n: unknown, d = 0) => (typeof n === 'number' ? n.toFixed(d) : String(n));
     console.log(
       `\nbench:logs  ${PODS} pods x ${RATE} lines/s x ${SECONDS} s = ${(PODS * EXPECTED).toLocaleString('en-US')} lines per follower`,
@@ -314,6 +324,16 @@ async function main(): Promise<void> {
       );
       for (const [pod, p] of Object.entries(r.perPod as Record<string, unknown>))
         log(`${who} r${round} ${pod}: ${JSON.stringify(p)}`);
+    }
+    if (editor) {
+      const q = (x: { p50: number; p95: number; max: number; n: number }) =>
+        `p50 ${fmt(x.p50)} ms, p95 ${fmt(x.p95)} ms, max ${fmt(x.max)} ms (${x.n})`;
+      console.log(`editor (code-server): keypress -> frame before the flood: ${q(editor.idle)}`);
+      console.log(`editor (code-server): keypress -> frame during the flood: ${q(editor.flood)}`);
+      console.log(
+        `editor (code-server): the log panel's newest row behind the writer: ${q(editor.panelBehindMs)}`,
+      );
+      if (editor.errors.length) console.log(`editor: errors: ${editor.errors.join(' | ')}`);
     }
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill();

@@ -18,6 +18,8 @@ export interface EditorFigures {
   idle: Quantiles;
   flood: Quantiles;
   panelBehindMs: Quantiles;
+  /** From the writer's last line to the panel showing it (NaN: not within 120 s). */
+  caughtUpMs: number;
   keys: { idle: number; flood: number };
   errors: string[];
 }
@@ -48,9 +50,9 @@ async function typeFor(wb: Workbench, ms: number, everyMs: number): Promise<numb
 export async function editorRound(
   cluster: TestCluster,
   podLogsDir: string,
-  o: { rate: number; seconds: number; log: (m: string) => void },
+  o: { rate: number; seconds: number; log: (m: string) => void; vsix?: string },
 ): Promise<EditorFigures> {
-  ensureVsix();
+  if (!o.vsix) ensureVsix();
   const api = await rest(cluster);
   const ns = await cluster.createNamespace('bench-logs-editor');
   const pods = [`${JOB}-master-0`, ...Array.from({ length: 7 }, (_, i) => `${JOB}-worker-${i}`)];
@@ -74,6 +76,7 @@ export async function editorRound(
       );
     wb = await launch({
       name: 'bench-logs-editor',
+      vsix: o.vsix,
       env: { KUBECONFIG: cluster.kubeconfigPath },
       viewport: { width: 1600, height: 1000 },
       files: { 'train.py': 'import torch\n\n' },
@@ -147,31 +150,49 @@ export async function editorRound(
     const wrote = new Promise((r) => writer.on('exit', r));
     o.log(`editor: flooding ${pods.length} x ${o.rate}/s for ${o.seconds}s while typing`);
     const behind: number[] = [];
+    const last = o.rate * o.seconds - 1;
+    /** The newest write time and the highest sequence number in the panel's visible rows. */
+    const newest = () =>
+      rows
+        .evaluate((el) => {
+          let t = 0;
+          let seq = -1;
+          const text = (el.textContent ?? '').replace(/\u00a0/g, ' ');
+          for (const m of text.matchAll(/p=ed seq=(\d+) t=(\d+)/g)) {
+            t = Math.max(t, Number(m[2]));
+            seq = Math.max(seq, Number(m[1]));
+          }
+          return { t, seq };
+        })
+        .catch(() => ({ t: 0, seq: -1 }));
     let flooding = true;
     const sampler = (async () => {
       await sleep(2000);
       while (flooding) {
-        const newest = await rows
-          .evaluate((el) => {
-            let t = 0;
-            for (const m of (el.textContent ?? '').matchAll(/p=ed seq=\d+ t=(\d+)/g))
-              t = Math.max(t, Number(m[1]));
-            return t;
-          })
-          .catch(() => 0);
-        if (newest) behind.push(Date.now() - newest);
+        const n = await newest();
+        if (n.t) behind.push(Date.now() - n.t);
         await sleep(500);
       }
     })();
     const flood = await typeFor(wb, Math.max(1000, o.seconds * 1000 - 3000), 200);
     await wrote;
+    const wroteAt = Date.now();
     flooding = false;
     await sampler;
+    let caughtUpMs = NaN;
+    while (Date.now() - wroteAt < 120_000) {
+      if ((await newest()).seq === last) {
+        caughtUpMs = Date.now() - wroteAt;
+        break;
+      }
+      await sleep(250);
+    }
     await wb.screenshot('flood');
     return {
       idle: quantiles(idle),
       flood: quantiles(flood),
       panelBehindMs: quantiles(behind),
+      caughtUpMs,
       keys: { idle: idle.length, flood: flood.length },
       errors: gantryErrors(wb),
     };

@@ -26,6 +26,8 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '1' },
     followers: { type: 'string', default: 'gantry,kubectl' },
     editor: { type: 'boolean', default: false },
+    // The .vsix the editor round installs (default: the worktree's, packaged when src/ is newer).
+    vsix: { type: 'string' },
   },
 });
 const PODS = Number(args.pods);
@@ -274,7 +276,12 @@ async function main(): Promise<void> {
     let editor: EditorFigures | undefined;
     if (args.editor) {
       log(`editor: code-server, Follow Logs on a PyTorchJob of 8 pods, ${RATE} lines/s each`);
-      editor = await editorRound(cluster, state.podLogsDir, { rate: RATE, seconds: SECONDS, log });
+      editor = await editorRound(cluster, state.podLogsDir, {
+        rate: RATE,
+        seconds: SECONDS,
+        log,
+        vsix: args.vsix,
+      });
     }
 
     const fmt = (n: unknown, d = 0) => (typeof n === 'number' ? n.toFixed(d) : String(n));
@@ -332,6 +339,9 @@ async function main(): Promise<void> {
       console.log(`editor (code-server): keypress -> frame during the flood: ${q(editor.flood)}`);
       console.log(
         `editor (code-server): the log panel's newest row behind the writer: ${q(editor.panelBehindMs)}`,
+      );
+      console.log(
+        `editor (code-server): the panel showed the last line ${fmt(editor.caughtUpMs)} ms after it was written`,
       );
       if (editor.errors.length) console.log(`editor: errors: ${editor.errors.join(' | ')}`);
     }

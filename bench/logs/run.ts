@@ -7,6 +7,7 @@
 // per pod), --seconds N, --rounds N (gantry+kubectl pairs).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -148,9 +149,12 @@ async function main(): Promise<void> {
       Promise.all(pods.map((p) => cluster.appendLog(ns, p, 'pytorch', [`ready ${phase}`])));
 
     for (let round = 1; round <= ROUNDS; round++) {
-      // Gantry
-      phase++;
-      if (FOLLOWERS.has('gantry')) {
+      // Gantry: `gantry` is this checkout's follower; `gantry:<dir>` the follower of another checkout (e.g. an
+      // older commit's files), in the same run and so under the same load.
+      for (const g of [...FOLLOWERS].filter((f) => f === 'gantry' || f.startsWith('gantry:'))) {
+        phase++;
+        const dir = g === 'gantry' ? process.cwd() : g.slice('gantry:'.length);
+        const who = g === 'gantry' ? 'gantry' : `gantry@${basename(dir)}`;
         const child = spawn(
           process.execPath,
           [
@@ -167,7 +171,7 @@ async function main(): Promise<void> {
             String(phase),
             String(EXPECTED),
           ],
-          { stdio: ['pipe', 'pipe', 'inherit'] },
+          { stdio: ['pipe', 'pipe', 'inherit'], cwd: dir },
         );
         children.push(child);
         child.stdin!.write(`PODS ${PODS}\n`);
@@ -188,7 +192,7 @@ async function main(): Promise<void> {
           120_000,
           0,
         );
-        log(`round ${round}: gantry following, flooding ${PODS} x ${RATE}/s for ${SECONDS}s`);
+        log(`round ${round}: ${who} following, flooding ${PODS} x ${RATE}/s for ${SECONDS}s`);
         const stopQ = sampleRecvQueue(child.pid!);
         const wrote = await flood();
         await drain(
@@ -198,7 +202,7 @@ async function main(): Promise<void> {
         const recvQ = stopQ();
         child.stdin!.write('STOP\n');
         await waitFor('gantry report', async () => report, 30_000, 50);
-        results.push({ who: 'gantry', round, r: { ...report!, writerMs: wrote, recvQ } });
+        results.push({ who, round, r: { ...report!, writerMs: wrote, recvQ } });
       }
       // kubectl
       phase++;

@@ -7,14 +7,17 @@ import { DEFAULT_MAX_LINES, type EntryKind, type LogEntry, type LogSource } from
 
 /** Bytes of text a session keeps unless told otherwise (UTF-8; at ~100 bytes a line, 50,000 lines use 5 MiB). */
 export const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
-/** The smallest buffer: a line cut at 64 Ki UTF-16 units takes at most 192 KiB of UTF-8. */
+/** The smallest bound: a line cut at 64 Ki UTF-16 units takes at most 192 KiB of UTF-8. */
 const MIN_BYTES = 1024 * 1024;
+/** The buffer starts this small and doubles while what is kept fills half of it (a quiet job's session stays small). */
+const INITIAL_BYTES = 1024 * 1024;
 const KINDS: readonly EntryKind[] = ['line', 'joined', 'ended', 'restarted', 'info'];
 const KIND_INDEX = new Map(KINDS.map((k, i) => [k, i]));
 
 /** The last `capacity` entries whose text fits in `maxBytes`; older ones are dropped, newest kept, in order. */
 export class LogRing {
   private _arena: Buffer;
+  private readonly _maxBytes: number;
   private _capacity: number;
   // Per kept entry, by slot (slot = (head + i) % capacity): where its bytes start, their length (timestamp
   // then text), the timestamp's length (-1: none), its source and kind.
@@ -35,7 +38,8 @@ export class LogRing {
 
   constructor(capacity: number = DEFAULT_MAX_LINES, maxBytes: number = DEFAULT_MAX_BYTES) {
     this._capacity = Math.max(1, Math.floor(capacity));
-    this._arena = Buffer.allocUnsafe(Math.max(MIN_BYTES, Math.floor(maxBytes)));
+    this._maxBytes = Math.max(MIN_BYTES, Math.floor(maxBytes));
+    this._arena = Buffer.allocUnsafe(Math.min(INITIAL_BYTES, this._maxBytes));
     this.allocSlots();
   }
 
@@ -55,8 +59,12 @@ export class LogRing {
   get capacity(): number {
     return this._capacity;
   }
-  /** The byte bound (the buffer's size; it never grows). */
+  /** The byte bound: the buffer never grows past it. */
   get maxBytes(): number {
+    return this._maxBytes;
+  }
+  /** The buffer's size now. */
+  get bufferBytes(): number {
     return this._arena.length;
   }
   /** UTF-8 bytes of the entries kept. */
@@ -71,11 +79,15 @@ export class LogRing {
     const units = (ts?.length ?? 0) + e.text.length;
     const need = Math.min(
       units < 1024 ? 3 * units : Buffer.byteLength(e.text) + (ts ? Buffer.byteLength(ts) : 0),
-      this._arena.length,
+      this._maxBytes,
     );
     if (this._size === this._capacity) this.dropOldest();
     if (this._size === 0) this._write = 0;
-    else if (this._write + need > this._arena.length) this._write = 0; // wrap; the tail stays unused
+    if (this._write + need > this._arena.length) {
+      if (this._arena.length < this._maxBytes && 2 * (this._bytes + need) > this._arena.length)
+        this.grow(Math.min(this._maxBytes, Math.max(2 * this._arena.length, 2 * (this._bytes + need))));
+      else this._write = 0; // wrap; the tail stays unused
+    }
     // Free the oldest entries lying where this one goes (after a wrap they are the ones just past _write).
     while (this._size > 0) {
       const s = this._start[this._head]!;
@@ -96,6 +108,22 @@ export class LogRing {
     this._bytes += at - this._write;
     this._write = at;
     this._size++;
+  }
+
+  /** A bigger buffer holding the kept entries packed from its start, in order. */
+  private grow(size: number): void {
+    const next = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (let i = 0; i < this._size; i++) {
+      const slot = (this._head + i) % this._capacity;
+      const s = this._start[slot]!;
+      const n = this._len[slot]!;
+      this._arena.copy(next, at, s, s + n);
+      this._start[slot] = at;
+      at += n;
+    }
+    this._arena = next;
+    this._write = at;
   }
 
   private sourceIndex(s: LogSource): number {
@@ -149,6 +177,7 @@ export class LogRing {
   }
 
   clear(): void {
+    if (this._arena.length > INITIAL_BYTES) this._arena = Buffer.allocUnsafe(INITIAL_BYTES);
     this._head = 0;
     this._size = 0;
     this._write = 0;

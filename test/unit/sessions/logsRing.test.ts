@@ -124,3 +124,26 @@ test('the log ring holds 50,000 lines of a flood in its buffer, not as objects o
   // Still in use after the measure (else the collector could free the ring itself and the test prove nothing).
   assert.equal(r.at(49_999)!.text, 'p=1 seq=199999 t=1765055220123 loss=0.999 epoch 3 step 199999');
 });
+
+test('the log ring buffer grows with what is kept, never past the bound, and shrinks on clear', () => {
+  const r = new LogRing(50_000);
+  assert.equal(r.maxBytes, 32 * 1024 * 1024);
+  assert.equal(r.bufferBytes, 1024 * 1024, 'a new session starts small');
+  const text = (i: number) => `p=1 seq=${i} t=1765055220123 `.padEnd(100, 'x');
+  for (let i = 0; i < 250_000; i++) r.push(line(w0, text(i)));
+  const grown = r.bufferBytes;
+  // It grows while what is kept fills more than half of it: at most 4x what is kept (5 MB here), not 32 MiB.
+  assert.ok(grown >= 2 * r.bytes && grown <= 4 * r.bytes, `buffer ${grown} for ${r.bytes} bytes kept`);
+  // The line bound holds the bytes steady: the buffer is reused, not grown.
+  for (let i = 250_000; i < 450_000; i++) r.push(line(w0, text(i)));
+  assert.equal(r.bufferBytes, grown);
+  assert.equal(r.at(0)!.text, text(400_000));
+  assert.equal(r.at(49_999)!.text, text(449_999));
+  // Long lines fill it up to the bound and no further.
+  for (let i = 0; i < 1000; i++) r.push(line(m0, `${i} `.padEnd(60_000, 'y')));
+  assert.equal(r.bufferBytes, r.maxBytes);
+  assert.ok(r.bytes <= r.maxBytes && r.bytes > r.maxBytes - 2 * 60_000, `${r.bytes} bytes kept`);
+  assert.equal(r.at(r.size - 1)!.text, '999 '.padEnd(60_000, 'y'));
+  r.clear();
+  assert.equal(r.bufferBytes, 1024 * 1024);
+});

@@ -1,7 +1,11 @@
 // The Gantry side of bench:logs, in its own process so its CPU and memory are its own: a LogSession on the
-// workload (the same code the editor runs, panel formatting included), checking order and latency per pod.
+// workload (the same code the editor runs, with the panel's formatting and batched terminal writes), checking
+// order per pod as lines arrive and latency when they are written to the (here absent) terminal.
 // argv: <kubeconfig> <namespace> <job> <phase> <expected per pod>. stdout: READY, DONE, then one JSON line.
+import { writeHeapSnapshot, getHeapSpaceStatistics } from 'node:v8';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { formatEntry } from '../../src/core/logMerge';
+import { LineBatcher } from '../../src/core/logsBatch';
 import { ClusterConnection } from '../../src/k8s/connection';
 import { loadKubeconfig, type MergedKubeconfig } from '../../src/k8s/kubeconfig';
 import { LogSession } from '../../src/sessions/logFollow';
@@ -22,10 +26,25 @@ const session = new LogSession(
 const tally = new Tally(phase!, expected);
 const ready = new Set<string>();
 let formatted = 0;
+/** Write times of the lines appended since the panel's last write to its terminal. */
+let unwritten: number[] = [];
+// What the panel does with the lines: batched writes to the terminal, at most the lines the terminal keeps per
+// batch (VS Code's default scrollback of 1,000 rows + 50 visible rows). Latency is measured at that write.
+const batch = new LineBatcher(
+  (text) => {
+    formatted += text.length;
+    const now = Date.now();
+    for (const t of unwritten) tally.latency(now - t);
+    unwritten = [];
+  },
+  { keepLines: () => 1050 },
+);
 let measuring = false;
 let cpu0 = process.cpuUsage();
 let peakRss = 0;
 let peakHeap = 0;
+// How long the follower's event loop kept ready work waiting (lines in its socket wait at least this long).
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 const sample = () => {
   const m = process.memoryUsage();
   peakRss = Math.max(peakRss, m.rss);
@@ -40,18 +59,21 @@ session.onDidAppend((entries) => {
   const now = Date.now();
   for (const e of entries) {
     // What the panel does per line.
-    formatted += formatEntry(e, { colour: true }).length;
+    batch.push(formatEntry(e, { colour: true }) + '\r\n');
     if (e.kind !== 'line') continue;
     if (e.text === `ready ${phase}`) {
       ready.add(e.source.label);
       if (ready.size === tally.pods && !measuring) {
         measuring = true;
         cpu0 = process.cpuUsage();
+        loopDelay.enable();
         process.stdout.write('READY\n');
       }
       continue;
     }
-    if (tally.add(e.source.label, e.text, now) && tally.complete()) process.stdout.write('DONE\n');
+    const t = tally.writtenAt(e.text);
+    if (!Number.isNaN(t)) unwritten.push(t);
+    if (tally.add(e.source.label, e.text, now, false) && tally.complete()) process.stdout.write('DONE\n');
   }
 });
 void session.start();
@@ -59,12 +81,18 @@ process.stdin.on('data', (d: Buffer) => {
   const cmd = d.toString().trim();
   if (cmd.startsWith('PODS ')) tally.pods = Number(cmd.slice(5));
   if (cmd === 'STOP') {
+    batch.flush();
     const cpu = process.cpuUsage(cpu0);
     sample();
     clearInterval(sampler);
     // What stays alive (the ring, the tally): the peak above includes garbage not yet collected.
     (globalThis as { gc?: () => void }).gc?.();
     const heapAfterGc = process.memoryUsage().heapUsed;
+    loopDelay.disable();
+    const spaces = Object.fromEntries(
+      getHeapSpaceStatistics().map((x) => [x.space_name, Math.round(x.space_used_size / 2 ** 20)]),
+    );
+    if (process.env.BENCH_LOGS_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.BENCH_LOGS_HEAP_SNAPSHOT);
     process.stdout.write(
       JSON.stringify({
         ...tally.report(),
@@ -72,6 +100,12 @@ process.stdin.on('data', (d: Buffer) => {
         peakRssMB: peakRss / 2 ** 20,
         peakHeapMB: peakHeap / 2 ** 20,
         heapAfterGcMB: heapAfterGc / 2 ** 20,
+        heapSpacesMB: spaces,
+        loopDelayMs: {
+          p50: loopDelay.percentile(50) / 1e6,
+          p99: loopDelay.percentile(99) / 1e6,
+          max: loopDelay.max / 1e6,
+        },
         ringSize: session.ring.size,
         formattedMB: formatted / 2 ** 20,
       }) + '\n',

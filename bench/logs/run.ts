@@ -5,8 +5,9 @@
 // seconds and peak memory of the process doing the work; prints cores and load. Figures, no assertions.
 // Options: --attach (the cluster of $GANTRY_CLUSTER_STATE; default: start one), --pods N, --rate N (lines/s
 // per pod), --seconds N, --rounds N (gantry+kubectl pairs).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -14,6 +15,7 @@ import { type readState } from '../../test/cluster/harness/cluster';
 import { sharedCluster, startCluster, type TestCluster } from '../../test/cluster/harness/index';
 import { podLogFile } from '../../test/cluster/harness/logs';
 import { rest, waitFor } from '../../test/cluster/helpers';
+import { editorRound, type EditorFigures } from './editor';
 import { Tally } from './tally';
 
 const { values: args } = parseArgs({
@@ -23,6 +25,10 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '10000' },
     seconds: { type: 'string', default: '30' },
     rounds: { type: 'string', default: '1' },
+    followers: { type: 'string', default: 'gantry,kubectl' },
+    editor: { type: 'boolean', default: false },
+    // The .vsix the editor round installs (default: the worktree's, packaged when src/ is newer).
+    vsix: { type: 'string' },
   },
 });
 const PODS = Number(args.pods);
@@ -30,6 +36,7 @@ const RATE = Number(args.rate);
 const SECONDS = Number(args.seconds);
 const ROUNDS = Number(args.rounds);
 const EXPECTED = RATE * SECONDS;
+const FOLLOWERS = new Set(args.followers.split(','));
 const JOB = 'bench-logs';
 const log = (m: string) => console.error(`[bench:logs] ${m}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -44,6 +51,31 @@ function procStats(pid: number): { cpu: number; hwmMB: number } {
   } catch {
     return { cpu: NaN, hwmMB: NaN };
   }
+}
+
+/**
+ * Bytes the kernel received for `pid`'s TCP sockets that the process has not read yet (`ss` Recv-Q): lines
+ * queued in the follower itself rather than upstream (kwok, the apiserver).
+ */
+function recvQueue(pid: number): number {
+  const r = spawnSync('ss', ['-tnpH'], { encoding: 'utf8' });
+  let sum = 0;
+  for (const l of (r.stdout ?? '').split('\n'))
+    if (l.includes(`pid=${pid},`)) sum += Number(l.trim().split(/\s+/)[1] ?? 0);
+  return sum;
+}
+
+/** Samples recvQueue every 500 ms until stopped: the max and the mean, in KiB. */
+function sampleRecvQueue(pid: number): () => { maxKiB: number; meanKiB: number } {
+  const xs: number[] = [];
+  const t = setInterval(() => xs.push(recvQueue(pid)), 500);
+  return () => {
+    clearInterval(t);
+    return {
+      maxKiB: Math.max(0, ...xs) / 1024,
+      meanKiB: xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length) / 1024,
+    };
+  };
 }
 
 function lines(child: ChildProcess, on: (line: string) => void): void {
@@ -117,12 +149,19 @@ async function main(): Promise<void> {
       Promise.all(pods.map((p) => cluster.appendLog(ns, p, 'pytorch', [`ready ${phase}`])));
 
     for (let round = 1; round <= ROUNDS; round++) {
-      // Gantry
-      phase++;
-      {
+      // Gantry: `gantry` is this checkout's follower; `gantry:<dir>` the follower of another checkout (e.g. an
+      // older commit's files), in the same run and so under the same load.
+      for (const g of [...FOLLOWERS].filter((f) => f === 'gantry' || f.startsWith('gantry:'))) {
+        phase++;
+        const dir = g === 'gantry' ? process.cwd() : g.slice('gantry:'.length);
+        const who = g === 'gantry' ? 'gantry' : `gantry@${basename(dir)}`;
         const child = spawn(
           process.execPath,
           [
+            // A real "heap after GC": without it the follower's gc() is undefined and nothing is collected.
+            '--expose-gc',
+            // e.g. BENCH_LOGS_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (NODE_OPTIONS refuses --cpu-prof).
+            ...(process.env.BENCH_LOGS_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
             '--import',
             'tsx',
             'bench/logs/gantryFollower.ts',
@@ -132,7 +171,7 @@ async function main(): Promise<void> {
             String(phase),
             String(EXPECTED),
           ],
-          { stdio: ['pipe', 'pipe', 'inherit'] },
+          { stdio: ['pipe', 'pipe', 'inherit'], cwd: dir },
         );
         children.push(child);
         child.stdin!.write(`PODS ${PODS}\n`);
@@ -153,19 +192,21 @@ async function main(): Promise<void> {
           120_000,
           0,
         );
-        log(`round ${round}: gantry following, flooding ${PODS} x ${RATE}/s for ${SECONDS}s`);
+        log(`round ${round}: ${who} following, flooding ${PODS} x ${RATE}/s for ${SECONDS}s`);
+        const stopQ = sampleRecvQueue(child.pid!);
         const wrote = await flood();
         await drain(
           () => done,
           () => progress,
         );
+        const recvQ = stopQ();
         child.stdin!.write('STOP\n');
         await waitFor('gantry report', async () => report, 30_000, 50);
-        results.push({ who: 'gantry', round, r: { ...report!, writerMs: wrote } });
+        results.push({ who, round, r: { ...report!, writerMs: wrote, recvQ } });
       }
       // kubectl
       phase++;
-      {
+      if (FOLLOWERS.has('kubectl')) {
         const tally = new Tally(String(phase), EXPECTED);
         tally.pods = PODS;
         const child = spawn(
@@ -213,19 +254,38 @@ async function main(): Promise<void> {
           0,
         );
         log(`round ${round}: kubectl following, flooding`);
+        const stopQ = sampleRecvQueue(child.pid!);
         const wrote = await flood();
         await drain(
           () => tally.complete(),
           () => tally.last,
         );
+        const recvQ = stopQ();
         const s1 = procStats(child.pid!);
         child.kill();
         results.push({
           who: 'kubectl',
           round,
-          r: { ...tally.report(), cpuSeconds: s1.cpu - s0.cpu, peakRssMB: s1.hwmMB, writerMs: wrote },
+          r: {
+            ...tally.report(),
+            cpuSeconds: s1.cpu - s0.cpu,
+            peakRssMB: s1.hwmMB,
+            writerMs: wrote,
+            recvQ,
+          },
         });
       }
+    }
+
+    let editor: EditorFigures | undefined;
+    if (args.editor) {
+      log(`editor: code-server, Follow Logs on a PyTorchJob of 8 pods, ${RATE} lines/s each`);
+      editor = await editorRound(cluster, state.podLogsDir, {
+        rate: RATE,
+        seconds: SECONDS,
+        log,
+        vsix: args.vsix,
+      });
     }
 
     const fmt = (n: unknown, d = 0) => (typeof n === 'number' ? n.toFixed(d) : String(n));
@@ -238,7 +298,7 @@ async function main(): Promise<void> {
         .join(' ')}`,
     );
     console.log(
-      'follower  round  delivered   lines/s  lost  outOfOrder  repeated  p50 ms  p95 ms  CPU s  CPU µs/line  peak RSS MB  peak heap MB',
+      'follower  round  delivered   lines/s  lost  outOfOrder  repeated  p50 ms  p95 ms  CPU s  CPU µs/line  peak RSS MB  peak heap MB  heap after GC MB',
     );
     for (const { who, round, r } of results) {
       const per = Object.values(
@@ -267,8 +327,27 @@ async function main(): Promise<void> {
           fmt(r.heapAfterGcMB ?? 'n/a').padStart(17),
         ].join(' '),
       );
+      const q = r.recvQ as { maxKiB: number; meanKiB: number };
+      log(
+        `${who} r${round}: unread in its sockets (ss Recv-Q) max ${fmt(q.maxKiB)} KiB, mean ${fmt(q.meanKiB)} KiB; writer ${fmt(r.writerMs)} ms` +
+          (r.loopDelayMs ? `; event loop delay ${JSON.stringify(r.loopDelayMs)}` : '') +
+          (r.heapSpacesMB ? `; heap spaces after GC (MB) ${JSON.stringify(r.heapSpacesMB)}` : ''),
+      );
       for (const [pod, p] of Object.entries(r.perPod as Record<string, unknown>))
         log(`${who} r${round} ${pod}: ${JSON.stringify(p)}`);
+    }
+    if (editor) {
+      const q = (x: { p50: number; p95: number; max: number; n: number }) =>
+        `p50 ${fmt(x.p50)} ms, p95 ${fmt(x.p95)} ms, max ${fmt(x.max)} ms (${x.n})`;
+      console.log(`editor (code-server): keypress -> frame before the flood: ${q(editor.idle)}`);
+      console.log(`editor (code-server): keypress -> frame during the flood: ${q(editor.flood)}`);
+      console.log(
+        `editor (code-server): the log panel's newest row behind the writer: ${q(editor.panelBehindMs)}`,
+      );
+      console.log(
+        `editor (code-server): the panel showed the last line ${fmt(editor.caughtUpMs)} ms after it was written`,
+      );
+      if (editor.errors.length) console.log(`editor: errors: ${editor.errors.join(' | ')}`);
     }
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill();

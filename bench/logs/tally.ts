@@ -24,12 +24,15 @@ export class Tally {
     private readonly _expected: number,
   ) {}
 
-  /** Counts one delivered line; true when it completed its pod (every line seen). */
-  add(pod: string, text: string, now: number): boolean {
+  /**
+   * Counts one delivered line; true when it completed its pod (every line seen). `latency` false: the caller
+   * records the line's latency itself later (`latency()`, with `writtenAt()`), e.g. when it reaches the terminal.
+   */
+  add(pod: string, text: string, now: number, latency = true): boolean {
     const m = RE.exec(text);
     if (!m || m[1] !== this._phase) return false;
     const seq = Number(m[2]);
-    this._lat[Math.max(0, Math.min(600_000, now - Number(m[3])))]!++;
+    if (latency) this.latency(now - Number(m[3]));
     this._count++;
     if (!this.first) this.first = now;
     this.last = now;
@@ -51,6 +54,16 @@ export class Tally {
       return true;
     }
     return false;
+  }
+
+  /** When the writer wrote the line (ms), NaN for a line that is not one of this phase's. */
+  writtenAt(text: string): number {
+    const m = RE.exec(text);
+    return m && m[1] === this._phase ? Number(m[3]) : NaN;
+  }
+
+  latency(ms: number): void {
+    this._lat[Math.max(0, Math.min(600_000, ms))]!++;
   }
 
   complete(): boolean {

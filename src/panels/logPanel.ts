@@ -12,12 +12,12 @@ import {
   type LogEntry,
 } from '../core/logMerge';
 import type { FailureExplanation } from '../core/failureExplain';
+import { LineBatcher } from '../core/logsBatch';
 import { parseTimestamp } from '../core/logMerge';
 import type { LogOptions, LogSession } from '../sessions/logFollow';
 
-const FLUSH_MS = 40;
-/** At most this much text per write: xterm parses big writes in slices anyway, and the IPC stays small. */
-const MAX_WRITE = 256 * 1024;
+/** Rows of the panel until the terminal reports its size (a tall editor). */
+const DEFAULT_ROWS = 200;
 const DIM = '\x1b[2m';
 const RESET = '\x1b[0m';
 const CLEAR = '\x1b[2J\x1b[3J\x1b[H';
@@ -131,9 +131,10 @@ export class LogPanel implements vscode.Disposable {
   private _failureShown = '';
   private readonly _subs: vscode.Disposable[] = [];
   private _open = false;
-  private _pending: string[] = [];
-  private _pendingChars = 0;
-  private _timer: NodeJS.Timeout | undefined;
+  /** Batches writes to the terminal, keeping per batch only the lines the terminal can still hold. */
+  private readonly _batch: LineBatcher;
+  private _rows = DEFAULT_ROWS;
+  private _scrollback: number;
   private _filterSpec: FilterSpec = {};
   private _filter: LineFilter | undefined;
   private _timestamps = false;
@@ -149,6 +150,12 @@ export class LogPanel implements vscode.Disposable {
     private readonly _onDispose: () => void,
   ) {
     this._title = `Logs: ${session.target}`;
+    const scrollback = () =>
+      vscode.workspace.getConfiguration('terminal.integrated').get<number>('scrollback', 1000);
+    this._scrollback = scrollback();
+    this._batch = new LineBatcher((text) => this._write.fire(text), {
+      keepLines: () => this._scrollback + this._rows,
+    });
     const pty: vscode.Pseudoterminal = {
       onDidWrite: this._write.event,
       onDidChangeName: this._name.event,
@@ -162,6 +169,9 @@ export class LogPanel implements vscode.Disposable {
         this.dispose();
       },
       handleInput: (data) => this.onKey(data),
+      setDimensions: (d) => {
+        this._rows = d.rows;
+      },
     };
     this.terminal = vscode.window.createTerminal({
       name: this._title,
@@ -174,6 +184,9 @@ export class LogPanel implements vscode.Disposable {
     session.show = () => this.terminal.show();
     this._subs.push(
       session.onDidAppend((entries) => this.onAppend(entries)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('terminal.integrated.scrollback')) this._scrollback = scrollback();
+      }),
       session.onDidReset(() => this.renderAll()),
       session.onDidChange(() => {
         if (session.isEnded) this.queue(`${DIM}— ${session.endReason ?? 'ended'} —${RESET}\r\n`);
@@ -266,30 +279,23 @@ export class LogPanel implements vscode.Disposable {
     for (const e of entries) if (!this._filter || this._filter(e)) this.queue(this.format(e));
   }
 
+  /** Queues one line (ending with \r\n) for the next write. */
   private queue(text: string): void {
     if (!this._open || this._disposed) return;
-    this._pending.push(text);
-    this._pendingChars += text.length;
-    if (this._pendingChars >= MAX_WRITE) this.flush();
-    else this._timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    this._batch.push(text);
   }
 
   private flush(): void {
-    if (this._timer) clearTimeout(this._timer);
-    this._timer = undefined;
-    if (!this._pending.length || this._disposed) return;
-    const text = this._pending.join('');
-    this._pending = [];
-    this._pendingChars = 0;
-    this._write.fire(text);
+    if (!this._disposed) this._batch.flush();
   }
 
   /** Clears the screen and writes what the ring holds, filtered. */
   renderAll(): void {
     if (!this._open || this._disposed) return;
-    this._pending = [];
-    this._pendingChars = 0;
-    this.queue(CLEAR + this.header());
+    // The clear is written at once: a batch may leave out its first lines, never the clear.
+    this._batch.reset();
+    this._write.fire(CLEAR);
+    this.queue(this.header());
     for (const e of this.session.ring.toArray())
       if (!this._filter || this._filter(e)) this.queue(this.format(e));
     // The screen was cleared: the failure line (if any) goes after the lines again.
@@ -383,7 +389,7 @@ export class LogPanel implements vscode.Disposable {
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
-    if (this._timer) clearTimeout(this._timer);
+    this._batch.dispose();
     this.session.show = undefined;
     for (const s of this._subs) s.dispose();
     this._write.dispose();

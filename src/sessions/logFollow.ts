@@ -9,7 +9,6 @@ import {
   DEFAULT_MAX_LINES,
   DEFAULT_TAIL_LINES,
   events,
-  Ring,
   type LogEntry,
   type LogSource,
 } from '../core/logMerge';
@@ -18,6 +17,7 @@ import type { ClusterConnection } from '../k8s/connection';
 import type { ConnectionLease } from '../k8s/connections';
 import { ContainerLogFollower, type FollowState, type PodSource } from '../k8s/podLogs';
 import { realTimers, type Backoff, type Timers } from '../k8s/timing';
+import { LogRing } from './logsRing';
 import { BaseSession } from './session';
 
 import type { PodsTarget, TrackedPod, WorkloadPods } from '../k8s/workloadPods';
@@ -54,6 +54,8 @@ export interface LogSessionDeps {
   readonly kinds?: readonly KindRef[];
   /** Lines kept (setting gantry.logs.maxLines). */
   readonly maxLines?: number;
+  /** UTF-8 bytes of text kept (default logsRing.ts DEFAULT_MAX_BYTES). */
+  readonly maxBytes?: number;
   readonly timers?: Timers;
   readonly backoff?: Backoff;
   readonly inactivityMs?: number;
@@ -84,7 +86,7 @@ const DETAIL_MS = 500;
 const PROGRESS_MS = 1000;
 
 export class LogSession extends BaseSession {
-  readonly ring: Ring<LogEntry>;
+  readonly ring: LogRing;
   private readonly _onDidAppend = new Emitter<readonly LogEntry[]>();
   private readonly _onDidReset = new Emitter<void>();
   /** New entries, in arrival order (per container: in the container's order). */
@@ -123,7 +125,7 @@ export class LogSession extends BaseSession {
     super(id, 'logs', _deps.lease.connection.context.name, describeLogTarget(logTarget));
     this._timers = _deps.timers ?? realTimers;
     this._options = options;
-    this.ring = new Ring<LogEntry>(_deps.maxLines ?? DEFAULT_MAX_LINES);
+    this.ring = new LogRing(_deps.maxLines ?? DEFAULT_MAX_LINES, _deps.maxBytes);
     this.store.add(_deps.lease);
     this.store.add(
       toDisposable(() => {

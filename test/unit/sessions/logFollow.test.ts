@@ -67,6 +67,7 @@ function setup(
     name: 'bert',
   },
   maxLines?: number,
+  maxBytes?: number,
 ) {
   const t = new FakeTransport();
   const conn = ClusterConnection.fromTransport(
@@ -84,7 +85,14 @@ function setup(
   const s = new LogSession(
     'logs-1',
     target,
-    { lease: { connection: conn, dispose: () => released++ }, trackPods, timers, maxLines, graceMs: 1000 },
+    {
+      lease: { connection: conn, dispose: () => released++ },
+      trackPods,
+      timers,
+      maxLines,
+      maxBytes,
+      graceMs: 1000,
+    },
     {},
   );
   const text = () => s.ring.toArray().map((e) => formatEntry(e));
@@ -191,6 +199,32 @@ test('a workload that is not found fails with the tracker message', async () => 
   await x.s.start();
   assert.equal(x.s.state, 'failed');
   assert.equal(x.s.endReason, 'PyTorchJob ns/bert was not found.');
+});
+
+test('the ring is bounded in bytes too: long lines keep only what fits, the newest, with their ranks', async () => {
+  const x = setup(
+    { type: 'container', namespace: 'ns', name: 'bert-worker-0', container: 'pytorch' },
+    50_000,
+    1024 * 1024,
+  );
+  x.tracker.pods = [tracked('worker-0')];
+  await x.s.start();
+  await tick();
+  // 40 lines of 60,000 characters (each under the 64 KiB cut): 2.4 MB of text for a 1 MiB bound.
+  for (let i = 0; i < 40; i++) x.stream('worker-0').body.write(`${TS} ${i} ${'x'.repeat(60_000)}\n`);
+  await tick();
+  assert.equal(x.s.lines, 40);
+  assert.ok(x.s.ring.bytes <= 1024 * 1024);
+  const kept = x.s.ring.toArray();
+  assert.ok(kept.length >= 15 && kept.length <= 17, `kept ${kept.length}`);
+  assert.deepEqual(
+    kept.map((e) => `${e.source.label} ${e.text.split(' ')[0]} ${e.text.length}`),
+    Array.from(
+      { length: kept.length },
+      (_, i) => `worker-0 ${40 - kept.length + i} ${60_000 + String(40 - kept.length + i).length + 1}`,
+    ),
+  );
+  x.s.stop('x');
 });
 
 test('the ring keeps the last maxLines however many arrive; clear empties it', async () => {

@@ -1,0 +1,100 @@
+// The log panel's writes to its terminal: lines are batched (one write per FLUSH_MS, not one per line), and
+// a batch holds no more lines than the terminal can keep (its scrollback plus the visible rows). In a flood,
+// the earlier lines of a batch would scroll out of the terminal within that same write, so writing them only
+// costs xterm.js parsing on the editor's UI thread: the terminal ends in the same state without them, and the
+// session's ring still has every line for filter, save and redraw. This keeps the editor responsive and the
+// delay from a line's arrival to the screen at one flush interval however fast the lines come.
+
+/** One write per this many ms at most. */
+export const FLUSH_MS = 40;
+/** A batch never holds more text than this (lines of 64 KiB: the oldest of the batch go first). */
+export const MAX_PENDING_CHARS = 8 * 1024 * 1024;
+
+export interface BatchTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface LineBatcherOptions {
+  /** Lines the terminal keeps: scrollback + visible rows (a line takes at least one row). */
+  readonly keepLines: () => number;
+  readonly flushMs?: number;
+  readonly maxPendingChars?: number;
+  readonly timers?: BatchTimers;
+}
+
+const realBatchTimers: BatchTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+export class LineBatcher {
+  /** Pending lines are `_lines[_from..]`; the prefix is dropped lazily (no shift per line). */
+  private _lines: string[] = [];
+  private _from = 0;
+  private _chars = 0;
+  private _timer: unknown;
+  private readonly _timers: BatchTimers;
+  private readonly _flushMs: number;
+  private readonly _maxChars: number;
+  /** Lines not written because later lines of the same batch pushed them out of the terminal. */
+  skipped = 0;
+  /** Lines written. */
+  written = 0;
+
+  constructor(
+    private readonly _write: (text: string, lines: number) => void,
+    private readonly _o: LineBatcherOptions,
+  ) {
+    this._timers = _o.timers ?? realBatchTimers;
+    this._flushMs = _o.flushMs ?? FLUSH_MS;
+    this._maxChars = _o.maxPendingChars ?? MAX_PENDING_CHARS;
+  }
+
+  /** Lines waiting for the next write. */
+  get pending(): number {
+    return this._lines.length - this._from;
+  }
+
+  /** Queues one line (with its line end); written at the next flush. */
+  push(line: string): void {
+    this._lines.push(line);
+    this._chars += line.length;
+    const keep = Math.max(1, this._o.keepLines());
+    while (this.pending > keep || (this._chars > this._maxChars && this.pending > 1)) {
+      this._chars -= this._lines[this._from]!.length;
+      this._from++;
+      this.skipped++;
+    }
+    if (this._from > 4096 && this._from * 2 > this._lines.length) {
+      this._lines = this._lines.slice(this._from);
+      this._from = 0;
+    }
+    this._timer ??= this._timers.setTimeout(() => this.flush(), this._flushMs);
+  }
+
+  /** Writes what is pending now. */
+  flush(): void {
+    if (this._timer !== undefined) this._timers.clearTimeout(this._timer);
+    this._timer = undefined;
+    const n = this.pending;
+    if (n === 0) return;
+    const text = this._from === 0 ? this._lines.join('') : this._lines.slice(this._from).join('');
+    this.reset();
+    this.written += n;
+    this._write(text, n);
+  }
+
+  /** Forgets what is pending (the screen is about to be redrawn). */
+  reset(): void {
+    if (this._timer !== undefined) this._timers.clearTimeout(this._timer);
+    this._timer = undefined;
+    this._lines = [];
+    this._from = 0;
+    this._chars = 0;
+  }
+
+  dispose(): void {
+    this.reset();
+  }
+}

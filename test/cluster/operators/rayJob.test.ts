@@ -66,6 +66,16 @@ const status = (name: string, want: (s: Json) => boolean, timeoutMs = 120_000) =
   );
 
 describe('RayJob (real KubeRay; no Ray dashboard reachable)', () => {
+  // The two that end take a minute each (submitter retries; KubeRay's 30 s wait): both start first.
+  before(async () => {
+    await env.post(
+      'ray.io/v1',
+      'rayjobs',
+      rayJob('rj-subfail', { 'sim.gantry.dev/outcome': 'fail', 'sim.gantry.dev/duration': '2s' }),
+    );
+    await env.post('ray.io/v1', 'rayjobs', rayJob('rj-done', { 'sim.gantry.dev/duration': '2s' }));
+  });
+
   it('KubeRay makes the RayCluster and the submitter Job; while the submitter runs the row reads Running', async () => {
     await env.post('ray.io/v1', 'rayjobs', rayJob('rj-run', { 'sim.gantry.dev/duration': '600s' }));
     const s = await status('rj-run', (x) => x.jobDeploymentStatus === 'Running');
@@ -93,11 +103,6 @@ describe('RayJob (real KubeRay; no Ray dashboard reachable)', () => {
   });
 
   it('a failed submitter Job fails the RayJob (SubmissionFailed), without the dashboard', async () => {
-    await env.post(
-      'ray.io/v1',
-      'rayjobs',
-      rayJob('rj-subfail', { 'sim.gantry.dev/outcome': 'fail', 'sim.gantry.dev/duration': '2s' }),
-    );
     const s = await status('rj-subfail', (x) => x.jobDeploymentStatus === 'Failed', 180_000);
     assert.equal(s.reason, 'SubmissionFailed');
     assert.match(s.message, /^Job submission has failed\. Reason: BackoffLimitExceeded\./);
@@ -105,7 +110,6 @@ describe('RayJob (real KubeRay; no Ray dashboard reachable)', () => {
   });
 
   it('a submitter that succeeds: KubeRay cannot read the Ray job from the dashboard and fails the RayJob 30 s later', async () => {
-    await env.post('ray.io/v1', 'rayjobs', rayJob('rj-done', { 'sim.gantry.dev/duration': '2s' }));
     const s = await status('rj-done', (x) => x.jobDeploymentStatus === 'Failed', 180_000);
     assert.equal(s.reason, 'JobDeploymentStatusTransitionGracePeriodExceeded');
     assert.match(

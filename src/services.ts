@@ -180,9 +180,13 @@ export class Services implements vscode.Disposable {
           return r.value;
         },
       };
+      // Stopped with the scope: a closed scope neither downloads the rest nor writes the cache.
+      const stop = new AbortController();
+      model.own({ dispose: () => stop.abort() });
       void fetchOpenApiV3(getter, {
         cacheDir: extension.globalStorageUri.fsPath,
         clusterKey: conn.server,
+        signal: stop.signal,
       }).then((r) => {
         if (model.isDisposed) return;
         if (r.ok) {

@@ -75,6 +75,22 @@ export async function fetchOpenApiV3(getter: JsonGetter, opts: FetchOpenApiOptio
     return { ok: false, message: 'The cluster does not serve OpenAPI v3 (/openapi/v3 has no paths).' };
   }
   const dir = clusterFolder(opts.cacheDir, opts.clusterKey);
+  try {
+    return await fetchDocuments(getter, opts, dir, paths);
+  } catch (e) {
+    // The cache folder went away or is not writable (the extension's storage removed under it, a full disk):
+    // the bundled schemas stay in use and the user gets one line, never a rejection nobody handles.
+    if (opts.signal?.aborted) return { ok: false, message: "Reading the cluster's schemas was cancelled." };
+    return { ok: false, message: `Cannot keep the cluster's schemas in ${dir}: ${message(e)}` };
+  }
+}
+
+async function fetchDocuments(
+  getter: JsonGetter,
+  opts: FetchOpenApiOptions,
+  dir: string,
+  paths: Record<string, IndexEntry>,
+): Promise<OpenApiResult> {
   await mkdir(dir, { recursive: true });
 
   // Only group-version documents hold kinds; `.well-known/...` and version-less group paths do not.
@@ -120,6 +136,8 @@ export async function fetchOpenApiV3(getter: JsonGetter, opts: FetchOpenApiOptio
   } catch (e) {
     return { ok: false, message: `Reading the cluster's schemas was cancelled: ${message(e)}` };
   }
+  // Stopped meanwhile (the view's scope closed): nothing is written to a cache its owner may be removing.
+  if (opts.signal?.aborted) return { ok: false, message: "Reading the cluster's schemas was cancelled." };
   if (Object.keys(docs).length === 0) {
     return {
       ok: false,

@@ -22,6 +22,9 @@ import { rest, waitFor, type Json } from './helpers';
 
 const ECHO_PORT = 9000;
 
+/** What the forward sessions last failed on (the kubelet's error text), added to a failed request's error. */
+let sessionErrors: () => string = () => '';
+
 function request(
   url: string,
   opts: { method?: string; body?: Buffer; agent?: http.Agent | false; headers?: Record<string, string> } = {},
@@ -39,7 +42,10 @@ function request(
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      const why = sessionErrors();
+      reject(why ? Object.assign(new Error(`${e.message} (the forward: ${why})`), { code: e.code }) : e);
+    });
     req.on('timeout', () => req.destroy(new Error('request timed out')));
     req.end(opts.body);
   });
@@ -107,6 +113,11 @@ describe('port-forward sessions through the real apiserver', () => {
   }
 
   before(async () => {
+    sessionErrors = () =>
+      sessions
+        .map((s) => s.lastError)
+        .filter(Boolean)
+        .join('; ');
     cluster = await sharedCluster();
     api = await rest(cluster);
     const loaded = loadKubeconfig({ explicitPath: cluster.kubeconfigPath });

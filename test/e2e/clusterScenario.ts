@@ -5,6 +5,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, type Workbench } from './harness';
 import { sharedCluster, type TestCluster } from '../cluster/harness/index';
+import { kubectlInput } from '../cluster/harness/stream';
 
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
   name: string;
@@ -43,16 +44,10 @@ export async function attachCluster(): Promise<{ cluster: TestCluster; context: 
 }
 
 export async function apply(cluster: TestCluster, ...objects: unknown[]): Promise<void> {
-  // The scenes' own objects, applied server-side without kubectl's validation: kubectl validates by downloading
-  // /openapi/v2 first (even with --server-side), which a freshly restarted apiserver with 34 CRDs can take over
-  // 30 s to build on 2 loaded cores, and kubectl then fails with "Client.Timeout exceeded" before sending
-  // anything. The scenes test Gantry, not kubectl's validation; the apiserver still checks each object's schema.
-  const r = await cluster.kubectl(
-    ['apply', '--server-side', '--validate=false', '--field-manager=gantry-e2e', '-f', '-'],
-    {
-      input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
-    },
-  );
+  // One document per object (kubectlInput says why: a List makes kubectl download the whole /openapi/v2).
+  const r = await cluster.kubectl(['apply', '--server-side', '--field-manager=gantry-e2e', '-f', '-'], {
+    input: kubectlInput(objects),
+  });
   if (r.code !== 0) throw new Error(`kubectl apply failed: ${r.stderr}`);
 }
 

@@ -1,6 +1,6 @@
 // src/k8s/openapi.ts with a fake apiserver: documents are cached by hash and re-read only when the hash changes.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
@@ -89,4 +89,59 @@ test('an unreachable cluster is a value with one message', async () => {
   );
   assert.equal(r.ok, false);
   if (!r.ok) assert.match(r.message, /OpenAPI v3 index: connect ECONNREFUSED/);
+});
+
+test('a cache folder that cannot be written is a value with one message, not a rejection', async () => {
+  const base = await mkdtemp(path.join(tmpdir(), 'gantry-openapi-'));
+  dirs.push(base);
+  // A file where the cache folder should be: mkdir fails with ENOTDIR.
+  const cacheDir = path.join(base, 'not-a-folder');
+  await writeFile(cacheDir, 'x');
+  const r = await fetchOpenApiV3(fakeServer({ 'api/v1': 'A' }, { 'api/v1': {} }), {
+    cacheDir,
+    clusterKey: 'https://127.0.0.1:6443',
+  });
+  assert.equal(r.ok, false);
+  assert.match(r.ok ? '' : r.message, /^Cannot keep the cluster's schemas in .*not-a-folder.*ENOTDIR/);
+});
+
+test('the cache folder removed while documents download: a value, not a rejection', async () => {
+  const cacheDir = await mkdtemp(path.join(tmpdir(), 'gantry-openapi-'));
+  dirs.push(cacheDir);
+  const server = fakeServer(
+    { 'api/v1': 'A', 'apis/kubeflow.org/v1': 'B' },
+    { 'api/v1': {}, 'apis/kubeflow.org/v1': {} },
+  );
+  const getJson = server.getJson.bind(server);
+  server.getJson = async (p, signal) => {
+    // The extension's storage is removed under the download (a test's cleanup did this after its scope closed).
+    if (p !== '/openapi/v3') await rm(cacheDir, { recursive: true, force: true });
+    return getJson(p, signal);
+  };
+  const r = await fetchOpenApiV3(server, { cacheDir, clusterKey: 'https://127.0.0.1:6443', concurrency: 1 });
+  assert.equal(r.ok, false);
+  assert.match(r.ok ? '' : r.message, /^Cannot keep the cluster's schemas in .*ENOENT/);
+});
+
+test('stopped while documents download: nothing is written, and the answer says it was cancelled', async () => {
+  const cacheDir = await mkdtemp(path.join(tmpdir(), 'gantry-openapi-'));
+  dirs.push(cacheDir);
+  const stop = new AbortController();
+  const server = fakeServer({ 'api/v1': 'A' }, { 'api/v1': { components: {} } });
+  const getJson = server.getJson.bind(server);
+  server.getJson = async (p, signal) => {
+    const doc = await getJson(p, signal);
+    // The scope closes just as the last document arrives (the fake ignores the signal, as a finished request would).
+    if (p !== '/openapi/v3') stop.abort();
+    return doc;
+  };
+  const r = await fetchOpenApiV3(server, {
+    cacheDir,
+    clusterKey: 'https://127.0.0.1:6443',
+    signal: stop.signal,
+  });
+  assert.equal(r.ok, false);
+  assert.match(r.ok ? '' : r.message, /cancelled/);
+  const files = await readdir(clusterFolder(cacheDir, 'https://127.0.0.1:6443'));
+  assert.ok(!files.includes('openapi-v3.json') && !files.includes('openapi-v3.key'), files.join(', '));
 });

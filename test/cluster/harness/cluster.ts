@@ -35,6 +35,7 @@ import {
   waitReady,
   type ComponentSpec,
 } from './procs';
+import { kubectlInput } from './stream';
 
 export interface ComponentState {
   pid: number;
@@ -274,7 +275,7 @@ async function createNodes(state: ClusterState): Promise<string[]> {
       names.push(node.metadata.name);
     }
   }
-  await mustKubectl(state, ['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+  await mustKubectl(state, ['create', '-f', '-'], kubectlInput(items));
   return names;
 }
 

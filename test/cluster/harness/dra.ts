@@ -8,6 +8,7 @@
 // land there.
 import { createHash, randomBytes } from 'node:crypto';
 import type { TestCluster } from './index';
+import { kubectlInput } from './stream';
 
 export const H100_PRODUCT = 'NVIDIA H100 80GB HBM3';
 export const DRA_TAINT = { key: 'gantry.dev/dra', value: 'true', effect: 'NoSchedule' } as const;
@@ -146,8 +147,8 @@ export const DEVICE_CLASSES = [
   },
 ];
 
-async function kubectlJson(cluster: TestCluster, args: string[], obj: unknown): Promise<void> {
-  const r = await cluster.kubectl(args, { input: JSON.stringify(obj) });
+async function kubectlJson(cluster: TestCluster, args: string[], objects: readonly unknown[]): Promise<void> {
+  const r = await cluster.kubectl(args, { input: kubectlInput(objects) });
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
 }
 
@@ -156,16 +157,16 @@ export async function publishDraPool(cluster: TestCluster): Promise<DraPool> {
   const suffix = randomBytes(3).toString('hex');
   const nodes = [`dra-h100-${suffix}-0`, `dra-h100-${suffix}-1`];
   const slices: string[] = [];
-  await kubectlJson(cluster, ['apply', '--server-side', '--field-manager=gantry-test', '-f', '-'], {
-    apiVersion: 'v1',
-    kind: 'List',
-    items: DEVICE_CLASSES,
-  });
-  await kubectlJson(cluster, ['create', '-f', '-'], {
-    apiVersion: 'v1',
-    kind: 'List',
-    items: nodes.map((n) => nodeObject(n, cluster.version)),
-  });
+  await kubectlJson(
+    cluster,
+    ['apply', '--server-side', '--field-manager=gantry-test', '-f', '-'],
+    DEVICE_CLASSES,
+  );
+  await kubectlJson(
+    cluster,
+    ['create', '-f', '-'],
+    nodes.map((n) => nodeObject(n, cluster.version)),
+  );
   const [n0, n1] = nodes as [string, string];
   const items = [
     sliceObject(`${n0}-gpu.nvidia.com`, n0, 1, { devices: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => gpu(n0, i)) }),
@@ -183,7 +184,7 @@ export async function publishDraPool(cluster: TestCluster): Promise<DraPool> {
     }),
   ];
   for (const s of items) slices.push((s as { metadata: { name: string } }).metadata.name);
-  await kubectlJson(cluster, ['create', '-f', '-'], { apiVersion: 'v1', kind: 'List', items });
+  await kubectlJson(cluster, ['create', '-f', '-'], items);
   const deadline = Date.now() + 60_000;
   for (;;) {
     const r = await cluster.kubectl([

@@ -12,6 +12,7 @@
 import { createServer, type Server } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import type { TestCluster } from './index';
+import { kubectlInput } from './stream';
 
 export interface SimGpu {
   uuid: string;
@@ -158,7 +159,7 @@ export async function startSimExporter(
     },
   ];
   const r = await cluster.kubectl(['create', '-f', '-'], {
-    input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+    input: kubectlInput(objects),
   });
   if (r.code !== 0) {
     server.close();

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
 import { binPaths } from './paths';
 import { freePort, httpGet, startDetached, waitReady } from './procs';
+import { kubectlInput } from './stream';
 
 const run = promisify(execFile);
 
@@ -482,7 +483,7 @@ async function renderWebhooks(def: OperatorDef, c: Ctx, caBundle: string): Promi
 async function applyObjects(host: OperatorHost, objs: Obj[]): Promise<void> {
   await host.kubectl(
     ['apply', '--server-side', '--force-conflicts', '--field-manager=gantry-operators', '-f', '-'],
-    JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }),
+    kubectlInput(objs),
   );
 }
 

@@ -448,8 +448,15 @@ export function podRole(pod: KubeObject): PodRole {
 
   if (l[JOB_NAME] || l[JOB_NAME_LEGACY]) {
     const ci = int(l[JOB_COMPLETION_INDEX] ?? a[JOB_COMPLETION_INDEX]);
-    // KubeRay's submitter Job is labelled with the RayJob it came from (utils/constant.go RayOriginatedFromCRDLabelKey).
-    const role = l['ray.io/originated-from-crd'] === 'RayJob' ? 'submitter' : 'pod';
+    // KubeRay's submitter: labelled with the RayJob it came from (utils/constant.go RayOriginatedFromCRDLabelKey)
+    // where the version copies the Job's labels to its pods; KubeRay 1.6 does not, but always gives the
+    // submitter container the job id (rayjob_controller.go configureSubmitterContainer).
+    const submitter =
+      l['ray.io/originated-from-crd'] === 'RayJob' ||
+      (pod.spec?.containers?.[0]?.env ?? []).some(
+        (e: { name?: string }) => e?.name === 'RAY_JOB_SUBMISSION_ID',
+      );
+    const role = submitter ? 'submitter' : 'pod';
     if (ci !== undefined) return { role, rank: [ci], label: `${role}-${ci}` };
     // A Job's pods without an index have only a random suffix: the pod's whole name reads better than "fwvwf".
     return { role, rank: [], label: role === 'submitter' ? 'submitter' : pod.metadata.name };

@@ -873,7 +873,10 @@ export function summarize(workload: KubeObject, ctx: SummaryContext): WorkloadSu
   const d = findKindDef(groupOf(workload.apiVersion), workload.kind);
   const age = formatAge(workload.metadata.creationTimestamp, now);
   const restarts = pods.reduce((a, p) => a + restartsOf(p), 0);
-  const readyPods = pods.filter((p) => !isPodTerminal(p) && isPodReady(p)).length;
+  // A RayJob's submitter pod is not one of the replicas its templates count.
+  const readyPods = pods.filter(
+    (p) => !isPodTerminal(p) && isPodReady(p) && podRole(p).role !== 'submitter',
+  ).length;
   if (!d) {
     return { phase: 'Unknown', ready: readyPods, total: pods.length, restarts, gpus: [], age };
   }

@@ -361,13 +361,16 @@ async function installCrds(state: ClusterState): Promise<void> {
     c.files.push(f);
     c.size += statSync(f).size;
   }
-  const results = await Promise.all(
-    chunks
-      .filter((c) => c.files.length > 0)
-      .map((c) =>
-        runKubectl(state.kubectl, state.kubeconfigPath, [...base, ...c.files.flatMap((f) => ['-f', f])]),
-      ),
-  );
+  // kube-apiserver ends a request after its 60 s --request-timeout; a 1.4 MB CRD's apply can take that long on a
+  // loaded machine (the write then often lands just after). Server-side apply is idempotent: apply that chunk again.
+  const applyChunk = async (files: string[]) => {
+    const args = [...base, ...files.flatMap((f) => ['-f', f])];
+    let r = await runKubectl(state.kubectl, state.kubeconfigPath, args);
+    for (let i = 0; i < 2 && r.code !== 0 && /Error from server \(Timeout\)/.test(r.stderr); i++)
+      r = await runKubectl(state.kubectl, state.kubeconfigPath, args);
+    return r;
+  };
+  const results = await Promise.all(chunks.filter((c) => c.files.length > 0).map((c) => applyChunk(c.files)));
   const r = {
     code: results.some((x) => x.code !== 0) ? 1 : 0,
     stderr: results.map((x) => x.stderr).join('\n'),

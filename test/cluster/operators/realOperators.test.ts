@@ -5,88 +5,30 @@
 // A block whose operator is not running in that cluster fails with that message (never a silent skip).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ClusterConnection } from '../../../src/k8s/connection';
-import { loadKubeconfig, type MergedKubeconfig } from '../../../src/k8s/kubeconfig';
-import { ClusterModelSource } from '../../../src/k8s/modelSource';
-import { trackPods, type WorkloadPods } from '../../../src/k8s/workloadPods';
 import type { WorkloadNode } from '../../../src/core/tree';
-import { waitForRow } from '../rows';
-import { ClusterModel } from '../../../src/model/clusterModel';
 import { explainWorkload } from '../../../src/model/why';
 import { whyMarkdown } from '../../../src/core/whyNotRunning';
-import { readState, sharedCluster, type TestCluster } from '../harness/index';
-import type { Rest } from '../harness/rest';
-import { type Json, rest, waitFor } from '../helpers';
+import { type Json, waitFor } from '../helpers';
+import { cond, operatorEnv, type OperatorEnv } from './setup';
 
-let cluster: TestCluster;
-let api: Rest;
-let ns: string;
-let model: ClusterModel;
-let conn: ClusterConnection;
-let running: Set<string>;
+let env: OperatorEnv;
 
 before(async () => {
-  cluster = await sharedCluster();
-  running = new Set(Object.keys(readState(process.env.GANTRY_CLUSTER_STATE!).operators ?? {}));
-  api = await rest(cluster);
-  const loaded = loadKubeconfig({ explicitPath: cluster.kubeconfigPath });
-  assert.equal(loaded.kind, 'ok');
-  const cfg = loaded as MergedKubeconfig;
-  ns = await cluster.createNamespace('operators');
-  const c = ClusterConnection.create(cfg, cfg.currentContext!);
-  assert.ok(c.ok);
-  conn = c.value;
-  model = new ClusterModel(new ClusterModelSource(conn, { scope: { kind: 'some', namespaces: [ns] } }));
-  assert.equal((await model.start()).state, 'connected');
+  env = await operatorEnv('operators');
 });
 
 after(async () => {
-  model?.dispose();
-  conn?.dispose();
-  await api?.delete(`/api/v1/namespaces/${ns}`);
-  api?.close();
+  await env?.close();
 });
 
-function needs(name: string): void {
-  assert.ok(
-    running.has(name),
-    `operator ${name} is not running in this cluster (running: ${[...running].join(', ') || 'none'}); ` +
-      'start it with `npm run test:cluster -- --operators` or `cluster:up --operators`',
-  );
-}
-
-/** Waits until the named row reads exactly `want` (without the age). */
-const row = (name: string, want: string, timeoutMs = 90_000): Promise<WorkloadNode> =>
-  waitForRow(model, name, want, timeoutMs);
-
-const post = (apiVersion: string, plural: string, body: Json) =>
-  api.post<Json>(`/apis/${apiVersion}/namespaces/${ns}/${plural}`, body);
-const get = (apiVersion: string, plural: string, name: string) =>
-  api.get<Json>(`/apis/${apiVersion}/namespaces/${ns}/${plural}/${name}`);
-const pods = async (selector: string): Promise<Json[]> =>
-  (
-    await api.get<{ items: Json[] }>(
-      `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`,
-    )
-  ).items;
-const cond = (o: Json, type: string): Json | undefined =>
-  (o.status?.conditions ?? []).find((c: Json) => c.type === type && c.status === 'True');
-
-/** The pod tracker's role/rank labels for a workload, once it has `count` pods. */
-async function podLabels(group: string, kind: string, name: string, count: number): Promise<string[]> {
-  let w: WorkloadPods | undefined;
-  try {
-    w = trackPods(conn, { type: 'workload', group, kind, namespace: ns, name });
-    const ready = await w.ready();
-    assert.ok(ready.ok, JSON.stringify(ready));
-    return await waitFor(`${count} pods of ${kind} ${name}`, async () => {
-      const l = w!.current().map((p) => p.label);
-      return l.length === count ? l : undefined;
-    });
-  } finally {
-    w?.dispose();
-  }
-}
+const needs = (name: string): void => env.needs(name);
+const row = (name: string, want: string, timeoutMs?: number): Promise<WorkloadNode> =>
+  env.row(name, want, timeoutMs);
+const post = (apiVersion: string, plural: string, body: Json) => env.post(apiVersion, plural, body);
+const get = (apiVersion: string, plural: string, name: string) => env.get(apiVersion, plural, name);
+const pods = (selector: string): Promise<Json[]> => env.pods(selector);
+const podLabels = (group: string, kind: string, name: string, count: number): Promise<string[]> =>
+  env.podLabels(group, kind, name, count);
 
 const NOWHERE = { nodeSelector: { 'gantry.dev/pool': 'nowhere' }, tolerations: [{ operator: 'Exists' }] };
 const FAIL = { 'sim.gantry.dev/outcome': 'fail', 'sim.gantry.dev/duration': '2s' };
@@ -373,7 +315,7 @@ function runtime(name: string, annotations: Json = {}, pod: Json = {}): Json {
 
 describe('TrainJob (real Trainer v2.3 on the real JobSet controller)', () => {
   const rts: string[] = [];
-  const rt = (suffix: string) => `op-${suffix}-${ns}`;
+  const rt = (suffix: string) => `op-${suffix}-${env.ns}`;
   before(async () => {
     needs('trainer');
     needs('jobset');
@@ -382,12 +324,16 @@ describe('TrainJob (real Trainer v2.3 on the real JobSet controller)', () => {
       ['fail', FAIL, {}],
       ['nowhere', {}, NOWHERE],
     ] as const) {
-      await api.post('/apis/trainer.kubeflow.org/v1alpha1/clustertrainingruntimes', runtime(rt(s), ann, pod));
+      await env.api.post(
+        '/apis/trainer.kubeflow.org/v1alpha1/clustertrainingruntimes',
+        runtime(rt(s), ann, pod),
+      );
       rts.push(rt(s));
     }
   });
   after(async () => {
-    for (const r of rts) await api.delete(`/apis/trainer.kubeflow.org/v1alpha1/clustertrainingruntimes/${r}`);
+    for (const r of rts)
+      await env.api.delete(`/apis/trainer.kubeflow.org/v1alpha1/clustertrainingruntimes/${r}`);
   });
   const trainJob = (name: string, runtimeName: string): Json => ({
     apiVersion: 'trainer.kubeflow.org/v1alpha1',
@@ -399,15 +345,15 @@ describe('TrainJob (real Trainer v2.3 on the real JobSet controller)', () => {
   it('the trainer makes a JobSet, node pods get the torch env and JobSet labels; the row reads Succeeded', async () => {
     await post('trainer.kubeflow.org/v1alpha1', 'trainjobs', trainJob('tj-ok', rt('ok')));
     const js = await waitFor('the JobSet of tj-ok', () =>
-      api.find<Json>(`/apis/jobset.x-k8s.io/v1alpha2/namespaces/${ns}/jobsets/tj-ok`),
+      env.api.find<Json>(`/apis/jobset.x-k8s.io/v1alpha2/namespaces/${env.ns}/jobsets/tj-ok`),
     );
     assert.equal(js.metadata.ownerReferences[0].kind, 'TrainJob');
     const ps = await waitFor('2 node pods', async () => {
       const l = await pods('jobset.sigs.k8s.io/jobset-name=tj-ok');
       return l.length === 2 ? l : undefined;
     });
-    const env = ps[0].spec.containers[0].env.map((e: Json) => e.name);
-    assert.ok(env.includes('PET_NNODES') && env.includes('PET_NODE_RANK'), env.join(','));
+    const names = ps[0].spec.containers[0].env.map((e: Json) => e.name);
+    assert.ok(names.includes('PET_NNODES') && names.includes('PET_NODE_RANK'), names.join(','));
     await row('tj-ok', 'Succeeded: AllJobsCompleted · 0/2');
   });
 
@@ -421,15 +367,15 @@ describe('TrainJob (real Trainer v2.3 on the real JobSet controller)', () => {
 
 describe('Kueue v0.19 (real controller; webhooks, conversion and the visibility API through the apiserver)', () => {
   const K = '/apis/kueue.x-k8s.io/v1beta2';
-  const flavor = (g: string) => `${g}-${ns}`;
-  const cq = () => `cq-${ns}`;
+  const flavor = (g: string) => `${g}-${env.ns}`;
+  const cq = () => `cq-${env.ns}`;
   before(async () => {
     needs('kueue');
     for (const [g, product] of [
       ['h100', 'NVIDIA-H100-80GB-HBM3'],
       ['a100', 'NVIDIA-A100-PCIE-40GB'],
     ])
-      await api.post(`${K}/resourceflavors`, {
+      await env.api.post(`${K}/resourceflavors`, {
         apiVersion: 'kueue.x-k8s.io/v1beta2',
         kind: 'ResourceFlavor',
         metadata: { name: flavor(g) },
@@ -439,12 +385,12 @@ describe('Kueue v0.19 (real controller; webhooks, conversion and the visibility 
       { name: 'cpu', nominalQuota: '64' },
       { name: 'nvidia.com/gpu', nominalQuota: String(gpus) },
     ];
-    await api.post(`${K}/clusterqueues`, {
+    await env.api.post(`${K}/clusterqueues`, {
       apiVersion: 'kueue.x-k8s.io/v1beta2',
       kind: 'ClusterQueue',
       metadata: { name: cq() },
       spec: {
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': env.ns } },
         resourceGroups: [
           {
             coveredResources: ['cpu', 'nvidia.com/gpu'],
@@ -464,8 +410,8 @@ describe('Kueue v0.19 (real controller; webhooks, conversion and the visibility 
     });
   });
   after(async () => {
-    await api.delete(`${K}/clusterqueues/${cq()}`);
-    for (const g of ['h100', 'a100']) await api.delete(`${K}/resourceflavors/${flavor(g)}`);
+    await env.api.delete(`${K}/clusterqueues/${cq()}`);
+    for (const g of ['h100', 'a100']) await env.api.delete(`${K}/resourceflavors/${flavor(g)}`);
   });
 
   const gpuJob = (name: string, duration: string): Json => ({
@@ -492,15 +438,15 @@ describe('Kueue v0.19 (real controller; webhooks, conversion and the visibility 
   });
   const workloadOf = (job: string) =>
     waitFor(`the Workload of ${job}`, async () => {
-      const l = await api.get<{ items: Json[] }>(`${K}/namespaces/${ns}/workloads`);
+      const l = await env.api.get<{ items: Json[] }>(`${K}/namespaces/${env.ns}/workloads`);
       return l.items.find((w) => w.metadata.ownerReferences?.some((o: Json) => o.name === job));
     });
 
   it('a queued job is suspended, shown as queued with its position, and runs when quota frees up', async () => {
-    await api.post(`/apis/batch/v1/namespaces/${ns}/jobs`, gpuJob('first', '40s'));
+    await env.api.post(`/apis/batch/v1/namespaces/${env.ns}/jobs`, gpuJob('first', '40s'));
     const w1 = await workloadOf('first');
     const admitted = await waitFor('first admitted', async () => {
-      const w = await api.get<Json>(`${K}/namespaces/${ns}/workloads/${w1.metadata.name}`);
+      const w = await env.api.get<Json>(`${K}/namespaces/${env.ns}/workloads/${w1.metadata.name}`);
       return cond(w, 'Admitted') ? w : undefined;
     });
     assert.equal(admitted.status.admission.clusterQueue, cq());
@@ -508,7 +454,10 @@ describe('Kueue v0.19 (real controller; webhooks, conversion and the visibility 
     await row('first', 'Running · 1/1 · 2× H100 80GB HBM3');
 
     // The H100 quota (2) is in use and the A100 flavor has 1: Kueue's webhook suspends the second at create.
-    const second = await api.post<Json>(`/apis/batch/v1/namespaces/${ns}/jobs`, gpuJob('second', '3s'));
+    const second = await env.api.post<Json>(
+      `/apis/batch/v1/namespaces/${env.ns}/jobs`,
+      gpuJob('second', '3s'),
+    );
     assert.equal(second.spec.suspend, true);
     const w2 = await workloadOf('second');
     const h100 = flavor('h100');
@@ -519,7 +468,7 @@ describe('Kueue v0.19 (real controller; webhooks, conversion and the visibility 
       `Queued in team-a (Kueue): ${cq()} has 2 of 2 ${h100} in use · 0/1 · 2× gpu`,
     );
     // Why Not Running: the position from Kueue's visibility API through the aggregator, the flavors' GPU models.
-    const r = await explainWorkload(model.workloads!, conn.transport, n.id);
+    const r = await explainWorkload(env.model.workloads!, env.conn.transport, n.id);
     assert.ok(r);
     assert.equal(r.why.headline, `Queued: 1st in team-a; ${cq()} has 2 of 2 H100 80GB in use`);
     const md = whyMarkdown(r.workload, r.why, r.events);
@@ -529,7 +478,7 @@ describe('Kueue v0.19 (real controller; webhooks, conversion and the visibility 
       new RegExp(`quota: ${cq()} uses 0 of 1 A100 40GB \\(flavor ${flavor('a100')}, nvidia.com/gpu\\)`),
     );
     // Kueue's own words on the Workload, as Gantry quotes them.
-    const pending = await api.get<Json>(`${K}/namespaces/${ns}/workloads/${w2.metadata.name}`);
+    const pending = await env.api.get<Json>(`${K}/namespaces/${env.ns}/workloads/${w2.metadata.name}`);
     const qr = (pending.status.conditions as Json[]).find((c) => c.type === 'QuotaReserved');
     assert.equal(qr.status, 'False');
     assert.match(
@@ -541,12 +490,12 @@ describe('Kueue v0.19 (real controller; webhooks, conversion and the visibility 
     await waitFor(
       'second admitted',
       async () =>
-        cond(await api.get<Json>(`${K}/namespaces/${ns}/workloads/${w2.metadata.name}`), 'Admitted'),
+        cond(await env.api.get<Json>(`${K}/namespaces/${env.ns}/workloads/${w2.metadata.name}`), 'Admitted'),
       120_000,
       500,
     );
     await row('second', 'Succeeded: CompletionsReached · 0/1 · 2× H100 80GB HBM3', 60_000);
-    const done = await api.get<Json>(`${K}/namespaces/${ns}/workloads/${w1.metadata.name}`);
+    const done = await env.api.get<Json>(`${K}/namespaces/${env.ns}/workloads/${w1.metadata.name}`);
     assert.ok(cond(done, 'Finished'));
   });
 });

@@ -368,6 +368,20 @@ describe('podRole', () => {
       assert.deepEqual([r.role, r.rank, r.label], c.want);
     });
   }
+  it("RayJob's submitter from KubeRay 1.6 (no origin labels on the pod): known by its job id env", () => {
+    const labels = { 'batch.kubernetes.io/job-name': 'tune', 'job-name': 'tune' };
+    const env = [
+      { name: 'PYTHONUNBUFFERED', value: '1' },
+      { name: 'RAY_DASHBOARD_ADDRESS', value: 'tune-abcde-head-svc.ml.svc.cluster.local:8265' },
+      { name: 'RAY_JOB_SUBMISSION_ID', value: 'tune-xyz12' },
+    ];
+    const r = podRole(
+      pod('tune-4hnjn', { labels, spec: { containers: [{ name: 'ray-job-submitter', env }] } }),
+    );
+    assert.deepEqual([r.role, r.rank, r.label], ['submitter', [], 'submitter']);
+    // a plain Job's pod stays a pod named by its pod name
+    assert.equal(podRole(pod('tune-4hnjn', { labels })).label, 'tune-4hnjn');
+  });
 });
 
 describe('replicaTemplates', () => {

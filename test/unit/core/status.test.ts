@@ -725,6 +725,39 @@ const cases: Case[] = [
     want: { phase: 'Running', total: 3, gpus: [{ resource: 'nvidia.com/gpu', count: 2 }] },
   },
   {
+    // Real KubeRay 1.6: the submitter Job's pod runs beside the Ray cluster's (ready 3 of 3, not 4 of 3).
+    name: 'RayJob running: the submitter pod is not counted among the replicas',
+    workload: obj(
+      'ray.io/v1',
+      'RayJob',
+      'tune',
+      {
+        rayClusterSpec: {
+          headGroupSpec: { template: { spec: { containers: [{ name: 'ray-head' }] } } },
+          workerGroupSpecs: [{ groupName: 'gpu', replicas: 2, template: gpuTemplate(1) }],
+        },
+      },
+      { jobDeploymentStatus: 'Running', rayClusterName: 'tune-abcde' },
+    ),
+    ctx: {
+      pods: [
+        pod('tune-abcde-head-x1', { labels: { 'ray.io/cluster': 'tune-abcde', 'ray.io/node-type': 'head' } }),
+        ...[0, 1].map((i) =>
+          pod(`tune-abcde-gpu-worker-${i}`, {
+            labels: { 'ray.io/cluster': 'tune-abcde', 'ray.io/node-type': 'worker', 'ray.io/group': 'gpu' },
+          }),
+        ),
+        pod('tune-4hnjn', {
+          labels: { 'job-name': 'tune' },
+          spec: {
+            containers: [{ name: 'ray-job-submitter', env: [{ name: 'RAY_JOB_SUBMISSION_ID', value: 'j' }] }],
+          },
+        }),
+      ],
+    },
+    want: { phase: 'Running', ready: 3, total: 3 },
+  },
+  {
     name: 'RayJob initializing',
     workload: obj(
       'ray.io/v1',

@@ -5,8 +5,6 @@
 // workload through the workload index as the commands do. The "pods" behind them are loopback HTTP servers
 // (kwok port-forward rules) that answer with who they are and the path asked for.
 import assert from 'node:assert/strict';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { endpointFor, notebookStartPatch, type Endpoint } from '../../src/core/endpoints';
 import { podOrServiceChoices, workloadChoices, workloadPath } from '../../src/core/forwardChoices';
@@ -21,35 +19,9 @@ import { SessionManager } from '../../src/sessions/manager';
 import type { ForwardSession } from '../../src/sessions/portForward';
 import { sharedCluster, type TestCluster } from './harness/index';
 import type { Rest } from './harness/rest';
-import { rest, waitFor, type Json } from './helpers';
+import { httpGet, rest, waitFor, whoServer, type Json } from './helpers';
 
 const RAY_IMAGE = 'rayproject/ray:2.41.0';
-
-/** A loopback "container": answers `<who> <path>`. */
-async function whoServer(who: string): Promise<{ port: number; close(): Promise<void> }> {
-  const s = http.createServer((req, res) => res.end(`${who} ${req.url}`));
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return {
-    port: (s.address() as AddressInfo).port,
-    close: async () => {
-      s.closeAllConnections();
-      await new Promise((r) => s.close(r));
-    },
-  };
-}
-
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent: false, timeout: 20_000 }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        res.on('error', reject);
-      })
-      .on('error', reject);
-  });
-}
 
 describe('forward targets: quick picks, a stopped notebook, Ray dashboard and KServe endpoints', () => {
   let cluster: TestCluster;
@@ -261,7 +233,7 @@ describe('forward targets: quick picks, a stopped notebook, Ray dashboard and KS
     assert.ok(started.ok && started.endpoint.stopped === undefined, 'no longer stopped');
     const { url } = await forwardTo('Notebook', 'kubeflow.org', 'nb-stopped');
     assert.equal(url.replace(/^http:\/\/127\.0\.0\.1:\d+/, ''), `/notebook/${ns}/nb-stopped/`);
-    assert.deepEqual(await get(url), { status: 200, body: `nb-stopped /notebook/${ns}/nb-stopped/` });
+    assert.deepEqual(await httpGet(url), { status: 200, body: `nb-stopped /notebook/${ns}/nb-stopped/` });
   });
 
   it("Open Ray Dashboard reaches the head's 8265, not a worker's", async () => {
@@ -280,7 +252,7 @@ describe('forward targets: quick picks, a stopped notebook, Ray dashboard and KS
     assert.equal(e.port, 8265);
     assert.equal(e.role, 'head');
     assert.equal(s.pod?.metadata.name, head.metadata.name);
-    assert.deepEqual(await get(url), { status: 200, body: 'head /' });
+    assert.deepEqual(await httpGet(url), { status: 200, body: 'head /' });
   });
 
   it("Open Endpoint reaches the predictor's 8080 at /v1/models/<name>, or /v2/models/<name> for protocol v2", async () => {
@@ -296,7 +268,7 @@ describe('forward targets: quick picks, a stopped notebook, Ray dashboard and KS
       const { url, e } = await forwardTo('InferenceService', 'serving.kserve.io', name);
       assert.equal(e.port, 8080);
       assert.equal(url.replace(/^http:\/\/127\.0\.0\.1:\d+/, ''), path);
-      assert.deepEqual(await get(url), { status: 200, body: `${name} ${path}` });
+      assert.deepEqual(await httpGet(url), { status: 200, body: `${name} ${path}` });
     }
   });
 });

@@ -1,4 +1,6 @@
 // Small helpers shared by the cluster tests.
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Rest } from './harness/rest';
 import type { TestCluster } from './harness/index';
 
@@ -85,4 +87,31 @@ export function h100Replica(replicas: number, gpus: number): Json {
       },
     },
   };
+}
+
+/** A loopback "container": answers `<who> <path>`. */
+export async function whoServer(who: string): Promise<{ port: number; close(): Promise<void> }> {
+  const s = http.createServer((req, res) => res.end(`${who} ${req.url}`));
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return {
+    port: (s.address() as AddressInfo).port,
+    close: async () => {
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    },
+  };
+}
+
+/** GET without keep-alive: status and body as text. */
+export function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false, timeout: 20_000 }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
 }

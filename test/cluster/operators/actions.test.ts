@@ -5,8 +5,6 @@
 // "dashboard" is a loopback HTTP server behind a kwok PortForward rule, as in test/cluster/forwardTargets.test.ts.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { endpointFor } from '../../../src/core/endpoints';
@@ -24,7 +22,7 @@ import { ForwardsBackend } from '../../../src/sessions/forwards';
 import { SessionManager } from '../../../src/sessions/manager';
 import type { ForwardSession } from '../../../src/sessions/portForward';
 import { sharedCrdsDir } from '../harness/paths';
-import { type Json, waitFor } from '../helpers';
+import { httpGet, type Json, waitFor, whoServer } from '../helpers';
 import { rowText } from '../rows';
 import { cond, operatorEnv, type OperatorEnv } from './setup';
 
@@ -119,32 +117,6 @@ describe('Submit of the shared examples to the real operators', () => {
     await env.row('pytorch', 'Succeeded: AllJobsCompleted · 0/4');
   });
 });
-
-/** A loopback "container": answers `<who> <path>`. */
-async function whoServer(who: string): Promise<{ port: number; close(): Promise<void> }> {
-  const s = http.createServer((req, res) => res.end(`${who} ${req.url}`));
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return {
-    port: (s.address() as AddressInfo).port,
-    close: async () => {
-      s.closeAllConnections();
-      await new Promise((r) => s.close(r));
-    },
-  };
-}
-
-function httpGet(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent: false, timeout: 20_000 }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        res.on('error', reject);
-      })
-      .on('error', reject);
-  });
-}
 
 describe('Open Ray Dashboard on a head pod of the real KubeRay', () => {
   const sessions = new SessionManager();

@@ -49,6 +49,23 @@ spec:
 
 const codes = (ds: Diagnostic[]): string[] => ds.map((d) => String(d.code)).sort();
 
+/** Cluster facts with the LocalQueues of namespace team-a and nothing else. */
+function queueFacts(queues: string[]) {
+  return {
+    nodes: [],
+    localQueues: queues.map((name) => ({ namespace: 'team-a', name })),
+    defaultNamespace: 'default',
+  };
+}
+
+/** A live-schemas file with no documents (the bundled schemas stay in use); remove `dir` afterwards. */
+async function emptyLiveSchemas(): Promise<{ dir: string; file: string }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gantry-facts-'));
+  const file = path.join(dir, 'openapi-v3.json');
+  await writeFile(file, JSON.stringify({}));
+  return { dir, file };
+}
+
 describe('gantry language server over LSP', () => {
   let c: TestClient;
   before(async () => {
@@ -361,21 +378,14 @@ spec:
       restartPolicy: Never
       containers: []
 `;
-    const facts = (queues: string[]) => ({
-      nodes: [],
-      localQueues: queues.map((name) => ({ namespace: 'team-a', name })),
-      defaultNamespace: 'default',
-    });
-    const dir = await mkdtemp(path.join(tmpdir(), 'gantry-facts-'));
-    const file = path.join(dir, 'openapi-v3.json');
-    await writeFile(file, JSON.stringify({}));
+    const { dir, file } = await emptyLiveSchemas();
     try {
       assert.ok(!(await c.open(uri, text)).some((d) => d.code === 'GANTRY106'), 'offline: no queue check');
       let next = c.diagnostics(uri);
       await c.conn.sendNotification(clusterChanged, {
         clusterId: 'q',
         schemas: { file },
-        facts: facts(['cpu-queue']),
+        facts: queueFacts(['cpu-queue']),
       });
       const missing = (await next).diagnostics.filter((d) => d.code === 'GANTRY106');
       assert.deepEqual(
@@ -387,7 +397,7 @@ spec:
       await c.conn.sendNotification(clusterChanged, {
         clusterId: 'q',
         schemas: { file },
-        facts: facts(['cpu-queue', 'gpu-queue']),
+        facts: queueFacts(['cpu-queue', 'gpu-queue']),
       });
       assert.deepEqual(
         (await next).diagnostics.filter((d) => d.code === 'GANTRY106'),
@@ -416,14 +426,7 @@ ${queue ? `  labels:\n    kueue.x-k8s.io/queue-name: ${queue}\n` : ''}spec:
       restartPolicy: Never
       containers: []
 `;
-    const facts = (queues: string[]) => ({
-      nodes: [],
-      localQueues: queues.map((name) => ({ namespace: 'team-a', name })),
-      defaultNamespace: 'default',
-    });
-    const dir = await mkdtemp(path.join(tmpdir(), 'gantry-facts-'));
-    const file = path.join(dir, 'openapi-v3.json');
-    await writeFile(file, JSON.stringify({}));
+    const { dir, file } = await emptyLiveSchemas();
     try {
       const first = await c.open(a, job('steady'));
       assert.ok(
@@ -437,7 +440,7 @@ ${queue ? `  labels:\n    kueue.x-k8s.io/queue-name: ${queue}\n` : ''}spec:
         await c.conn.sendNotification(clusterChanged, {
           clusterId: 'q',
           schemas: { file },
-          facts: facts(queues),
+          facts: queueFacts(queues),
         });
         await next;
       }

@@ -623,8 +623,10 @@ export class Workbench {
   /**
    * Hovers a tree row and returns the text of the tooltip it shows. A view that is still changing can move
    * another row under the mouse between the move and the hover's delay (the demo's Kueue rows did, a Job
-   * resumed while the test hovered its neighbour), and the tooltip read would be that row's; so the row under
-   * the mouse is checked once the hover shows, and the hover is tried again (up to 5 times) if it moved.
+   * resumed while the test hovered its neighbour), and the tooltip read would be that row's. So once the hover
+   * shows, the row under the mouse must be the one asked for and the tooltip must name it (Gantry's tooltips
+   * start with the object's kind and name; a row whose hover showed while its neighbour passed under the mouse
+   * fails the second check even when the first passes); otherwise it hovers again, up to 5 times.
    */
   async hoverTreeItem(viewTitle: string, label: string): Promise<string> {
     await this.expandView(viewTitle);
@@ -663,9 +665,9 @@ export class Workbench {
             ?.textContent,
         [x, y] as const,
       );
-      if (under === label) return text;
+      if (under === label && text.includes(label)) return text;
       console.log(
-        `hoverTreeItem: the mouse was over "${under}", not "${label}"; hovering again (attempt ${attempt})`,
+        `hoverTreeItem: the hover read is not "${label}"'s (the row under the mouse: "${under}"); hovering again (attempt ${attempt})`,
       );
     }
     return text;

@@ -12,7 +12,8 @@ import { after, before, test } from 'node:test';
 import { ClusterConnection } from '../../src/k8s/connection';
 import { loadKubeconfig, type MergedKubeconfig } from '../../src/k8s/kubeconfig';
 import { ClusterModelSource } from '../../src/k8s/modelSource';
-import { ROOT, type WorkloadNode } from '../../src/core/tree';
+import type { WorkloadNode } from '../../src/core/tree';
+import { workloadRows } from './rows';
 import { ClusterModel } from '../../src/model/clusterModel';
 import { sharedCluster, type TestCluster } from './harness/index';
 import type { Rest } from './harness/rest';
@@ -203,17 +204,7 @@ test('through 429s with Retry-After and slow answers, the views end up exactly r
   try {
     const started = await model.start();
     assert.equal(started.state, 'connected', JSON.stringify(started));
-    const rows = (): Map<string, WorkloadNode> => {
-      const out = new Map<string, WorkloadNode>();
-      const walk = (id: string): void => {
-        for (const n of model.workloads!.children(id)) {
-          if (n.type === 'workload') out.set(n.label, n);
-          if (n.type === 'group' || n.type === 'workload') walk(n.id);
-        }
-      };
-      walk(ROOT);
-      return out;
-    };
+    const rows = (): Map<string, WorkloadNode> => workloadRows(model);
     await waitFor('busy Running with its 3 pods', async () =>
       /^Running · 3\/3 /.test(rows().get('busy')?.description ?? ''),
     );

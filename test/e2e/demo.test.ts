@@ -295,11 +295,13 @@ describe('npm run demo, walked in the browser', () => {
     it('Follow Logs on the PyTorchJob shows rank-prefixed lines of every rank', () =>
       wb.guard('logs', async () => {
         await wb.openGantry();
-        await wb.treeItemMenu(W, JOB);
-        await wb.chooseMenuItem('Follow Logs');
         // The log panel is a terminal in the editor area.
         const terminal = wb.page.locator('.terminal-editor .xterm-rows').last();
-        await terminal.waitFor({ timeout: 30_000 });
+        await wb.chooseRowCommand(W, JOB, 'Follow Logs', {
+          fallbackTitle: 'Gantry: Follow Logs',
+          done: terminal,
+          timeoutMs: 30_000,
+        });
         const text = await waitFor(
           'lines of master-0 and worker-2 with the training output',
           async () => {

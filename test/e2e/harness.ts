@@ -704,6 +704,45 @@ export class Workbench {
   }
 
   /**
+   * Runs `item` from the context menu of the row `label` of `view`, for a command that falls back to a quick
+   * pick titled `fallbackTitle` when it receives no row. VS Code's extension host forgets the rows it handed out
+   * whenever the view refreshes their parent (a rebuild after a namespace change, a group's count moving) until
+   * the view has asked for them again, and a menu command chosen in that window (a few hundred ms) receives no
+   * row: the command then asks which workload, as it does from the palette. A person who sees that picker
+   * instead of the action dismisses it and chooses the row again; so does this, up to 3 times (logged), and
+   * returns once the command ran without asking. Resolves when `done` shows.
+   */
+  async chooseRowCommand(
+    view: string,
+    label: string,
+    item: string,
+    opts: { fallbackTitle: string; done: Locator; timeoutMs?: number },
+  ): Promise<void> {
+    const fallback = this.page.locator('.quick-input-widget .quick-input-title', {
+      hasText: opts.fallbackTitle,
+    });
+    for (let attempt = 1; ; attempt++) {
+      const menu = await this.treeItemMenu(view, label);
+      if (!menu.includes(item))
+        throw new Error(`no ${item} in the menu of ${label}: ${JSON.stringify(menu)}`);
+      await this.chooseMenuItem(item);
+      const outcome = await Promise.race([
+        opts.done
+          .first()
+          .waitFor({ timeout: opts.timeoutMs ?? 60_000 })
+          .then(() => 'done' as const),
+        fallback.waitFor({ timeout: opts.timeoutMs ?? 60_000 }).then(() => 'asked' as const),
+      ]);
+      if (outcome === 'done') return;
+      if (attempt === 3)
+        throw new Error(`${item} on ${label} received no row 3 times (the view kept refreshing)`);
+      console.log(`chooseRowCommand: ${item} on ${label} received no row (the view was refreshing); again`);
+      await this.page.keyboard.press('Escape');
+      await fallback.waitFor({ state: 'hidden' });
+    }
+  }
+
+  /**
    * Shows only this namespace through Gantry: Choose Namespaces…, as a person does it: type the name, and Enter
    * takes the highlighted row. Not runCommand(): the picker reuses the quick input widget, which then never hides.
    */

@@ -197,9 +197,10 @@ describe('Training insight against the local cluster', { skip: noCluster }, () =
       assert.match(tip, /NCCL timeout on worker-0/);
       timer.lap('failure row');
 
-      const menu = await wb.treeItemMenu(W, OOM);
-      assert.ok(menu.includes('Follow Logs'), JSON.stringify(menu));
-      await wb.chooseMenuItem('Follow Logs');
+      await wb.chooseRowCommand(W, OOM, 'Follow Logs', {
+        fallbackTitle: 'Gantry: Follow Logs',
+        done: wb.page.locator('.terminal-editor .xterm-rows', { hasText: 'master-0' }),
+      });
       await waitFor(
         'the failure line in the panel',
         async () => {
@@ -230,9 +231,10 @@ describe('Training insight against the local cluster', { skip: noCluster }, () =
 
   it('the running job’s log panel shows the loss and the step in its title', () =>
     wb.guard('title', async () => {
-      const menu = await wb.treeItemMenu(W, RUN);
-      assert.ok(menu.includes('Follow Logs'), JSON.stringify(menu));
-      await wb.chooseMenuItem('Follow Logs');
+      await wb.chooseRowCommand(W, RUN, 'Follow Logs', {
+        fallbackTitle: 'Gantry: Follow Logs',
+        done: wb.page.locator('.tabs-container .tab', { hasText: `Logs: PyTorchJob ${ns}/${RUN}` }),
+      });
       const tab = await waitFor(
         'the panel title with the loss',
         async () => {

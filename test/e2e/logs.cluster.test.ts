@@ -78,10 +78,10 @@ describe('Follow Logs against the local cluster', { skip: noCluster }, () => {
           /^Running · 3\/3 /.test((await wb.treeItems(W)).find((i) => i.label === JOB)?.description ?? ''),
         90_000,
       );
-      const menu = await wb.treeItemMenu(W, JOB);
-      assert.ok(menu.includes('Follow Logs'), JSON.stringify(menu));
-      await wb.chooseMenuItem('Follow Logs');
-      await waitFor('the panel', async () => (await panelText()).includes('[master-0]'), 60_000);
+      await wb.chooseRowCommand(W, JOB, 'Follow Logs', {
+        fallbackTitle: 'Gantry: Follow Logs',
+        done: wb.page.locator('.terminal-editor .xterm-rows', { hasText: '[master-0]' }),
+      });
       timer.lap('panel');
       await cluster.appendLog(ns, `${JOB}-master-0`, 'pytorch', ['e2e epoch 1 loss=0.91']);
       await cluster.appendLog(ns, `${JOB}-worker-1`, 'pytorch', ['e2e epoch 1 loss=0.87']);

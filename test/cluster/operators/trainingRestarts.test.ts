@@ -81,10 +81,11 @@ describe('PyTorchJob restarts with the real training-operator v1.9.4 (restartPol
     assert.equal(cond(j, 'Restarting'), undefined);
     assert.equal(cond(j, 'Failed'), undefined);
     assert.deepEqual(j.status.replicaStatuses.Worker.active, 1);
-    assert.ok(
-      !(await reasons('oom')).some((r) => /Restarting|Failed/.test(r)),
-      (await reasons('oom')).join('\n'),
-    );
+    // The job's own events (PyTorchJobRestarting, PyTorchJobFailed). Not a match on "Failed" anywhere: under
+    // load the operator's pod cache can lag its own create, and it then retries and logs
+    // `FailedCreatePod: pods "oom-worker-0" already exists`, a harmless event of the operator's bookkeeping.
+    const events = await reasons('oom');
+    assert.ok(!events.some((r) => /^\S+ PyTorchJob(Restarting|Failed):/.test(r)), events.join('\n'));
   });
 
   it('OnFailure with backoffLimit 2: the container restarts reach the limit, the operator fails the job and keeps its pods', async () => {

@@ -13,10 +13,23 @@ type Node = WorkloadTreeNode | GpuTreeNode;
 export function objectCommands(host: Host): CommandTable {
   const cluster = async (): Promise<CurrentCluster> => (await host.services()).cluster;
   return {
-    'gantry.describe': async (node) => describe(await cluster(), node as Node),
-    'gantry.delete': async (node) => deleteObject(host, await cluster(), node as Node),
-    'gantry.copyName': (node) => copyName(node as Node),
+    'gantry.describe': async (node) => (node ? describe(await cluster(), node as Node) : rowForgotten()),
+    'gantry.delete': async (node) =>
+      node ? deleteObject(host, await cluster(), node as Node) : rowForgotten(),
+    'gantry.copyName': (node) => (node ? copyName(node as Node) : rowForgotten()),
   };
+}
+
+/**
+ * These commands come only from a row's menu (hidden from the palette), yet VS Code hands them no row when the
+ * view refreshed the row's parent while the menu was open (its extension host forgets the rows it handed out
+ * until the view asks for them again). Say so rather than do nothing.
+ */
+export const ROW_FORGOTTEN =
+  'Gantry: the view was refreshing when you chose that; right-click the row again.';
+
+function rowForgotten(): void {
+  void vscode.window.showInformationMessage(ROW_FORGOTTEN);
 }
 
 /** The object behind a tree node: kind, namespace and name. */

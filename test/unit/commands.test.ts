@@ -91,3 +91,13 @@ test('each view has welcome text for a missing kubeconfig or an empty state', ()
     );
   }
 });
+
+test('Describe, Delete and Copy Name handed no row (VS Code forgot it during a refresh) say so', async () => {
+  // Registered by the first test's activation.
+  const { ROW_FORGOTTEN } = await import('../../src/commands/objects');
+  for (const id of ['gantry.describe', 'gantry.delete', 'gantry.copyName']) {
+    record.shown.length = 0;
+    await record.commands.get(id)!(undefined, [undefined]);
+    assert.deepEqual(record.shown, [ROW_FORGOTTEN], id);
+  }
+});

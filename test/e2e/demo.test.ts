@@ -298,7 +298,7 @@ describe('npm run demo, walked in the browser', () => {
         // The log panel is a terminal in the editor area.
         const terminal = wb.page.locator('.terminal-editor .xterm-rows').last();
         await wb.chooseRowCommand(W, JOB, 'Follow Logs', {
-          fallbackTitle: 'Gantry: Follow Logs',
+          fallback: wb.quickPickTitled('Gantry: Follow Logs'),
           done: terminal,
           timeoutMs: 30_000,
         });

@@ -704,23 +704,20 @@ export class Workbench {
   }
 
   /**
-   * Runs `item` from the context menu of the row `label` of `view`, for a command that falls back to a quick
-   * pick titled `fallbackTitle` when it receives no row. VS Code's extension host forgets the rows it handed out
-   * whenever the view refreshes their parent (a rebuild after a namespace change, a group's count moving) until
-   * the view has asked for them again, and a menu command chosen in that window (a few hundred ms) receives no
-   * row: the command then asks which workload, as it does from the palette. A person who sees that picker
-   * instead of the action dismisses it and chooses the row again; so does this, up to 3 times (logged), and
-   * returns once the command ran without asking. Resolves when `done` shows.
+   * Runs `item` from the context menu of the row `label` of `view`; resolves when `done` shows. VS Code's
+   * extension host forgets the rows it handed out whenever the view refreshes their parent (a rebuild after a
+   * namespace change, a group's count moving) until the view has asked for them again, and a menu command
+   * chosen in that window (a few hundred ms) receives no row. Gantry's commands then show `fallback` (Follow
+   * Logs asks which workload, as from the palette; Describe says to right-click again). A person who sees that
+   * instead of the action dismisses it and chooses the row again; so does this, up to 3 times (logged).
    */
   async chooseRowCommand(
     view: string,
     label: string,
     item: string,
-    opts: { fallbackTitle: string; done: Locator; timeoutMs?: number },
+    opts: { fallback: Locator; done: Locator; timeoutMs?: number },
   ): Promise<void> {
-    const fallback = this.page.locator('.quick-input-widget .quick-input-title', {
-      hasText: opts.fallbackTitle,
-    });
+    const timeout = opts.timeoutMs ?? 60_000;
     for (let attempt = 1; ; attempt++) {
       const menu = await this.treeItemMenu(view, label);
       if (!menu.includes(item))
@@ -729,17 +726,32 @@ export class Workbench {
       const outcome = await Promise.race([
         opts.done
           .first()
-          .waitFor({ timeout: opts.timeoutMs ?? 60_000 })
+          .waitFor({ timeout })
           .then(() => 'done' as const),
-        fallback.waitFor({ timeout: opts.timeoutMs ?? 60_000 }).then(() => 'asked' as const),
+        opts.fallback
+          .first()
+          .waitFor({ timeout })
+          .then(() => 'no row' as const),
       ]);
       if (outcome === 'done') return;
       if (attempt === 3)
         throw new Error(`${item} on ${label} received no row 3 times (the view kept refreshing)`);
       console.log(`chooseRowCommand: ${item} on ${label} received no row (the view was refreshing); again`);
       await this.page.keyboard.press('Escape');
-      await fallback.waitFor({ state: 'hidden' });
+      if (await opts.fallback.first().isVisible())
+        await this.runCommand('Notifications: Clear All Notifications');
+      await opts.fallback.first().waitFor({ state: 'hidden' });
     }
+  }
+
+  /** The title of an open quick pick (a command's fallback when it got no row). */
+  quickPickTitled(title: string): Locator {
+    return this.page.locator('.quick-input-widget .quick-input-title', { hasText: title });
+  }
+
+  /** A notification toast containing `text`. */
+  notificationWith(text: string): Locator {
+    return this.page.locator('.notifications-toasts .notification-toast', { hasText: text });
   }
 
   /**

@@ -198,7 +198,7 @@ describe('Training insight against the local cluster', { skip: noCluster }, () =
       timer.lap('failure row');
 
       await wb.chooseRowCommand(W, OOM, 'Follow Logs', {
-        fallbackTitle: 'Gantry: Follow Logs',
+        fallback: wb.quickPickTitled('Gantry: Follow Logs'),
         done: wb.page.locator('.terminal-editor .xterm-rows', { hasText: 'master-0' }),
       });
       await waitFor(
@@ -232,7 +232,7 @@ describe('Training insight against the local cluster', { skip: noCluster }, () =
   it('the running job’s log panel shows the loss and the step in its title', () =>
     wb.guard('title', async () => {
       await wb.chooseRowCommand(W, RUN, 'Follow Logs', {
-        fallbackTitle: 'Gantry: Follow Logs',
+        fallback: wb.quickPickTitled('Gantry: Follow Logs'),
         done: wb.page.locator('.tabs-container .tab', { hasText: `Logs: PyTorchJob ${ns}/${RUN}` }),
       });
       const tab = await waitFor(

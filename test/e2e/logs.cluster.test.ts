@@ -79,7 +79,7 @@ describe('Follow Logs against the local cluster', { skip: noCluster }, () => {
         90_000,
       );
       await wb.chooseRowCommand(W, JOB, 'Follow Logs', {
-        fallbackTitle: 'Gantry: Follow Logs',
+        fallback: wb.quickPickTitled('Gantry: Follow Logs'),
         done: wb.page.locator('.terminal-editor .xterm-rows', { hasText: '[master-0]' }),
       });
       timer.lap('panel');

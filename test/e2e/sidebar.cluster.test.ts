@@ -144,7 +144,11 @@ describe('sidebar against the local cluster', { skip: noCluster }, () => {
       const menu = await wb.treeItemMenu(W, JOB);
       assert.ok(menu.includes('Describe'), JSON.stringify(menu));
       assert.ok(menu.includes('Delete…'), JSON.stringify(menu));
-      await wb.chooseMenuItem('Describe');
+      await wb.page.keyboard.press('Escape');
+      await wb.chooseRowCommand(W, JOB, 'Describe', {
+        fallback: wb.notificationWith('right-click the row again'),
+        done: wb.page.locator('.tabs-container .tab', { hasText: `${JOB}.yaml` }),
+      });
       const text = await wb.waitForEditorText(/kind: PyTorchJob/);
       assert.match(text, new RegExp(`# PyTorchJob ${ns}/${JOB} in context .* \\(read-only\\)`));
       assert.match(text, new RegExp(`name: ${JOB}`));
@@ -241,10 +245,11 @@ describe('sidebar against the local cluster', { skip: noCluster }, () => {
 
   it('deletes the job from the context menu after the modal confirmation', () =>
     wb.guard('delete', async () => {
-      await wb.treeItemMenu(W, JOB);
-      await wb.chooseMenuItem('Delete…');
       const dialog = wb.page.locator('.monaco-dialog-box');
-      await dialog.waitFor();
+      await wb.chooseRowCommand(W, JOB, 'Delete…', {
+        fallback: wb.notificationWith('right-click the row again'),
+        done: dialog,
+      });
       assert.match(await dialog.innerText(), new RegExp(`Delete PyTorchJob ${ns}/${JOB} in context`));
       await wb.screenshot('sidebar-delete-confirm');
       await dialog.locator('.monaco-button', { hasText: /^Delete$/ }).click();

@@ -7,9 +7,7 @@
 // stopped its cluster), never in the shared-cluster tier. The screenshots it takes are the README's pictures
 // (`npm run screenshots` copies them to media/screenshots/).
 //
-// The walk through Follow Logs, Open Notebook and Submit is its own describe block below: those commands come
-// from other branches (logs, forward, submit). Each of its tests is skipped, with the reason printed, while
-// package.json does not declare its command, and runs as soon as the merge declares it.
+// The walk through Follow Logs, Open Notebook and Submit is its own describe block below.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';

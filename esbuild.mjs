@@ -1,5 +1,6 @@
-// Three bundles: the extension entry (small, loaded at activation), its services (the Kubernetes client and
-// the language client, loaded right after activation returns), and the language server (its own process).
+// The bundles: the extension entry (small, loaded at activation), its services (the Kubernetes client and the
+// model, loaded right after activation returns), the language client (loaded on the first YAML document), the
+// language server (its own process), and the parts loaded on first use (submit, pipeline graph).
 import { writeFile } from 'node:fs/promises';
 import * as esbuild from 'esbuild';
 
@@ -17,6 +18,11 @@ const lazyServices = {
     // The submit steps (YAML, apply, fit check) load on the first Submit or Diff, as dist/submitter.js.
     build.onResolve({ filter: /^\.\.\/model\/submitter$/ }, (args) =>
       args.importer.endsWith('submit.ts') ? { path: './submitter.js', external: true } : undefined,
+    );
+    // The language client (vscode-languageclient) loads on the first YAML document or language feature, as
+    // dist/languageClient.js: the sidebar's first rows do not wait for it.
+    build.onResolve({ filter: /^\.\/client$/ }, (args) =>
+      args.importer.endsWith('lazyClient.ts') ? { path: './languageClient.js', external: true } : undefined,
     );
     // The pipeline graph panel loads on the first Show Pipeline Graph, as dist/pipelineGraph.js.
     build.onResolve({ filter: /^\.\.\/panels\/pipelineGraph$/ }, (args) =>
@@ -43,7 +49,8 @@ const common = {
 
 const entries = [
   { in: 'src/extension.ts', out: 'dist/extension.js', plugins: [lazyServices] },
-  { in: 'src/services.ts', out: 'dist/services.js' },
+  { in: 'src/services.ts', out: 'dist/services.js', plugins: [lazyServices] },
+  { in: 'src/lsp/client.ts', out: 'dist/languageClient.js' },
   { in: 'src/model/submitter.ts', out: 'dist/submitter.js' },
   { in: 'src/server/main.ts', out: 'dist/server.js' },
   { in: 'src/panels/pipelineGraph.ts', out: 'dist/pipelineGraph.js' },

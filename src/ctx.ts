@@ -22,8 +22,11 @@ export class Ctx implements Host, vscode.Disposable {
 
   /** The cluster, sessions and language client; loaded once, after activation has returned. */
   services(): Promise<Services> {
+    const t0 = performance.now();
     this._services ??= import('./services').then((m) => {
       const s = new m.Services({ config: this.config, log: this.log, extension: this.extension });
+      // The first rows wait for this; the log's timestamps then show where the rest of the time goes.
+      this.log.info(`services loaded in ${Math.round(performance.now() - t0)} ms`);
       // Disposed already (deactivated while loading): own() disposes it at once.
       return this.own(s);
     });

@@ -1,13 +1,14 @@
 // The heavy half of the extension, bundled as dist/services.js and loaded after activate() returns: the
-// connection pool, the current cluster (Kubernetes client), the user sessions and the language client, plus
-// the feed between the cluster and the language server. Wiring only.
+// connection pool, the current cluster (Kubernetes client), the user sessions and the language client's
+// stand-in (the client itself is dist/languageClient.js, loaded on the first YAML document), plus the feed
+// between the cluster and the language server. Wiring only.
 import * as vscode from 'vscode';
 import { CurrentCluster, type ContextSwitch } from './cluster/currentCluster';
 import type { Config } from './config';
 import { DisposableStore } from './core/lifecycle';
 import { ConnectionPool } from './k8s/connections';
 import { fetchOpenApiV3 } from './k8s/openapi';
-import { GantryLanguageClient } from './lsp/client';
+import { LazyLanguageClient } from './lsp/lazyClient';
 import type { ClusterModel } from './model/clusterModel';
 import { clusterFacts, factsKey } from './model/lspFeed';
 import { type WhyReport, explainWorkload } from './model/why';
@@ -34,7 +35,8 @@ export class Services implements vscode.Disposable {
   /** Creates port-forwards; each is a session of `sessions` once it listens. */
   readonly forwards = new ForwardsBackend(this.sessions);
   readonly cluster: CurrentCluster;
-  readonly languageClient: GantryLanguageClient;
+  /** Loads dist/languageClient.js on the first YAML document or language feature, not with these services. */
+  readonly languageClient: LazyLanguageClient;
   private readonly _why: WhyPanel;
   private readonly _store = new DisposableStore();
   /** The current view scope's training-log reader (progress, failures explained); see model/insights.ts. */
@@ -45,7 +47,7 @@ export class Services implements vscode.Disposable {
 
   constructor(private readonly _deps: ServiceDeps) {
     this.cluster = new CurrentCluster(_deps.config, _deps.extension.workspaceState, _deps.log, this.pool);
-    this.languageClient = new GantryLanguageClient({
+    this.languageClient = new LazyLanguageClient({
       serverModule: _deps.extension.asAbsolutePath('dist/server.js'),
       log: _deps.log,
     });

@@ -9,10 +9,13 @@
 //   warm rounds: the same code-server, Explorer then Gantry again (extension active, caches filled).
 // Not included: code-server start, page load, installing the .vsix, seeding the cluster.
 // Prints figures only. Options: --attach (use $GANTRY_CLUSTER_STATE; seeded by run.ts unless it already is),
-// --cold N (default 3), --warm N (default 5), --nodes N, --workloads N, --pods N (the seeded world).
+// --cold N (default 3), --warm N (default 5), --nodes N, --workloads N, --pods N (the seeded world),
+// --vsix FILE (repeatable; default gantry-<version>.vsix): with several, each cold round runs every build in
+// turn (A B, A B, ...) on the same cluster, so a change in the machine's load falls on both, and each build
+// gets its warm rounds after its last cold one.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machine } from '../machine.mjs';
 import { sharedCluster, startCluster, type TestCluster } from '../../test/cluster/harness/index';
@@ -26,6 +29,7 @@ const { values: args } = parseArgs({
     nodes: { type: 'string', default: '500' },
     workloads: { type: 'string', default: '300' },
     pods: { type: 'string', default: '5000' },
+    vsix: { type: 'string', multiple: true },
   },
 });
 const COLD = Number(args.cold);
@@ -155,9 +159,19 @@ async function seed(stateFile: string): Promise<void> {
   if (code !== 0) throw new Error(`seeding (bench/sidebar/run.ts --seed-only) exited ${code}`);
 }
 
+interface Build {
+  vsix: string;
+  cold: Stamps[];
+  warm: Stamps[];
+  timelines: string[][];
+}
+
 async function main(): Promise<void> {
-  const vsix = join(repoRoot, 'gantry-0.1.0.vsix');
-  if (!existsSync(vsix)) throw new Error(`${vsix} does not exist. Run: npm run package`);
+  const files = args.vsix?.length ? args.vsix.map((f) => resolve(f)) : [join(repoRoot, 'gantry-0.1.0.vsix')];
+  for (const f of files) if (!existsSync(f)) throw new Error(`${f} does not exist. Run: npm run package`);
+  const builds: Build[] = files.map((vsix) => ({ vsix, cold: [], warm: [], timelines: [] }));
+  log(machine());
+  const name = (b: Build) => (builds.length > 1 ? `${basename(b.vsix)}: ` : '');
   let cluster: TestCluster;
   let stateFile: string;
   if (args.attach) {
@@ -167,56 +181,56 @@ async function main(): Promise<void> {
     cluster = await startCluster({ nodes: false, crds: false, simulator: false, log });
     stateFile = join(cluster.kubeconfigPath, '..', 'state.json');
   }
-  const cold: Stamps[] = [];
-  const warm: Stamps[] = [];
-  const timelines: string[][] = [];
   try {
     await seed(stateFile);
     for (let i = 0; i < COLD; i++) {
-      const wb = await launch({
-        name: `bench-paint-${i}`,
-        env: { KUBECONFIG: cluster.kubeconfigPath },
-        viewport: { width: 1400, height: 900 },
-      });
-      try {
-        // Let the workbench settle (extensions scanned, Explorer drawn) so the click is all that is timed.
-        await wb.activityBarItem('Gantry').waitFor();
-        await sleep(3000);
-        const s = await measure(wb);
-        cold.push(s);
-        log(`cold ${i + 1}/${COLD}: ${ms(s.painted! - s.click)} (${s.label})`);
-        // The loaded line comes after the tree's first rows only when rows come from a partial model; wait a
-        // little for it so the timeline shows the list of every kind.
-        await wb
-          .waitForLog(() => wb.gantryLog(), /context \S+: \d+ workloads, \d+ pods/, 60_000)
-          .catch(() => 0);
-        await sleep(1500);
-        timelines.push(timeline(wb, s));
-        if (i === COLD - 1) {
-          for (let j = 0; j < WARM; j++) {
-            await wb.activityBarItem('Explorer').click();
-            await wb.page.locator('.part.sidebar .composite.title h2', { hasText: /^Explorer/i }).waitFor();
-            await sleep(1500);
-            const w = await measure(wb);
-            warm.push(w);
-            log(`warm ${j + 1}/${WARM}: ${ms(w.painted! - w.click)}`);
+      for (const [k, b] of builds.entries()) {
+        const wb = await launch({
+          name: `bench-paint-${i}-${k}`,
+          vsix: b.vsix,
+          env: { KUBECONFIG: cluster.kubeconfigPath },
+          viewport: { width: 1400, height: 900 },
+        });
+        try {
+          // Let the workbench settle (extensions scanned, Explorer drawn) so the click is all that is timed.
+          await wb.activityBarItem('Gantry').waitFor();
+          await sleep(3000);
+          const s = await measure(wb);
+          b.cold.push(s);
+          log(`${name(b)}cold ${i + 1}/${COLD}: ${ms(s.painted! - s.click)} (${s.label})`);
+          // The loaded line comes after the tree's first rows only when rows come from a partial model; wait a
+          // little for it so the timeline shows the list of every kind.
+          await wb
+            .waitForLog(() => wb.gantryLog(), /context \S+: \d+ workloads, \d+ pods/, 60_000)
+            .catch(() => 0);
+          await sleep(1500);
+          b.timelines.push(timeline(wb, s));
+          if (i === COLD - 1) {
+            for (let j = 0; j < WARM; j++) {
+              await wb.activityBarItem('Explorer').click();
+              await wb.page.locator('.part.sidebar .composite.title h2', { hasText: /^Explorer/i }).waitFor();
+              await sleep(1500);
+              const w = await measure(wb);
+              b.warm.push(w);
+              log(`${name(b)}warm ${j + 1}/${WARM}: ${ms(w.painted! - w.click)}`);
+            }
           }
+        } finally {
+          await wb.close();
         }
-      } finally {
-        await wb.close();
       }
     }
   } finally {
     await cluster.stop();
   }
 
-  const report = (name: string, xs: Stamps[]) => {
+  const report = (label: string, xs: Stamps[]) => {
     if (!xs.length) return;
     const d = xs.map((s) => s.painted! - s.click);
     const pane = xs.map((s) => (s.pane ?? NaN) - s.click);
     const any = xs.map((s) => (s.anyRow ?? NaN) - s.click);
     console.log(
-      `${name.padEnd(34)} median ${ms(median(d)).padStart(8)}  min ${ms(Math.min(...d))}  max ${ms(Math.max(...d))}  ` +
+      `${label.padEnd(34)} median ${ms(median(d)).padStart(8)}  min ${ms(Math.min(...d))}  max ${ms(Math.max(...d))}  ` +
         `(runs ${d.map((x) => x.toFixed(0)).join(', ')})`,
     );
     console.log(
@@ -227,8 +241,11 @@ async function main(): Promise<void> {
     `\nFirst ML Workloads row painted after clicking Gantry's activity-bar icon (code-server, packaged .vsix), ` +
       `${args.nodes} GPU nodes / ${args.workloads} workloads / ${args.pods} pods, kube ${cluster.version}`,
   );
-  report('cold (fresh code-server, activates)', cold);
-  report('warm (Explorer, then Gantry again)', warm);
+  for (const b of builds) {
+    if (builds.length > 1) console.log(`${b.vsix}:`);
+    report('cold (fresh code-server, activates)', b.cold);
+    report('warm (Explorer, then Gantry again)', b.warm);
+  }
   console.log('Goal: within 1 s of the click.');
   console.log(
     'Included (cold): the click, the container and its views drawn, extension activation (bundles, services),\n' +
@@ -236,10 +253,11 @@ async function main(): Promise<void> {
       'trip to the page and the row drawn. Warm: only the container shown again. Not included: code-server start,\n' +
       'page load, installing the .vsix, seeding the cluster, Playwright polling (stamps are taken in the page).',
   );
-  timelines.forEach((t, i) => {
-    console.log(`cold run ${i + 1}: Gantry log and activation, ms after the click:`);
-    for (const l of t) console.log(l);
-  });
+  for (const b of builds)
+    b.timelines.forEach((t, i) => {
+      console.log(`${name(b)}cold run ${i + 1}: Gantry log and activation, ms after the click:`);
+      for (const l of t) console.log(l);
+    });
   console.log(machine());
 }
 

@@ -1,5 +1,6 @@
 // The Gantry language client: started when the first YAML document opens (not at activation), restartable,
 // without a restart loop after crashes, stopped by deactivate(). Model: vscode-eslint client/src/client.ts.
+// Bundled apart as dist/languageClient.js and loaded through lazyClient.ts, which decides when it starts.
 //
 // Workspace trust: the server only reads the schemas bundled with the extension and what notifyCluster() sends.
 // Whether live schemas and cluster facts may come from a workspace-provided kubeconfig in Restricted Mode is
@@ -59,21 +60,6 @@ export class GantryLanguageClient implements vscode.Disposable {
 
   get isRunning(): boolean {
     return this._client?.state === State.Running;
-  }
-
-  /** Starts the client as soon as a YAML document is open (now, if one already is). */
-  startWhenYamlOpens(): vscode.Disposable {
-    const isYaml = (d: vscode.TextDocument): boolean => d.languageId === 'yaml';
-    if (vscode.workspace.textDocuments.some(isYaml)) {
-      void this.start();
-      return new vscode.Disposable(() => undefined);
-    }
-    const sub = vscode.workspace.onDidOpenTextDocument((d) => {
-      if (!isYaml(d)) return;
-      sub.dispose();
-      void this.start();
-    });
-    return this._store.add(sub);
   }
 
   /** Starts the server once; concurrent callers share the same start. */

@@ -15,7 +15,7 @@ function entries(): string[] {
 
 test('the vsix holds only dist, media, schemas and the manifest files', () => {
   const allowed = [
-    /^extension\/dist\/(extension|services|server|submitter|pipelineGraph)\.js$/,
+    /^extension\/dist\/(extension|services|languageClient|server|submitter|pipelineGraph)\.js$/,
     /^extension\/dist\/webview\/pipelineGraph\.js$/,
     /^extension\/media\//,
     /^extension\/schemas\//,
@@ -27,6 +27,7 @@ test('the vsix holds only dist, media, schemas and the manifest files', () => {
   const stray = files.filter((f) => !allowed.some((re) => re.test(f)));
   assert.deepEqual(stray, [], 'files outside the allow-list');
   assert.ok(files.includes('extension/dist/extension.js'), 'no extension bundle');
+  assert.ok(files.includes('extension/dist/languageClient.js'), 'no language client bundle');
   assert.ok(files.includes('extension/dist/webview/pipelineGraph.js'), 'no pipeline graph webview bundle');
   assert.ok(files.includes('extension/media/gantry.svg'), 'no activity-bar icon');
   assert.ok(!files.some((f) => f.includes('node_modules')), 'node_modules shipped');
@@ -41,6 +42,7 @@ test('the vsix holds only dist, media, schemas and the manifest files', () => {
 const allowed = new Set([
   'vscode',
   './services.js',
+  './languageClient.js',
   './submitter.js',
   './pipelineGraph.js',
   'bufferutil',
@@ -53,6 +55,7 @@ test('the bundles need nothing from node_modules but vscode', () => {
   for (const bundle of [
     'dist/extension.js',
     'dist/services.js',
+    'dist/languageClient.js',
     'dist/server.js',
     'dist/submitter.js',
     'dist/pipelineGraph.js',
@@ -117,4 +120,51 @@ test('the pipeline graph webview loads nothing remote', () => {
     [],
   );
   assert.ok(!/\brequire\(|\bprocess\.env\b/.test(js), 'node code in the browser bundle');
+});
+
+/** The inputs esbuild.mjs recorded for `bundle`, checked against the file that ships. */
+function inputsOf(bundle: string): string[] {
+  const meta = JSON.parse(readFileSync(bundle.replace(/\.js$/, '.meta.json'), 'utf8')) as {
+    inputs: Record<string, unknown>;
+    outputs: Record<string, { bytes: number }>;
+  };
+  assert.equal(meta.outputs[bundle]?.bytes, statSync(bundle).size, `stale metafile of ${bundle}`);
+  return Object.keys(meta.inputs);
+}
+
+const LSP_LIBS = /node_modules\/(vscode-languageclient|vscode-languageserver[^/]*|vscode-jsonrpc)\//;
+
+// The sidebar's first rows wait for dist/services.js; the language client loads on the first YAML document.
+test('dist/services.js holds the Kubernetes client but not the language client, which is dist/languageClient.js', () => {
+  const services = inputsOf('dist/services.js');
+  assert.ok(
+    services.some((p) => /node_modules\/@kubernetes\/client-node\//.test(p)),
+    'the metafile is not the services bundle',
+  );
+  assert.deepEqual(
+    services.filter((p) => LSP_LIBS.test(p) || p === 'src/lsp/client.ts' || p.startsWith('src/server/')),
+    [],
+    'the language client is bundled into dist/services.js',
+  );
+  const js = readFileSync('dist/services.js', 'utf8');
+  assert.ok(
+    js.includes('require("./languageClient.js")'),
+    'dist/services.js does not load the client lazily',
+  );
+  assert.ok(!js.includes('vscode-languageclient'), 'dist/services.js names vscode-languageclient');
+  const client = inputsOf('dist/languageClient.js');
+  assert.ok(client.includes('src/lsp/client.ts'), 'dist/languageClient.js is not the language client');
+  assert.ok(
+    client.some((p) => /node_modules\/vscode-languageclient\//.test(p)),
+    'dist/languageClient.js lacks vscode-languageclient',
+  );
+  assert.deepEqual(
+    client.filter((p) => /node_modules\/@kubernetes\/client-node\//.test(p) || p.startsWith('src/k8s/')),
+    [],
+    'the Kubernetes client is bundled into dist/languageClient.js',
+  );
+  const sizes = ['dist/services.js', 'dist/languageClient.js'].map(
+    (b) => `${b} ${(statSync(b).size / 1024).toFixed(1)} KiB`,
+  );
+  console.log(sizes.join(', '));
 });

@@ -27,16 +27,6 @@ export class ByteQueue {
     return joined.subarray(0, n);
   }
 
-  /** Takes up to `max` bytes from the first chunk only: never copies (0 < max, length > 0). */
-  consumeFirst(max: number): Buffer {
-    const first = this._chunks[0]!;
-    const n = Math.min(first.length, max);
-    this._length -= n;
-    if (n === first.length) this._chunks.shift();
-    else this._chunks[0] = first.subarray(n);
-    return first.subarray(0, n);
-  }
-
   /** Takes the first `n` bytes (n ≤ length). */
   consume(n: number): Buffer {
     if (n === 0) return Buffer.alloc(0);

@@ -111,7 +111,7 @@ const REPLY_TIMEOUT_MS = 30_000;
 
 export class PortTunnel {
   private readonly _ws = new WsReader();
-  private readonly _frames = new FrameReader({ partialData: true });
+  private readonly _frames = new FrameReader();
   private readonly _headers = new HeaderCompressor();
   private readonly _streams = new Map<number, SessionStream>();
   private _nextStreamId = 1;
@@ -122,9 +122,6 @@ export class PortTunnel {
   private _flushScheduled = false;
   private _drainWaiters: (() => void)[] = [];
   private readonly _blocked = new Set<SessionStream>();
-  /** Streams holding received bytes not yet handed to their reader (see deliverLater). */
-  private readonly _arrived = new Set<TunnelPortStream>();
-  private _deliverScheduled = false;
   private _closed = false;
   private _closeReason = '';
   private _goneAway = false;
@@ -138,7 +135,7 @@ export class PortTunnel {
   private readonly _closeListeners: ((reason: string) => void)[] = [];
   private readonly _pingTimer: NodeJS.Timeout;
   /** Counters, for debugging and tests. */
-  readonly stats = { streams: 0, framesIn: 0, framesOut: 0, messagesOut: 0, deliveries: 0, blocks: 0 };
+  readonly stats = { streams: 0, framesIn: 0, framesOut: 0, messagesOut: 0 };
 
   constructor(
     private readonly _socket: Duplex,
@@ -281,29 +278,8 @@ export class PortTunnel {
     while (this._drainWaiters.length && (this.writable || this._closed)) this._drainWaiters.shift()!();
   }
 
-  /**
-   * Received bytes reach a stream's reader once per event-loop turn, joined: all the session read in one turn
-   * becomes one write per local connection, not one per DATA frame piece. The apiserver relays the kubelet's
-   * 32 KiB frames as ~16 KiB messages plus separate header messages (counted in bench/forward), and each local
-   * write wakes the local reader; when the forward falls behind, its turns carry more and its writes grow.
-   */
-  deliverLater(s: TunnelPortStream): void {
-    this._arrived.add(s);
-    if (this._deliverScheduled) return;
-    this._deliverScheduled = true;
-    setImmediate(() => this.deliver());
-  }
-
-  private deliver(): void {
-    this._deliverScheduled = false;
-    const streams = [...this._arrived];
-    this._arrived.clear();
-    for (const s of streams) s.deliver();
-  }
-
   /** A stream's reader is full: stop reading the session until it drains. */
   block(s: SessionStream): void {
-    if (!this._blocked.size) this.stats.blocks++;
     this._blocked.add(s);
     this._socket.pause();
   }
@@ -501,10 +477,6 @@ export class TunnelPortStream extends Duplex implements SessionStream {
   private _remoteFin = false;
   private _gone = false;
   private _recvUnacked = 0;
-  /** Received, not yet pushed to the reader (the tunnel delivers once per turn: see deliverLater). */
-  private _arrived: Buffer[] = [];
-  private _arrivedBytes = 0;
-  private _arrivedFin = false;
   private _sendWindow: number;
   private _pending: { chunk: Buffer; cb: (e?: Error | null) => void } | undefined;
   /** Set once openPort returned it: before that nobody listens, and failures come back from openPort. */
@@ -560,25 +532,9 @@ export class TunnelPortStream extends Duplex implements SessionStream {
     if (this.destroyed) return;
     if (data.length) {
       this._recvUnacked = this._tunnel.acknowledge(this.id, data.length, this._recvUnacked + data.length);
-      this._arrived.push(data);
-      this._arrivedBytes += data.length;
+      if (!this.push(data)) this._tunnel.block(this);
     }
-    if (fin) this._arrivedFin = true;
-    if (data.length || fin) this._tunnel.deliverLater(this);
-  }
-
-  /** Hands what arrived since the last turn to the reader: one chunk, then the FIN if it came. */
-  deliver(): void {
-    if (this.destroyed) return;
-    if (this._arrivedBytes) {
-      const chunk =
-        this._arrived.length === 1 ? this._arrived[0]! : Buffer.concat(this._arrived, this._arrivedBytes);
-      this._arrived = [];
-      this._arrivedBytes = 0;
-      this._tunnel.stats.deliveries++;
-      if (!this.push(chunk)) this._tunnel.block(this);
-    }
-    if (this._arrivedFin && !this._remoteFin) {
+    if (fin && !this._remoteFin) {
       this._remoteFin = true;
       this.push(null);
       if (this._localFin) this.release();
@@ -606,7 +562,6 @@ export class TunnelPortStream extends Duplex implements SessionStream {
 
   /** Ends the stream with `reason`: an error for whoever holds it, else openPort's answer. */
   fail(reason: string): void {
-    this.deliver(); // what arrived before the failure still reaches the reader
     this.failure ??= reason;
     for (const w of this._replyWaiters.splice(0)) w(fail({ kind: 'unreachable', message: reason }));
     this.destroy(this.handedOut ? new Error(reason) : undefined);

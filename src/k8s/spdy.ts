@@ -272,16 +272,6 @@ export type Frame =
 /** Reads frames from a byte stream that arrives in arbitrary pieces. */
 export class FrameReader {
   private readonly _q = new ByteQueue();
-  /** In a DATA frame whose payload is being handed out in pieces: its stream, bytes still to come, FIN flag. */
-  private _dataStream = 0;
-  private _dataLeft = 0;
-  private _dataFin = false;
-
-  /**
-   * `partialData`: DATA payloads come out as they arrive, in pieces (each a view of a received chunk, never a
-   * copy), the last piece carrying the frame's FIN; a frame split across reads is not joined first.
-   */
-  constructor(private readonly _o: { readonly partialData?: boolean } = {}) {}
 
   push(c: Buffer): void {
     this._q.push(c);
@@ -291,27 +281,14 @@ export class FrameReader {
     return this._q.length;
   }
 
-  /** The next whole frame (with partialData: the next piece of a DATA payload), or undefined until more bytes come. */
+  /** The next whole frame, or undefined until more bytes come. */
   next(): Frame | undefined {
-    if (this._dataLeft > 0) {
-      if (this._q.length === 0) return undefined;
-      const data = this._q.consumeFirst(this._dataLeft);
-      this._dataLeft -= data.length;
-      return { type: 'data', streamId: this._dataStream, fin: this._dataLeft === 0 && this._dataFin, data };
-    }
     if (this._q.length < 8) return undefined;
     const h = this._q.peek(8);
     const length = h.readUInt32BE(4) & 0xffffff;
+    if (this._q.length < 8 + length) return undefined;
     const word0 = h.readUInt32BE(0);
     const flags = h[4];
-    if (this._o.partialData && !(word0 & 0x80000000) && length > 0) {
-      this._q.consume(8);
-      this._dataStream = word0 & 0x7fffffff;
-      this._dataLeft = length;
-      this._dataFin = (flags & FLAG_FIN) !== 0;
-      return this.next();
-    }
-    if (this._q.length < 8 + length) return undefined;
     this._q.consume(8);
     const payload = this._q.consume(length);
     if (word0 & 0x80000000)

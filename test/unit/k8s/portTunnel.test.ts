@@ -60,14 +60,7 @@ describe('k8s/portTunnel: SPDY/3.1 port-forward over one WebSocket', () => {
   let server: http.Server;
   let conn: ClusterConnection;
   const sockets = new Set<Socket>();
-  const tunnels: {
-    seen: Seen;
-    send(b: Buffer): void;
-    /** Writes these bytes (WebSocket frames) to the socket in one write. */
-    sendRaw(b: Buffer): void;
-    path: string;
-    protocol: string;
-  }[] = [];
+  const tunnels: { seen: Seen; send(b: Buffer): void; path: string; protocol: string }[] = [];
   /** How the stand-in behaves per pod name. */
   const behaviour: Record<string, 'echo' | 'refuse' | 'window'> = {
     echo: 'echo',
@@ -119,7 +112,6 @@ describe('k8s/portTunnel: SPDY/3.1 port-forward over one WebSocket', () => {
       tunnels.push({
         seen,
         send,
-        sendRaw: (b) => sock.write(b),
         path: `${url.pathname}${url.search}`,
         protocol: String(req.headers['sec-websocket-protocol']),
       });
@@ -327,33 +319,6 @@ describe('k8s/portTunnel: SPDY/3.1 port-forward over one WebSocket', () => {
     assert.ok(!refused.ok);
     t.close('test over');
     assert.match((await failed).message, /test over/);
-  });
-
-  it('hands what arrived in one turn to the reader as one chunk, frames split across messages included', async () => {
-    const t = await open('echo');
-    const tun = tunnels.at(-1)!;
-    const a = await t.openPort(8888);
-    assert.ok(a.ok);
-    const chunks: Buffer[] = [];
-    a.value.on('data', (c: Buffer) => chunks.push(c));
-    const ended = new Promise((resolve) => a.value.once('end', resolve));
-    // Three 12 kB DATA frames as the apiserver relays the kubelet's writes: the 8-byte header one message, the
-    // payload two more (a non-final frame and its continuation); then the FIN. All in one socket write.
-    const payloads = [1, 2, 3].map((i) => Buffer.alloc(12_000, i));
-    const wire: Buffer[] = [];
-    for (const p of payloads) {
-      wire.push(serverFrame(2, dataHeader(3, p.length)));
-      wire.push(serverFrame(2, p.subarray(0, 5000), false), serverFrame(0, p.subarray(5000)));
-    }
-    wire.push(serverFrame(2, dataHeader(3, 0, true)));
-    tun.sendRaw(Buffer.concat(wire));
-    await ended;
-    assert.equal(chunks.length, 1, 'one chunk, so one write to the local connection');
-    assert.ok(chunks[0]!.equals(Buffer.concat(payloads)), 'the bytes in order');
-    assert.equal(t.stats.deliveries, 1);
-    a.value.end();
-    await until('streams forgotten', () => t.openStreams === 0);
-    t.close();
   });
 
   it("honours the peer's send window once the peer does flow control", async () => {

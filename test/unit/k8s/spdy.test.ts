@@ -149,26 +149,4 @@ describe('k8s/spdy: SPDY/3.1 framing', () => {
     assert.equal(partial.next(), undefined);
     assert.equal(partial.buffered, 12);
   });
-
-  it('with partialData, hands out DATA payloads as they arrive, as views of the chunks, FIN on the last piece', () => {
-    const r = new FrameReader({ partialData: true });
-    const payload = Buffer.from('0123456789abcdefghij');
-    const first = Buffer.concat([dataHeader(5, payload.length, true), payload.subarray(0, 7)]);
-    const second = Buffer.from(payload.subarray(7));
-    r.push(first);
-    const a = r.next();
-    assert.deepEqual(a, { type: 'data', streamId: 5, fin: false, data: payload.subarray(0, 7) });
-    assert.equal(a.type === 'data' && a.data.buffer, first.buffer, 'a view, not a copy');
-    assert.equal(r.next(), undefined, 'the rest has not come yet');
-    r.push(second.subarray(0, 10));
-    r.push(second.subarray(10));
-    assert.deepEqual(r.next(), { type: 'data', streamId: 5, fin: false, data: payload.subarray(7, 17) });
-    assert.deepEqual(r.next(), { type: 'data', streamId: 5, fin: true, data: payload.subarray(17) });
-    // Control frames and empty DATA frames still come whole.
-    r.push(Buffer.concat([ping(9), dataHeader(7, 0, true)]));
-    const p = r.next();
-    assert.ok(p?.type === 'control' && p.frameType === 6);
-    assert.deepEqual(r.next(), { type: 'data', streamId: 7, fin: true, data: Buffer.alloc(0) });
-    assert.equal(r.next(), undefined);
-  });
 });

@@ -46,6 +46,21 @@ const linesOf = (s: LogSession, label: string): string[] =>
     .filter((e) => e.source.label === label)
     .map((e) => (e.kind === 'line' ? e.text : formatEntry(e)));
 
+/** waitFor, and on a timeout what the session showed (its detail and every line). */
+async function waitShown<T>(
+  s: LogSession,
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  ms = 60_000,
+) {
+  try {
+    return await waitFor(what, fn, ms, 100);
+  } catch (e) {
+    const shown = s.ring.toArray().map((x) => formatEntry(x));
+    throw new Error(`${(e as Error).message}\n${s.state}: ${s.detail}\n${shown.join('\n')}`);
+  }
+}
+
 const running = (p: Json): boolean => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp;
 
 /** The namespace's Running pods matching `selector`, once there are exactly `count`. */
@@ -169,7 +184,8 @@ describe('Follow Logs of a JobSet made by the real JobSet controller', () => {
       500,
     );
     assert.equal(labelOf(fresh), 'workers-1-0');
-    await waitFor(
+    await waitShown(
+      s,
       'workers-1-0 joined and ended',
       async () => {
         const l = linesOf(s, 'workers-1-0');
@@ -193,7 +209,7 @@ describe('Follow Logs of a JobSet made by the real JobSet controller', () => {
       [`[workers-1-0] ended: pod deleted`, `[workers-1-0] joined (pod ${fresh.metadata.name})`].sort(),
     );
     assert.equal(l10.length, 6);
-    await waitFor('5 pods followed', async () => s.detail.endsWith(' · 5 pods'));
+    await waitShown(s, '5 pods followed', async () => s.detail.endsWith(' · 5 pods'));
 
     // The other pods go on, nothing ended or joined there.
     const other = [...pods].find(([, l]) => l === 'workers-0-1')![0];
@@ -304,7 +320,8 @@ describe('Follow Logs of a LeaderWorkerSet made by the real LWS controller', () 
       const ended = e.filter((t) => t === `[${label}] ended: pod deleted`).length;
       return joined >= 1 && ended === joined && joined + ended === e.length;
     };
-    await waitFor(
+    await waitShown(
+      s,
       'group 1 rejoined, every gone pod ended',
       async () =>
         settled('leader-1', 'serve-1') &&

@@ -143,6 +143,8 @@ describe('Follow Logs of a JobSet made by the real JobSet controller', () => {
       namespace: env.ns,
       name: 'train',
     });
+    const states: string[] = [];
+    s.onDidChange(() => states.push(`${s.state}: ${s.detail}`));
     await waitFor('history of every pod', async () =>
       [...pods].every(([name, label]) => linesOf(s, label).includes(`${name} history`)),
     );
@@ -226,6 +228,17 @@ describe('Follow Logs of a JobSet made by the real JobSet controller', () => {
         `${label}: ${linesOf(s, label).join(' | ')}`,
       );
     assert.equal(s.state, 'live');
+
+    // The replacement has printed nothing: kubelet (and kwok) send a log response's headers only with its
+    // first byte, so its request stays without headers. Past the follower's 30 s wait for them, the session
+    // is still live with 5 pods, never "reconnecting" (which would blame the network).
+    await new Promise((r) => setTimeout(r, 35_000));
+    assert.equal(s.state, 'live');
+    assert.ok(s.detail.endsWith(' · 5 pods'), s.detail);
+    assert.deepEqual(
+      states.filter((x) => x.startsWith('reconnecting')),
+      [],
+    );
     s.stop('test done');
   });
 });

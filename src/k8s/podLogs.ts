@@ -36,6 +36,8 @@ export interface PodLogOptions {
   readonly graceMs?: number;
   /** Poll interval while the container is waiting to start and the pod source is quiet. */
   readonly waitPollMs?: number;
+  /** How long a request may wait for its response headers before it is asked again (default 30 s). */
+  readonly headersMs?: number;
 }
 
 /** The pod a follower reads its container's state from (a watch, or the workload's pod tracker). */
@@ -73,8 +75,12 @@ export type FollowState =
 const STOP = 'GantryFollowEnded';
 const stopValue: K8sError = { kind: 'cancelled', reason: STOP, message: 'ended' };
 
+function podPath(ref: Pick<ContainerRef, 'namespace' | 'pod'>): string {
+  return `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/pods/${encodeURIComponent(ref.pod)}`;
+}
+
 export function podLogPath(ref: Pick<ContainerRef, 'namespace' | 'pod'>): string {
-  return `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/pods/${encodeURIComponent(ref.pod)}/log`;
+  return `${podPath(ref)}/log`;
 }
 
 /** A 403 on pods/log, in words that name what is missing. */
@@ -96,9 +102,13 @@ export class ContainerLogFollower implements Disposable {
   private readonly _cursor = new ResumeCursor();
   private _state: FollowState = { state: 'starting' };
   private _current?: LineStream;
+  /** The request waiting for its response headers. */
+  private _opening?: AbortController;
   private _grace: unknown;
   private _restarts: number | undefined;
   private _requests = 0;
+  /** A request got its response headers (the history, if any, was served). */
+  private _answered = false;
   private _started = false;
   private _disposed = false;
   private _podSub?: Disposable;
@@ -206,6 +216,9 @@ export class ContainerLogFollower implements Disposable {
       // Log streams do not always end with the container (a kubelet stream of a deleted pod may stay open):
       // give the last lines a moment, then close it; the attempt then ends the follow.
       if (p === 'deleted' || (typeof p !== 'string' && p.kind === 'terminated' && p.final)) this.closeSoon();
+    } else if (this._opening) {
+      // A silent container's request has no headers yet: ask again now, which reads the pod's new state.
+      if (p === 'deleted' || (typeof p !== 'string' && p.kind === 'terminated')) this._opening.abort();
     } else {
       this._loop.retryNow(); // wake a wait
     }
@@ -257,16 +270,40 @@ export class ContainerLogFollower implements Disposable {
     if (resumed) {
       query.sinceTime = resumed;
       this._cursor.resume();
-    } else if (this._requests === 0) {
+    } else if (!this._answered) {
+      // The history is asked until a request is answered (one without headers showed nothing).
       query.tailLines = this._opts.tailLines;
       query.sinceSeconds = this._opts.sinceSeconds;
     }
     this._requests++;
     const opened = this._timers.now();
-    const res = await this._transport.stream(podLogPath(this.ref), { query, headersTimeoutMs: 30_000 });
+    // The kubelet sends the response headers with the first byte of the log (it writes through a flushing
+    // writer and never flushes before), and the apiserver passes them on only then: a container that has
+    // printed nothing since `sinceTime` (or at all) keeps the request without headers. That is a silent
+    // container, not an unreachable cluster: after headersMs ask again, without the reconnecting state.
+    const opening = (this._opening = new AbortController());
+    let silent = false;
+    const headers = this._timers.setTimeout(() => {
+      silent = true;
+      opening.abort();
+    }, this._opts.headersMs ?? 30_000);
+    const res = await this._transport.stream(podLogPath(this.ref), { query, signal: opening.signal });
+    this._timers.clearTimeout(headers);
+    this._opening = undefined;
     if (this._disposed) {
       if (res.ok) res.value.destroy();
       return stopValue;
+    }
+    if (opening.signal.aborted) {
+      if (res.ok) res.value.destroy();
+      if (!silent) return undefined; // the pod changed meanwhile: the next attempt reads its state
+      // Silent, or a cluster that does not answer at all: a small GET tells them apart.
+      const probe = await this._transport.get(podPath(this.ref), { timeoutMs: 10_000 });
+      if (this._disposed) return stopValue;
+      if (!probe.ok) return probe.error;
+      this._loop.connected();
+      this.setState({ state: 'following' });
+      return undefined;
     }
     if (!res.ok) {
       const e = res.error;
@@ -279,6 +316,7 @@ export class ContainerLogFollower implements Disposable {
       }
       return e;
     }
+    this._answered = true;
     this._loop.connected();
     this.setState({ state: 'following' });
     // A finished container's log is read to its end; servers that keep such a stream open (kwok) are closed
@@ -340,6 +378,7 @@ export class ContainerLogFollower implements Disposable {
     this._disposed = true;
     this._podSub?.dispose();
     if (this._grace !== undefined) this._timers.clearTimeout(this._grace);
+    this._opening?.abort();
     this._current?.abort();
     this._loop.dispose();
   }

@@ -45,7 +45,12 @@ describe('scheduling and pod lifecycle (kube-scheduler + kwok stages)', () => {
     });
     assert.match(ev.message, /Insufficient nvidia\.com\/gpu/);
     assert.equal(ev.type, 'Warning');
-    const p = await pod('too-big');
+    // The scheduler records the event and patches the pod's status separately (1.30.14 was seen with the event
+    // there and no conditions yet): wait for the condition.
+    const p = await waitFor('PodScheduled condition', async () => {
+      const x = await pod('too-big');
+      return x.status.conditions?.some((c: Json) => c.type === 'PodScheduled') ? x : undefined;
+    });
     assert.equal(p.status.phase, 'Pending');
     assert.equal(p.spec.nodeName, undefined);
     const cond = p.status.conditions.find((c: Json) => c.type === 'PodScheduled');

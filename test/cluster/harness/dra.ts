@@ -157,6 +157,14 @@ export async function publishDraPool(cluster: TestCluster): Promise<DraPool> {
   const suffix = randomBytes(3).toString('hex');
   const nodes = [`dra-h100-${suffix}-0`, `dra-h100-${suffix}-1`];
   const slices: string[] = [];
+  // DRA v1 is served from Kubernetes 1.34 on (1.30 has only v1alpha2, behind a feature gate): ask discovery,
+  // and say so rather than fail later in kubectl ("no matches for kind DeviceClass").
+  const served = await cluster.kubectl(['get', '--raw', '/apis/resource.k8s.io']);
+  if (!served.stdout.includes('"groupVersion":"resource.k8s.io/v1"'))
+    throw new Error(
+      `this cluster (Kubernetes ${cluster.version}) does not serve resource.k8s.io/v1, so there is no DRA v1 ` +
+        `pool to publish (discovery: ${served.stdout.trim() || served.stderr.trim()})`,
+    );
   await kubectlJson(
     cluster,
     ['apply', '--server-side', '--field-manager=gantry-test', '-f', '-'],

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
 import type { KubeObject } from '../../../src/core/kube';
 import { Emitter } from '../../../src/core/lifecycle';
 import {
@@ -9,7 +10,9 @@ import {
   type LogLine,
   type PodSource,
 } from '../../../src/k8s/podLogs';
+import { fail, type Result } from '../../../src/k8s/errors';
 import { Backoff } from '../../../src/k8s/timing';
+import type { RequestOptions } from '../../../src/k8s/transport';
 import { FakeTransport, ManualTimers, tick } from './fakes';
 
 class FakePod implements PodSource {
@@ -246,4 +249,126 @@ test('dispose while waiting makes no request and throws nothing', async () => {
   s.timers.advance(10_000);
   await tick();
   assert.equal(s.t.watches.length, 0);
+});
+
+/**
+ * The kubelet (and kwok, same handler) sends a log response's headers with its first byte: a request for a
+ * container that has printed nothing yet has no headers until it does. This transport holds such requests
+ * until the test answers them or the caller aborts.
+ */
+class SilentTransport extends FakeTransport {
+  readonly held: { call: { query: unknown }; answer(): void; aborted: () => boolean }[] = [];
+  silent = true;
+  override async stream(path: string, o: RequestOptions = {}): Promise<Result<IncomingMessage>> {
+    if (!this.silent) return super.stream(path, o);
+    return new Promise((resolve) => {
+      const aborted = () => o.signal?.aborted ?? false;
+      o.signal?.addEventListener('abort', () =>
+        resolve(fail({ kind: 'cancelled', message: 'The operation was aborted' })),
+      );
+      this.held.push({
+        call: { query: o.query },
+        answer: () => void super.stream(path, o).then(resolve),
+        aborted,
+      });
+    });
+  }
+}
+
+function silentSetup() {
+  const t = new SilentTransport();
+  const timers = new ManualTimers();
+  const pod = new FakePod();
+  const f = new ContainerLogFollower(
+    t.asTransport(),
+    { namespace: 'ns', pod: 'bert-worker-2', container: 'pytorch' },
+    pod,
+    { timers, tailLines: 300, backoff: new Backoff({ random: () => 0.5 }), graceMs: 1000 },
+  );
+  const states: FollowState[] = [];
+  const lines: LogLine[] = [];
+  f.onDidChangeState((s) => states.push(s));
+  f.onLines((b) => lines.push(...b));
+  return { t, timers, f, pod, states, lines };
+}
+
+test('a silent container (no response headers yet) is following, asked again after 30 s, never reconnecting', async () => {
+  const s = silentSetup();
+  s.pod.set(podIn('running'));
+  s.f.start();
+  await tick();
+  assert.equal(s.t.held.length, 1);
+  s.timers.advance(29_999);
+  await tick();
+  assert.equal(s.t.held[0]!.aborted(), false);
+  s.timers.advance(1);
+  await tick();
+  assert.equal(s.t.held[0]!.aborted(), true, 'the first request is given up after 30 s');
+  assert.deepEqual(
+    s.t.lists.map((c) => c.path),
+    ['/api/v1/namespaces/ns/pods/bert-worker-2'],
+    'the cluster answers (a GET of the pod)',
+  );
+  assert.equal(s.t.held.length, 2, 'and the log is asked again at once');
+  assert.equal(s.f.state.state, 'following');
+  // Nothing was served yet: the history (tail 300) is asked again.
+  assert.deepEqual(s.t.held[1]!.call.query, s.t.held[0]!.call.query);
+  s.timers.advance(30_000);
+  await tick();
+  assert.equal(s.t.held.length, 3);
+  assert.ok(!s.states.some((x) => x.state === 'reconnecting'), JSON.stringify(s.states));
+  // The container speaks: the held request gets its headers and the line.
+  s.t.silent = false;
+  s.t.held[2]!.answer();
+  await tick();
+  s.t.watches[0]!.body.write(`${T(1)} finally\n`);
+  await tick();
+  assert.deepEqual(
+    s.lines.map((l) => l.text),
+    ['finally'],
+  );
+  assert.equal(s.f.state.state, 'following');
+  s.f.dispose();
+});
+
+test('a silent container whose pod is deleted ends at once, not after the headers wait', async () => {
+  const s = silentSetup();
+  s.pod.set(podIn('running'));
+  s.f.start();
+  await tick();
+  s.pod.set(undefined, true);
+  await tick();
+  assert.equal(s.t.held[0]!.aborted(), true);
+  assert.deepEqual(s.f.state, { state: 'ended', how: { message: 'pod deleted' }, error: undefined });
+  assert.equal(s.t.held.length, 1);
+});
+
+test('dispose gives up a request still waiting for its headers', async () => {
+  const s = silentSetup();
+  s.pod.set(podIn('running'));
+  s.f.start();
+  await tick();
+  s.f.dispose();
+  assert.equal(s.t.held[0]!.aborted(), true);
+  s.timers.advance(60_000);
+  await tick();
+  assert.equal(s.t.held.length, 1);
+});
+
+test('no headers and no answer to the GET either: that is an unreachable cluster, reconnecting with its error', async () => {
+  const s = silentSetup();
+  s.t.listAnswer = () =>
+    fail({ kind: 'unreachable', message: 'Cannot reach the cluster: the connection timed out (ETIMEDOUT).' });
+  s.pod.set(podIn('running'));
+  s.f.start();
+  await tick();
+  s.timers.advance(30_000);
+  await tick();
+  assert.deepEqual(s.f.state, {
+    state: 'reconnecting',
+    message: 'Cannot reach the cluster: the connection timed out (ETIMEDOUT).',
+    attempt: 1,
+  });
+  assert.equal(s.t.held.length, 1, 'asked again after the backoff, not at once');
+  s.f.dispose();
 });

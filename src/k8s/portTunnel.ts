@@ -52,6 +52,8 @@ import {
 } from './wsFrames';
 
 export const TUNNEL_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
+/** X-Stream-Protocol-Version of the SPDY/3.1 upgrade (kubelet pkg/kubelet/cri/streaming/portforward). */
+const SPDY_PROTOCOL = 'portforward.k8s.io';
 
 export interface PodRef {
   readonly namespace: string;
@@ -77,9 +79,20 @@ export async function openPortTunnel(
   });
   if (!up.ok) {
     const e = up.error;
-    // Without PortForwardWebsockets the apiserver hands the request to the kubelet as a plain WebSocket, which
-    // refuses it (no ports, unknown protocol): any HTTP answer but 401/403/404 means "speak v4.channel".
+    // Without PortForwardWebsockets (alpha and off in 1.30) the apiserver hands the request to the kubelet as a
+    // plain WebSocket, which refuses it (no ports, unknown protocol): any HTTP answer but 401/403/404 means this
+    // apiserver does not tunnel. The same session then goes over SPDY/3.1 itself, as kubectl does it (a 1.30.14
+    // apiserver resets a v4.channel WebSocket port-forward, so that is only the last resort).
     const unsupported = e.status !== undefined && ![401, 403, 404].includes(e.status);
+    if (unsupported) {
+      const spdy = await transport.upgrade(path, {
+        protocols: [SPDY_PROTOCOL],
+        spdy: true,
+        signal: o.signal,
+        timeoutMs: o.timeoutMs,
+      });
+      if (spdy.ok) return { ok: true, value: new PortTunnel(spdy.value.socket, spdy.value.head, t, 'spdy') };
+    }
     return { ok: false, error: await refusal(transport, t, e), unsupported };
   }
   if (up.value.protocol !== TUNNEL_PROTOCOL) {
@@ -141,6 +154,8 @@ export class PortTunnel {
     private readonly _socket: Duplex,
     head: Buffer,
     readonly target: PodRef,
+    /** SPDY inside WebSocket messages (1.31+), or SPDY on the upgraded connection itself (kubectl's way). */
+    readonly framing: 'websocket' | 'spdy' = 'websocket',
   ) {
     _socket.on('data', (c: Buffer) => this.onBytes(c));
     _socket.on('end', () => this.onClosed('the apiserver ended the port-forward tunnel'));
@@ -220,7 +235,8 @@ export class PortTunnel {
     this.send(goAway(0));
     this.flush();
     try {
-      for (const b of frame(OP_CLOSE, Buffer.from([0x03, 0xe8]))) this._socket.write(b);
+      if (this.framing === 'websocket')
+        for (const b of frame(OP_CLOSE, Buffer.from([0x03, 0xe8]))) this._socket.write(b);
       this._socket.end();
     } catch {
       // already gone
@@ -265,7 +281,10 @@ export class PortTunnel {
   private flush(): void {
     this._flushScheduled = false;
     if (!this._out.length || this._closed) return;
-    const msg = binaryMessage(this._out, this._outBytes);
+    const msg =
+      this.framing === 'websocket'
+        ? binaryMessage(this._out, this._outBytes)
+        : Buffer.concat(this._out, this._outBytes);
     this._out = [];
     this._outBytes = 0;
     this.stats.messagesOut++;
@@ -310,6 +329,12 @@ export class PortTunnel {
   }
 
   private onBytes(c: Buffer): void {
+    if (this.framing === 'spdy') this._frames.push(c);
+    else this.readWebSocket(c);
+    this.readFrames();
+  }
+
+  private readWebSocket(c: Buffer): void {
     this._ws.push(c);
     for (let f = this._ws.next(); f; f = this._ws.next()) {
       switch (f.opcode) {
@@ -332,6 +357,9 @@ export class PortTunnel {
           return;
       }
     }
+  }
+
+  private readFrames(): void {
     for (let f = this._frames.next(); f && !this._closed; f = this._frames.next()) {
       this.stats.framesIn++;
       if (f.type === 'data') {

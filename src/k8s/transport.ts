@@ -104,6 +104,12 @@ export interface RequestOptions {
 
 interface Applied {
   agent: http.Agent;
+  /**
+   * For upgrade requests: a connection of their own, never pooled. A refused upgrade's connection, returned
+   * to a keep-alive pool, is closed by the apiserver (1.30.14 after the kubelet's 400) and the next request
+   * sent on it fails with "socket hang up".
+   */
+  upgradeAgent: http.Agent;
   headers: Record<string, string>;
   until: number;
 }
@@ -171,23 +177,30 @@ export class KubeTransport {
     await this.config.kc.applyToHTTPSOptions(opts);
     const cluster = this.config.kc.getCurrentCluster();
     let agent = opts.agent as http.Agent;
+    let upgradeAgent = agent;
     if (cluster && !cluster.proxyUrl) {
       // client-node's agent has no keep-alive; requests to one apiserver reuse connections here.
       agent.destroy();
-      agent = this.server.startsWith('http:')
-        ? new http.Agent({ keepAlive: true })
-        : new https.Agent({
-            keepAlive: true,
-            ca: opts.ca,
-            cert: opts.cert,
-            key: opts.key,
-            pfx: opts.pfx,
-            passphrase: opts.passphrase,
-            servername: opts.servername,
-            ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
-          });
+      const make = (keepAlive: boolean): http.Agent =>
+        this.server.startsWith('http:')
+          ? new http.Agent({ keepAlive })
+          : new https.Agent({
+              keepAlive,
+              ca: opts.ca,
+              cert: opts.cert,
+              key: opts.key,
+              pfx: opts.pfx,
+              passphrase: opts.passphrase,
+              servername: opts.servername,
+              ...(opts.rejectUnauthorized !== undefined
+                ? { rejectUnauthorized: opts.rejectUnauthorized }
+                : {}),
+            });
+      agent = make(true);
+      upgradeAgent = make(false);
     }
     this._agents.add(agent);
+    this._agents.add(upgradeAgent);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(opts.headers ?? {})) {
       if (typeof v === 'string' || typeof v === 'number') headers[k] = String(v);
@@ -195,7 +208,7 @@ export class KubeTransport {
     if (opts.auth) headers.Authorization = 'Basic ' + Buffer.from(opts.auth).toString('base64');
     const user = this.config.kc.getCurrentUser()?.name;
     const exp = user ? this._auth.expiresAt(user) : undefined;
-    return { agent, headers, until: Math.min(this._now() + APPLIED_TTL_MS, exp ?? Infinity) };
+    return { agent, upgradeAgent, headers, until: Math.min(this._now() + APPLIED_TTL_MS, exp ?? Infinity) };
   }
 
   private url(path: string, query?: RequestOptions['query']): URL {
@@ -331,17 +344,26 @@ export class KubeTransport {
     }
     const url = this.url(path, o.query);
     const key = randomBytes(16).toString('base64');
-    const headers: Record<string, string> = {
-      ...a.headers,
-      Connection: 'Upgrade',
-      Upgrade: 'websocket',
-      'Sec-WebSocket-Version': '13',
-      'Sec-WebSocket-Key': key,
-      'Sec-WebSocket-Protocol': o.protocols.join(', '),
-    };
+    // SPDY/3.1 is the HTTP upgrade kubectl has always used (the apiserver takes the WebSocket form of the same
+    // session only from 1.31, or 1.30 with the PortForwardWebsockets gate).
+    const headers: Record<string, string> = o.spdy
+      ? {
+          ...a.headers,
+          Connection: 'Upgrade',
+          Upgrade: 'SPDY/3.1',
+          'X-Stream-Protocol-Version': o.protocols.join(', '),
+        }
+      : {
+          ...a.headers,
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Version': '13',
+          'Sec-WebSocket-Key': key,
+          'Sec-WebSocket-Protocol': o.protocols.join(', '),
+        };
     const mod = url.protocol === 'http:' ? http : https;
     const res = await new Promise<Result<Upgraded> | { refused: http.IncomingMessage }>((resolve) => {
-      const req = mod.request(url, { method: 'GET', headers, agent: a.agent, signal: o.signal });
+      const req = mod.request(url, { method: 'GET', headers, agent: a.upgradeAgent, signal: o.signal });
       const t = setTimeout(
         () => req.destroy(Object.assign(new Error('no WebSocket handshake'), { code: 'ETIMEDOUT' })),
         o.timeoutMs ?? 15_000,
@@ -349,6 +371,10 @@ export class KubeTransport {
       t.unref();
       req.on('upgrade', (r, socket, head) => {
         clearTimeout(t);
+        if (o.spdy) {
+          resolve(ok({ socket, head, protocol: String(r.headers['x-stream-protocol-version'] ?? '') }));
+          return;
+        }
         const accept = createHash('sha1')
           .update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
           .digest('base64');
@@ -391,8 +417,10 @@ export class KubeTransport {
 
 export interface UpgradeOptions {
   readonly query?: RequestOptions['query'];
-  /** Sec-WebSocket-Protocol offers, preferred first. */
+  /** Sec-WebSocket-Protocol offers (X-Stream-Protocol-Version with `spdy`), preferred first. */
   readonly protocols: readonly string[];
+  /** Upgrade to SPDY/3.1 instead of a WebSocket. */
+  readonly spdy?: boolean;
   readonly signal?: AbortSignal;
   /** Give up when the handshake has not completed within this long (ms); default 15 s. */
   readonly timeoutMs?: number;

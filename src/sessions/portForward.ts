@@ -363,7 +363,7 @@ export class ForwardSession extends BaseSession {
         }
         this.setMode(
           'spdy-tunnel',
-          `connections are SPDY/3.1 streams on one WebSocket per pod (${opened.value.target.pod})`,
+          `connections are SPDY/3.1 streams on one ${opened.value.framing === 'spdy' ? 'SPDY upgrade' : 'WebSocket'} per pod (${opened.value.target.pod})`,
         );
         const s = await opened.value.openPort(port, { timeoutMs });
         // A tunnel that closed or went away between the two steps: open a fresh one once.

@@ -87,16 +87,38 @@ describe('k8s/portTunnel: SPDY/3.1 port-forward over one WebSocket', () => {
           `pods "forbidden" is forbidden: User "viewer" cannot get resource "pods/portforward" in API group "" in the namespace "t"`,
         );
       if (pod === 'old') return status(400, 'BadRequest', 'query parameter "port" is required');
-      const accept = createHash('sha1')
-        .update(`${String(req.headers['sec-websocket-key'])}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
-        .digest('base64');
-      sock.write(
-        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: ${TUNNEL_PROTOCOL}\r\n\r\n`,
-      );
+      // kubectl's SPDY/3.1 upgrade: the session's bytes go on the connection itself.
+      const spdy = String(req.headers.upgrade).toLowerCase() === 'spdy/3.1';
+      if (pod === 'legacy' && !spdy) {
+        // A 1.30 apiserver: the kubelet's 400 passed on as a keep-alive answer, then the connection closed.
+        const body = JSON.stringify({ kind: 'Status', reason: 'BadRequest', code: 400 });
+        sock.write(
+          `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        );
+        setTimeout(() => sock.destroy(), 20);
+        return;
+      }
+      if (spdy)
+        sock.write(
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: SPDY/3.1\r\nConnection: Upgrade\r\nX-Stream-Protocol-Version: portforward.k8s.io\r\n\r\n`,
+        );
+      else {
+        const accept = createHash('sha1')
+          .update(`${String(req.headers['sec-websocket-key'])}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+          .digest('base64');
+        sock.write(
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: ${TUNNEL_PROTOCOL}\r\n\r\n`,
+        );
+      }
       // The apiserver forwards each of the kubelet's writes as its own message: split frames the same way.
       const send = (b: Buffer) => {
         if (sock.writableEnded) return;
         const cut = Math.min(4, b.length);
+        if (spdy) {
+          sock.write(b.subarray(0, cut));
+          if (b.length > cut) sock.write(b.subarray(cut));
+          return;
+        }
         sock.write(serverFrame(2, b.subarray(0, cut)));
         if (b.length > cut) sock.write(serverFrame(2, b.subarray(cut)));
       };
@@ -113,7 +135,7 @@ describe('k8s/portTunnel: SPDY/3.1 port-forward over one WebSocket', () => {
         seen,
         send,
         path: `${url.pathname}${url.search}`,
-        protocol: String(req.headers['sec-websocket-protocol']),
+        protocol: String(req.headers[spdy ? 'x-stream-protocol-version' : 'sec-websocket-protocol']),
       });
       const mode = behaviour[pod] ?? 'echo';
       if (mode === 'window') send(settings([{ id: 7, value: 1000 }]));
@@ -123,7 +145,7 @@ describe('k8s/portTunnel: SPDY/3.1 port-forward over one WebSocket', () => {
       let inflated = 0;
       const errorOf = new Map<number, number>(); // data stream -> its error stream, by requestID
       const byRequest = new Map<string, number>();
-      clientFrames(sock, (opcode, payload) => {
+      const onMessage = (opcode: number, payload: Buffer) => {
         if (opcode === 8) {
           sock.end(serverFrame(8, payload));
           return;
@@ -197,7 +219,9 @@ describe('k8s/portTunnel: SPDY/3.1 port-forward over one WebSocket', () => {
               break;
           }
         }
-      });
+      };
+      if (spdy) sock.on('data', (c: Buffer) => onMessage(2, c));
+      else clientFrames(sock, onMessage);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as AddressInfo;
@@ -347,5 +371,17 @@ describe('k8s/portTunnel: SPDY/3.1 port-forward over one WebSocket', () => {
     const o = await openPortTunnel(conn.transport, { namespace: 't', pod: 'old' });
     assert.ok(!o.ok);
     assert.equal(o.unsupported, true);
+  });
+
+  it('where the apiserver refuses the WebSocket tunnel (1.30), the session goes over a SPDY/3.1 upgrade, on a connection of its own', async () => {
+    const t = await open('legacy');
+    assert.equal(t.framing, 'spdy');
+    const tun = tunnels.at(-1)!;
+    assert.equal(tun.protocol, 'portforward.k8s.io');
+    const a = await t.openPort(8888);
+    assert.ok(a.ok, a.ok ? '' : a.error.message);
+    a.value.end('hi');
+    assert.equal(await readAll(a.value), 'echo:hi');
+    t.close();
   });
 });

@@ -6,7 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import { Rest, RestError } from '../harness/rest';
 import { writeDemoLogs } from './demoLogs';
 import { reconcileJobSet, reconcileTrainJob } from './jobset';
-import { reconcileRayCluster, reconcileRayJob } from './ray';
+import { SIM_RAYJOB_MANAGED_BY, reconcileRayCluster, reconcileRayJob } from './ray';
 import { reconcileInferenceService, reconcileNotebook } from './serving';
 import { reconcileTraining, trainingKinds } from './training';
 import { type Ctx, type Obj, type Snapshot, listItems, namespaceTerminating, now } from './util';
@@ -61,7 +61,17 @@ export async function startSimulator(
 ): Promise<Simulator> {
   const log = opts.log ?? ((m: string) => console.error(`[simulator] ${m}`));
   const skip = new Set(opts.skipPlurals ?? []);
-  const kinds = KINDS.filter((k) => !skip.has(k.path.split('/').pop() as string));
+  // With the real KubeRay serving RayClusters, RayJobs are KubeRay's too except the ones handed to us.
+  const kuberay = skip.has('rayclusters');
+  const kinds = KINDS.filter((k) => !skip.has(k.path.split('/').pop() as string)).map((k) =>
+    kuberay && k.path.endsWith('/rayjobs')
+      ? {
+          ...k,
+          reconcile: (c: Ctx, o: Obj) =>
+            o.spec?.managedBy === SIM_RAYJOB_MANAGED_BY ? k.reconcile(c, o) : Promise.resolve(),
+        }
+      : k,
+  );
   const watched = [...BASE_WATCHED, ...kinds.map((k) => k.path)];
   const rest = await Rest.fromKubeconfig(kubeconfigPath);
   const watch = new k8s.Watch(rest.kc);

@@ -297,6 +297,13 @@ export async function reconcileRayCluster(ctx: Ctx, rc: Obj): Promise<void> {
   await patchStatus(ctx, rc, 'rayclusters', status, { lastUpdateTime: now() });
 }
 
+/**
+ * Where the real KubeRay runs, the simulator plays only RayJobs handed to "another controller" through
+ * `spec.managedBy` (KubeRay 1.6 skips those, rayjob_controller.go ManagedByExternalController; MultiKueue's value
+ * is the only other one its CRD accepts). They are the RayJobs whose outcome needs a Ray dashboard.
+ */
+export const SIM_RAYJOB_MANAGED_BY = 'kueue.x-k8s.io/multikueue';
+
 export async function reconcileRayJob(ctx: Ctx, rj: Obj): Promise<void> {
   if (isTerminating(rj)) return;
   const ns = rj.metadata.namespace ?? 'default';

@@ -110,6 +110,8 @@ const sameRequest = (a: Seen, b: Seen): boolean =>
   a.watch === b.watch &&
   (a.method === 'GET' || a.body === b.body);
 
+// On the pod templates: the real training-operator does not copy the job's annotations onto its pods.
+const long = { 'sim.gantry.dev/duration': '600s' };
 let cluster: TestCluster;
 let api: Rest;
 let ns: string;
@@ -123,8 +125,8 @@ before(async () => {
   await api.post(`/apis/kubeflow.org/v1/namespaces/${ns}/pytorchjobs`, {
     apiVersion: 'kubeflow.org/v1',
     kind: 'PyTorchJob',
-    metadata: { name: 'busy', namespace: ns, annotations: { 'sim.gantry.dev/duration': '600s' } },
-    spec: { pytorchReplicaSpecs: { Master: h100Replica(1, 1), Worker: h100Replica(2, 1) } },
+    metadata: { name: 'busy', namespace: ns },
+    spec: { pytorchReplicaSpecs: { Master: h100Replica(1, 1, long), Worker: h100Replica(2, 1, long) } },
   });
   const real = loadKubeconfig({ explicitPath: cluster.kubeconfigPath }) as MergedKubeconfig;
   const ctx = real.contexts.find((c) => c.name === real.currentContext)!;

@@ -27,17 +27,29 @@ export function needsKubeClient(s: ContextSettings): boolean {
   return !(provider?.name === EXEC_PROVIDER || provider?.name === TOKEN_FILE_PROVIDER);
 }
 
-/** Fills `opts` for a request to the context's cluster, like client-node's applyToHTTPSOptions. */
-export async function applyToHTTPSOptions(
-  s: ContextSettings,
-  auth: CachingExecAuth,
-  opts: https.RequestOptions,
-): Promise<void> {
-  if (needsKubeClient(s)) {
-    const kube = await import('./kubeClient');
-    return kube.kubeConfigOf(s, auth).applyToHTTPSOptions(opts);
+/** Fills request options for one context's cluster, like client-node's applyToHTTPSOptions. One per connection. */
+export class HttpsOptions {
+  /**
+   * client-node's KubeConfig, made once (like the one per connection before): its authenticators (oidc, azure,
+   * gcp) keep their tokens in it between requests.
+   */
+  private _kube?: Promise<{ applyToHTTPSOptions(opts: https.RequestOptions): Promise<void> }>;
+
+  constructor(
+    readonly settings: ContextSettings,
+    private readonly _auth: CachingExecAuth,
+  ) {}
+
+  async apply(opts: https.RequestOptions): Promise<void> {
+    if (!needsKubeClient(this.settings)) return applyLight(this.settings, this._auth, opts);
+    this._kube ??= import('./kubeClient').then((m) => m.kubeConfigOf(this.settings, this._auth));
+    const kube = this._kube;
+    // A failed load is tried again on the next request.
+    kube.catch(() => {
+      if (this._kube === kube) this._kube = undefined;
+    });
+    return (await kube).applyToHTTPSOptions(opts);
   }
-  return applyLight(s, auth, opts);
 }
 
 function bufferFromFileOrString(file?: string, data?: string): Buffer | null {

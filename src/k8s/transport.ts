@@ -18,7 +18,7 @@ import {
   type StatusDetails,
 } from './errors';
 import { type CachingExecAuth, EXEC_PROVIDER, TOKEN_FILE_PROVIDER, type ExecConfig } from './execAuth';
-import { applyToHTTPSOptions, type ContextSettings } from './httpsOptions';
+import { HttpsOptions, type ContextSettings } from './httpsOptions';
 import type { KubeconfigContext, MergedKubeconfig, RawEntry } from './kubeconfig';
 
 export interface ContextConfig {
@@ -127,12 +127,15 @@ export class KubeTransport {
   /** Wakes the Retry-After waits under way (dispose ends them). */
   private readonly _pauses = new Set<() => void>();
   private _disposed = false;
+  private readonly _options: HttpsOptions;
 
   constructor(
     readonly config: ContextConfig,
     private readonly _auth: CachingExecAuth,
     private readonly _now: () => number = Date.now,
-  ) {}
+  ) {
+    this._options = new HttpsOptions(config.settings, _auth);
+  }
 
   get server(): string {
     return this.config.server;
@@ -170,7 +173,7 @@ export class KubeTransport {
 
   private async apply(): Promise<Applied> {
     const opts: https.RequestOptions = {};
-    await applyToHTTPSOptions(this.config.settings, this._auth, opts);
+    await this._options.apply(opts);
     const cluster = this.config.settings.cluster;
     let agent = opts.agent as http.Agent;
     let upgradeAgent = agent;

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { CachingExecAuth } from '../../../src/k8s/execAuth';
 import {
   applyLight,
-  applyToHTTPSOptions,
+  HttpsOptions,
   needsKubeClient,
   type ContextSettings,
 } from '../../../src/k8s/httpsOptions';
@@ -217,7 +217,8 @@ for (const row of DELEGATED) {
     const s = settingsOf(row);
     assert.equal(needsKubeClient(s), true);
     await assert.rejects(applyLight(s, new CachingExecAuth(), {}), /needs client-node/);
-    const got = await outcome((o) => applyToHTTPSOptions(s, new CachingExecAuth(), o));
+    const options = new HttpsOptions(s, new CachingExecAuth());
+    const got = await outcome((o) => options.apply(o));
     const viaClient = await outcome((o) => kubeConfigOf(s, new CachingExecAuth()).applyToHTTPSOptions(o));
     assert.ok(!('error' in got), JSON.stringify(got));
     assert.match(got.agent?.cls ?? '', row.cls);
@@ -226,9 +227,9 @@ for (const row of DELEGATED) {
   });
 }
 
-test('the common forms go the light way through applyToHTTPSOptions too', async () => {
+test('the common forms go the light way through HttpsOptions too', async () => {
   const s = settingsOf(TABLE[0]!);
-  const got = await outcome((o) => applyToHTTPSOptions(s, new CachingExecAuth(), o));
+  const got = await outcome((o) => new HttpsOptions(s, new CachingExecAuth()).apply(o));
   const light = await outcome((o) => applyLight(s, new CachingExecAuth(), o));
   assert.deepEqual(got, light);
 });

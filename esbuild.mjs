@@ -1,6 +1,7 @@
-// The bundles: the extension entry (small, loaded at activation), its services (the Kubernetes client and the
+// The bundles: the extension entry (small, loaded at activation), its services (the cluster connection and the
 // model, loaded right after activation returns), the language client (loaded on the first YAML document), the
-// language server (its own process), and the parts loaded on first use (submit, pipeline graph).
+// language server (its own process), and the parts loaded on first use (submit, pipeline graph, and the
+// Kubernetes client for a proxy or an auth-provider).
 import { writeFile } from 'node:fs/promises';
 import * as esbuild from 'esbuild';
 
@@ -23,6 +24,11 @@ const lazyServices = {
     // dist/languageClient.js: the sidebar's first rows do not wait for it.
     build.onResolve({ filter: /^\.\/client$/ }, (args) =>
       args.importer.endsWith('lazyClient.ts') ? { path: './languageClient.js', external: true } : undefined,
+    );
+    // client-node loads only for a context with a proxy-url or an auth-provider (azure, gcp, oidc), as
+    // dist/kubeClient.js: the options of the common auth forms are built without it (k8s/httpsOptions.ts).
+    build.onResolve({ filter: /^\.\/kubeClient$/ }, (args) =>
+      args.importer.endsWith('httpsOptions.ts') ? { path: './kubeClient.js', external: true } : undefined,
     );
     // The pipeline graph panel loads on the first Show Pipeline Graph, as dist/pipelineGraph.js.
     build.onResolve({ filter: /^\.\.\/panels\/pipelineGraph$/ }, (args) =>
@@ -52,6 +58,7 @@ const entries = [
   { in: 'src/services.ts', out: 'dist/services.js', plugins: [lazyServices] },
   { in: 'src/lsp/client.ts', out: 'dist/languageClient.js' },
   { in: 'src/model/submitter.ts', out: 'dist/submitter.js' },
+  { in: 'src/k8s/kubeClient.ts', out: 'dist/kubeClient.js' },
   { in: 'src/server/main.ts', out: 'dist/server.js' },
   { in: 'src/panels/pipelineGraph.ts', out: 'dist/pipelineGraph.js' },
   // The graph's webview: a browser bundle (no node, no vscode), loaded under the webview's CSP.

@@ -129,9 +129,14 @@ function timeline(wb: Workbench, s: Stamps): string[] {
     const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d+) \[(\w+)\] (.*)$/.exec(l);
     if (!m) continue;
     // The log's timestamps are local time of this machine, like Date's parsing of this form.
-    const t = new Date(`${m[1]}T${m[2]}`).getTime() - s.clickEpoch;
+    const stamped = new Date(`${m[1]}T${m[2]}`).getTime() - s.clickEpoch;
+    // Gantry's first lines carry the time they were written ("at epoch N ms"): the log stamps lines written
+    // before its file is ready only once it is, up to a second late.
+    const at = /\bat epoch (\d+) ms\b/.exec(m[4]!);
+    const t = at ? Number(at[1]) - s.clickEpoch : stamped;
     if (t < -2000 || t > s.painted! - s.click + 5000) continue;
-    out.push({ t, text: m[4]!.slice(0, 140) });
+    const text = m[4]!.replace(/ at epoch \d+ ms/, '');
+    out.push({ t, text: (at ? `${text} [log stamp ${Math.round(stamped)} ms]` : text).slice(0, 160) });
   }
   return out.sort((a, b) => a.t - b.t).map((x) => `    ${String(Math.round(x.t)).padStart(6)} ms  ${x.text}`);
 }

@@ -1,4 +1,4 @@
-// One connection per kubeconfig context. It owns the context's KubeConfig, transport, and every watch and
+// One connection per kubeconfig context. It owns the context's settings, transport, and every watch and
 // stream opened for it; dispose() stops them all. Switching context = dispose this one, create another.
 import { stringify } from 'yaml';
 import type { KindRef, KubeObject } from '../core/kube';
@@ -8,7 +8,7 @@ import { fail, ok, type K8sError, type Result } from './errors';
 import { CachingExecAuth, checkExecPlugin, EXEC_BLOCKED_MESSAGE, type PathLookupEnv } from './execAuth';
 import type { KubeconfigContext, MergedKubeconfig } from './kubeconfig';
 import { realTimers, type Timers } from './timing';
-import { buildKubeConfig, KubeTransport } from './transport';
+import { contextConfig, KubeTransport } from './transport';
 import {
   resourcePath,
   stripObject,
@@ -131,7 +131,7 @@ export class ClusterConnection implements Disposable {
     opts: ConnectionOptions = {},
   ): Result<ClusterConnection> {
     const auth = new CachingExecAuth({ env: opts.env, allowExec: opts.allowExecPlugins });
-    const built = buildKubeConfig(cfg, contextName, auth);
+    const built = contextConfig(cfg, contextName);
     if (!built.ok) return built;
     const transport = new KubeTransport(built.value, auth, (opts.timers ?? realTimers).now);
     return ok(new ClusterConnection(built.value.context, transport, auth, opts));

@@ -1,12 +1,12 @@
-// One context's connection settings: a KubeConfig of its own (pitfall 6: never setCurrentContext on a
-// KubeConfig with live clients) and raw HTTP requests with the options client-node applies (TLS, proxy,
-// auth, exec plugins). Raw requests keep the apiserver's Status message (client-node's Watch drops it)
+// One context's connection settings (its cluster and user alone) and raw HTTP requests with the options
+// client-node applies (TLS, proxy, auth, exec plugins; built by httpsOptions.ts, which loads client-node only
+// for a proxy or an auth-provider). Raw requests keep the apiserver's Status message (client-node's Watch drops it)
 // and let the watch cache control timeouts itself.
 import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import {
   ApiStatusError,
   classifyError,
@@ -18,10 +18,12 @@ import {
   type StatusDetails,
 } from './errors';
 import { type CachingExecAuth, EXEC_PROVIDER, TOKEN_FILE_PROVIDER, type ExecConfig } from './execAuth';
+import { HttpsOptions, type ContextSettings } from './httpsOptions';
 import type { KubeconfigContext, MergedKubeconfig, RawEntry } from './kubeconfig';
 
 export interface ContextConfig {
-  readonly kc: k8s.KubeConfig;
+  /** The context's cluster and user in client-node's shapes; never shared with another context. */
+  readonly settings: ContextSettings;
   readonly context: KubeconfigContext;
   readonly server: string;
   readonly exec?: ExecConfig;
@@ -31,12 +33,8 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-/** Builds a fresh KubeConfig holding only `contextName`, with its cluster and user. */
-export function buildKubeConfig(
-  cfg: MergedKubeconfig,
-  contextName: string,
-  auth: CachingExecAuth,
-): Result<ContextConfig> {
+/** The settings of `contextName` alone: its cluster and user, exec plugins routed to `auth`. */
+export function contextConfig(cfg: MergedKubeconfig, contextName: string): Result<ContextConfig> {
   const context = cfg.contexts.find((c) => c.name === contextName);
   if (!context) {
     return fail({ kind: 'config', message: `The kubeconfig has no context named "${contextName}".` });
@@ -79,15 +77,13 @@ export function buildKubeConfig(
     impersonateUser: str(rawUser.as),
     authProvider,
   };
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [cluster],
-    users: [user],
-    contexts: [{ name: context.name, cluster: cluster.name, user: userName, namespace: context.namespace }],
-    currentContext: context.name,
-  });
-  kc.addAuthenticator(auth);
-  return ok({ kc, context, server: cluster.server, exec });
+  const settings: ContextSettings = {
+    contextName: context.name,
+    namespace: context.namespace,
+    cluster,
+    user,
+  };
+  return ok({ settings, context, server: cluster.server, exec });
 }
 
 export interface RequestOptions {
@@ -131,12 +127,15 @@ export class KubeTransport {
   /** Wakes the Retry-After waits under way (dispose ends them). */
   private readonly _pauses = new Set<() => void>();
   private _disposed = false;
+  private readonly _options: HttpsOptions;
 
   constructor(
     readonly config: ContextConfig,
     private readonly _auth: CachingExecAuth,
     private readonly _now: () => number = Date.now,
-  ) {}
+  ) {
+    this._options = new HttpsOptions(config.settings, _auth);
+  }
 
   get server(): string {
     return this.config.server;
@@ -174,8 +173,8 @@ export class KubeTransport {
 
   private async apply(): Promise<Applied> {
     const opts: https.RequestOptions = {};
-    await this.config.kc.applyToHTTPSOptions(opts);
-    const cluster = this.config.kc.getCurrentCluster();
+    await this._options.apply(opts);
+    const cluster = this.config.settings.cluster;
     let agent = opts.agent as http.Agent;
     let upgradeAgent = agent;
     if (cluster && !cluster.proxyUrl) {
@@ -206,7 +205,7 @@ export class KubeTransport {
       if (typeof v === 'string' || typeof v === 'number') headers[k] = String(v);
     }
     if (opts.auth) headers.Authorization = 'Basic ' + Buffer.from(opts.auth).toString('base64');
-    const user = this.config.kc.getCurrentUser()?.name;
+    const user = this.config.settings.user.name;
     const exp = user ? this._auth.expiresAt(user) : undefined;
     return { agent, upgradeAgent, headers, until: Math.min(this._now() + APPLIED_TTL_MS, exp ?? Infinity) };
   }

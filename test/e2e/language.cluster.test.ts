@@ -140,9 +140,24 @@ describe('language server against the local cluster', { skip: noCluster }, () =>
             .catch(() => '')
         ).includes(`Ln ${GPU_REQUEST_LINE},`),
       );
-      await wb.page.keyboard.press('Control+.');
+      // When the editor's markers change while Ctrl+. waits for its answer (here: the live schemas arrive and the
+      // server publishes the file's findings again), VS Code replaces the request with one of its own and says "No
+      // code actions available" (seen once in a loaded CI-like run, the live schemas logged 3 s after the key).
+      // A person presses Ctrl+. again; so does the test, and says so. The fix must then be offered.
       const widget = wb.page.locator('.action-widget');
-      await widget.waitFor();
+      const none = wb.page.getByText('No code actions available');
+      for (let attempt = 1; ; attempt++) {
+        await wb.page.keyboard.press('Control+.');
+        const shown = await Promise.race([
+          widget.waitFor().then(() => 'menu' as const),
+          none.waitFor().then(() => 'none' as const),
+        ]);
+        if (shown === 'menu') break;
+        assert.ok(attempt < 3, 'Ctrl+. said "No code actions available" three times');
+        console.log(`quick fix: Ctrl+. said "No code actions available" (attempt ${attempt}); again`);
+        await wb.page.keyboard.press('Escape');
+        await none.waitFor({ state: 'hidden' });
+      }
       const fixTitle = 'Set limits.nvidia.com/gpu to 1';
       await widget.locator(`.monaco-list-row[aria-label="${fixTitle}"]`).waitFor();
       await wb.screenshot('language-quickfix-menu');

@@ -15,7 +15,7 @@ function entries(): string[] {
 
 test('the vsix holds only dist, media, schemas and the manifest files', () => {
   const allowed = [
-    /^extension\/dist\/(extension|services|languageClient|server|submitter|pipelineGraph)\.js$/,
+    /^extension\/dist\/(extension|services|languageClient|server|submitter|kubeClient|pipelineGraph)\.js$/,
     /^extension\/dist\/webview\/pipelineGraph\.js$/,
     /^extension\/media\//,
     /^extension\/schemas\//,
@@ -28,6 +28,7 @@ test('the vsix holds only dist, media, schemas and the manifest files', () => {
   assert.deepEqual(stray, [], 'files outside the allow-list');
   assert.ok(files.includes('extension/dist/extension.js'), 'no extension bundle');
   assert.ok(files.includes('extension/dist/languageClient.js'), 'no language client bundle');
+  assert.ok(files.includes('extension/dist/kubeClient.js'), 'no Kubernetes client bundle');
   assert.ok(files.includes('extension/dist/webview/pipelineGraph.js'), 'no pipeline graph webview bundle');
   assert.ok(files.includes('extension/media/gantry.svg'), 'no activity-bar icon');
   assert.ok(!files.some((f) => f.includes('node_modules')), 'node_modules shipped');
@@ -44,6 +45,7 @@ const allowed = new Set([
   './services.js',
   './languageClient.js',
   './submitter.js',
+  './kubeClient.js',
   './pipelineGraph.js',
   'bufferutil',
   'utf-8-validate',
@@ -58,6 +60,7 @@ test('the bundles need nothing from node_modules but vscode', () => {
     'dist/languageClient.js',
     'dist/server.js',
     'dist/submitter.js',
+    'dist/kubeClient.js',
     'dist/pipelineGraph.js',
   ]) {
     const js = readFileSync(bundle, 'utf8');
@@ -134,23 +137,33 @@ function inputsOf(bundle: string): string[] {
 
 const LSP_LIBS = /node_modules\/(vscode-languageclient|vscode-languageserver[^/]*|vscode-jsonrpc)\//;
 
-// The sidebar's first rows wait for dist/services.js; the language client loads on the first YAML document.
-test('dist/services.js holds the Kubernetes client but not the language client, which is dist/languageClient.js', () => {
+// The sidebar's first rows wait for dist/services.js; the language client loads on the first YAML document,
+// the Kubernetes client only for a context with a proxy or an auth-provider (dist/kubeClient.js).
+test('dist/services.js holds neither the Kubernetes client nor the language client; each is a bundle of its own', () => {
   const services = inputsOf('dist/services.js');
+  assert.ok(services.includes('src/services.ts'), 'the metafile is not the services bundle');
   assert.ok(
-    services.some((p) => /node_modules\/@kubernetes\/client-node\//.test(p)),
-    'the metafile is not the services bundle',
+    services.includes('src/k8s/httpsOptions.ts'),
+    'the services bundle lacks the light options builder',
   );
   assert.deepEqual(
     services.filter((p) => LSP_LIBS.test(p) || p === 'src/lsp/client.ts' || p.startsWith('src/server/')),
     [],
     'the language client is bundled into dist/services.js',
   );
+  assert.deepEqual(
+    services.filter(
+      (p) => /node_modules\/@kubernetes\/client-node\//.test(p) || p === 'src/k8s/kubeClient.ts',
+    ),
+    [],
+    'the Kubernetes client is bundled into dist/services.js',
+  );
   const js = readFileSync('dist/services.js', 'utf8');
   assert.ok(
     js.includes('require("./languageClient.js")'),
     'dist/services.js does not load the client lazily',
   );
+  assert.ok(js.includes('require("./kubeClient.js")'), 'dist/services.js does not load client-node lazily');
   assert.ok(!js.includes('vscode-languageclient'), 'dist/services.js names vscode-languageclient');
   const client = inputsOf('dist/languageClient.js');
   assert.ok(client.includes('src/lsp/client.ts'), 'dist/languageClient.js is not the language client');
@@ -163,7 +176,12 @@ test('dist/services.js holds the Kubernetes client but not the language client, 
     [],
     'the Kubernetes client is bundled into dist/languageClient.js',
   );
-  const sizes = ['dist/services.js', 'dist/languageClient.js'].map(
+  const kube = inputsOf('dist/kubeClient.js');
+  assert.ok(
+    kube.some((p) => /node_modules\/@kubernetes\/client-node\//.test(p)),
+    'dist/kubeClient.js lacks client-node',
+  );
+  const sizes = ['dist/services.js', 'dist/languageClient.js', 'dist/kubeClient.js'].map(
     (b) => `${b} ${(statSync(b).size / 1024).toFixed(1)} KiB`,
   );
   console.log(sizes.join(', '));

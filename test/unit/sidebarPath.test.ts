@@ -2,6 +2,9 @@
 // value. The language client (vscode-languageclient and its protocol libraries) is not in it: it is
 // dist/languageClient.js, loaded by src/lsp/lazyClient.ts with import('./client') on the first YAML document.
 // One value import of the client anywhere on that path would bundle ~380 KB back into the first rows' wait.
+// Nor is the Kubernetes client (@kubernetes/client-node, ~950 KB with its dependencies): src/k8s/httpsOptions.ts
+// builds the common auth forms' options itself and loads src/k8s/kubeClient.ts (dist/kubeClient.js) with
+// import('./kubeClient') only for a proxy or an auth-provider.
 // (test/package/vsix.test.ts checks the built bundle too; this names the file without a build.)
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -72,12 +75,20 @@ function reach(entry: string): { files: Set<string>; packages: Set<string> } {
 const LSP_PACKAGES =
   /^(vscode-languageclient|vscode-languageserver|vscode-languageserver-protocol|vscode-languageserver-types|vscode-jsonrpc)$/;
 
-test('the services of the first rows reach the Kubernetes client and the model, not the language client', () => {
+test('the services of the first rows reach the connection and the model, not the language client nor client-node', () => {
   const { files, packages } = reach('src/services.ts');
-  // The walk sees the path: the cluster, its model and the Kubernetes client are on it.
+  // The walk sees the path: the cluster, its model, the transport and its options builder are on it.
   assert.ok(files.has('src/cluster/currentCluster.ts'), [...files].join(', '));
   assert.ok(files.has('src/lsp/lazyClient.ts'));
-  assert.ok(packages.has('@kubernetes/client-node'), [...packages].join(', '));
+  assert.ok(files.has('src/k8s/transport.ts'));
+  assert.ok(files.has('src/k8s/httpsOptions.ts'));
+  assert.ok(packages.has('yaml'), [...packages].join(', '));
+  assert.deepEqual(
+    [...packages].filter((p) => p === '@kubernetes/client-node'),
+    [],
+    'the Kubernetes client is imported as a value on the services path',
+  );
+  assert.ok(!files.has('src/k8s/kubeClient.ts'), 'kubeClient.ts is imported as a value on the services path');
   assert.deepEqual(
     [...packages].filter((p) => LSP_PACKAGES.test(p)),
     [],
@@ -101,4 +112,17 @@ test('the language client is loaded with import() from lazyClient.ts, the specif
   assert.match(build, /in: 'src\/lsp\/client\.ts', out: 'dist\/languageClient\.js'/);
   // And the real client is what pulls the libraries in: the walk from it finds them.
   assert.ok(reach('src/lsp/client.ts').packages.has('vscode-languageclient'));
+});
+
+test('client-node is loaded with import() from httpsOptions.ts, the specifier esbuild.mjs makes external', () => {
+  const light = readFileSync(join(ROOT, 'src/k8s/httpsOptions.ts'), 'utf8');
+  assert.match(light, /import\('\.\/kubeClient'\)/);
+  const build = readFileSync(join(ROOT, 'esbuild.mjs'), 'utf8');
+  assert.match(
+    build,
+    /importer\.endsWith\('httpsOptions\.ts'\) \? \{ path: '\.\/kubeClient\.js', external: true \}/,
+  );
+  assert.match(build, /in: 'src\/k8s\/kubeClient\.ts', out: 'dist\/kubeClient\.js'/);
+  // The walk finds client-node from the lazy module: a value import of it is what the first test would catch.
+  assert.ok(reach('src/k8s/kubeClient.ts').packages.has('@kubernetes/client-node'));
 });

@@ -9,7 +9,7 @@ import {
   pickContext,
   type MergedKubeconfig,
 } from '../../../src/k8s/kubeconfig';
-import { buildKubeConfig } from '../../../src/k8s/transport';
+import { contextConfig } from '../../../src/k8s/transport';
 import { CachingExecAuth } from '../../../src/k8s/execAuth';
 
 function tmp(): string {
@@ -192,36 +192,35 @@ test('loading never writes the files', () => {
   const before = fs.statSync(a).mtimeMs;
   const text = fs.readFileSync(a, 'utf8');
   const cfg = loadKubeconfig({ env: { KUBECONFIG: a } }) as MergedKubeconfig;
-  buildKubeConfig(cfg, 'ctx-a', new CachingExecAuth());
+  contextConfig(cfg, 'ctx-a');
   assert.equal(fs.statSync(a).mtimeMs, before);
   assert.equal(fs.readFileSync(a, 'utf8'), text);
   assert.deepEqual(fs.readdirSync(d), ['a.yaml']);
 });
 
-test('buildKubeConfig: a new KubeConfig holding only the chosen context, exec routed to the caching authenticator', () => {
+test('contextConfig: the chosen context alone, its cluster and user, exec routed to the caching authenticator', () => {
   const d = tmp();
   const a = write(d, 'one/a.yaml', A);
   const b = write(d, 'two/b.yaml', B);
   const cfg = loadKubeconfig({ env: { KUBECONFIG: [a, b].join(path.delimiter) } }) as MergedKubeconfig;
   const auth = new CachingExecAuth();
-  const r = buildKubeConfig(cfg, 'ctx-b', auth);
+  const r = contextConfig(cfg, 'ctx-b');
   assert.ok(r.ok);
-  const { kc, server, exec, context } = r.value;
+  const { settings, server, exec, context } = r.value;
   assert.equal(server, 'https://a.example:6443');
   assert.equal(context.name, 'ctx-b');
-  assert.equal(kc.getCurrentContext(), 'ctx-b');
-  assert.deepEqual(
-    kc.getContexts().map((c) => c.name),
-    ['ctx-b'],
-  );
-  assert.equal(kc.getCurrentCluster()!.caFile, path.join(d, 'one/certs/ca.crt'));
-  const user = kc.getCurrentUser()!;
+  assert.equal(settings.contextName, 'ctx-b');
+  assert.equal(settings.cluster.name, 'shared');
+  assert.equal(settings.cluster.caFile, path.join(d, 'one/certs/ca.crt'));
+  const user = settings.user;
+  assert.equal(user.name, 'ub');
   assert.equal(user.exec, undefined, "client-node's own ExecAuth must not run it");
   assert.equal(auth.isAuthProvider(user), true);
   assert.equal(exec!.command, 'gke-gcloud-auth-plugin');
-  const r2 = buildKubeConfig(cfg, 'ctx-a', auth);
+  const r2 = contextConfig(cfg, 'ctx-a');
   assert.ok(r2.ok);
-  assert.notEqual(r2.value.kc, kc, 'one KubeConfig per context');
-  const missing = buildKubeConfig(cfg, 'nope', auth);
+  assert.notEqual(r2.value.settings, settings, 'settings of their own per context');
+  assert.equal(r2.value.settings.namespace, 'team-a');
+  const missing = contextConfig(cfg, 'nope');
   assert.equal(!missing.ok && missing.error.kind, 'config');
 });

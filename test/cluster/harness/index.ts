@@ -12,6 +12,7 @@ import {
   writeState,
   type ClusterState,
   type StartOptions,
+  startKwokProcess,
 } from './cluster';
 import { isOurProcess, stopPid } from './procs';
 import { appendPodLog } from './logs';
@@ -181,6 +182,7 @@ class Cluster implements TestCluster {
         }
       }
     };
+    await this.freshKwok();
     await update((f) => [
       ...f.filter((x) => !x.ports?.includes(port)),
       { ports: [port], target: { address: '127.0.0.1', port: targetPort } },
@@ -195,6 +197,25 @@ class Cluster implements TestCluster {
         await update((f) => f.filter((x) => !x.ports?.includes(port)));
       },
     };
+  }
+
+  /**
+   * After an apiserver restart (kwokStale), kwok starts again so its informers list at once instead of after
+   * their backoff. Its node leases stay (deleting them made the node controller taint every node unreachable
+   * until new ones came: a notebook pod waited 60 s to be scheduled); the new kwok takes them over once they
+   * expire, within the 10 s lease duration the cluster runs with.
+   */
+  private async freshKwok(): Promise<void> {
+    const file = stateFile(this.state);
+    if (!existsSync(file)) return;
+    const saved = readState(file);
+    Object.assign(this.state.components, saved.components);
+    const k = this.state.components.kwok;
+    if (!saved.kwokStale || !this.state.kwok || !k || !isOurProcess(k.pid, k.bin)) return;
+    await stopPid(k.pid);
+    await startKwokProcess(this.state);
+    this.state.kwokStale = false;
+    await writeState(this.state);
   }
 
   private refreshState(): void {
@@ -220,6 +241,13 @@ class Cluster implements TestCluster {
     };
     await writeState(this.state);
     await waitApiserverReady(this.state, pid);
+    // kwok's informer of PortForward objects backs off after the apiserver was away (client-go's reflector: up
+    // to a minute, longer after each restart), so a forward a later test sets up is not served ("no forward
+    // found": every forward of portForward.test failed after logs.test's restart). The next forwardPodPort
+    // starts kwok again first (freshKwok); not here, where a log follow in flight would meet a kwok still
+    // listing its Logs objects.
+    this.state.kwokStale = true;
+    await writeState(this.state);
   }
 
   async stop(): Promise<void> {

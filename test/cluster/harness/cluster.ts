@@ -78,6 +78,12 @@ export interface StartOptions {
   nodes?: boolean;
   crds?: boolean;
   simulator?: boolean;
+  /**
+   * kwok's node lease (s). The test tier runs 10 s: after an apiserver restart a test may start kwok again
+   * (forwardPodPort), and the new kwok plays no pod until the old leases expire. Default 40 s (cluster:up, the
+   * demo: more room for a busy machine).
+   */
+  nodeLeaseSeconds?: number;
   /** Demo only: the simulator writes plausible live logs for the pods it manages (cluster:up). */
   demoLogs?: boolean;
   /** Real ML operators to run (built by scripts/cluster/operators.sh); the simulator leaves their kinds alone. */
@@ -638,7 +644,7 @@ export async function startClusterState(opts: StartOptions = {}): Promise<Cluste
       `--tls-cert-file=${pki.serverCrt}`,
       `--tls-private-key-file=${pki.serverKey}`,
       '--cidr=10.244.0.0/16',
-      '--node-lease-duration-seconds=10',
+      `--node-lease-duration-seconds=${opts.nodeLeaseSeconds ?? 40}`,
       // Per-pod Logs / PortForward objects come from the API (appendLog, forwardPodPort). Not set through a
       // KwokConfiguration document: one in --config leaves the other options unset (playStageParallelism 0).
       '--enable-crds=Logs,PortForward',

@@ -5,6 +5,7 @@ import {
   readState,
   runKubectl,
   startApiserverProcess,
+  startKwokProcess,
   startClusterState,
   stateFile,
   stopClusterState,
@@ -12,7 +13,6 @@ import {
   writeState,
   type ClusterState,
   type StartOptions,
-  startKwokProcess,
 } from './cluster';
 import { isOurProcess, stopPid } from './procs';
 import { appendPodLog } from './logs';
@@ -203,24 +203,25 @@ class Cluster implements TestCluster {
    * After an apiserver restart (kwokStale), kwok starts again so its informers list at once instead of after
    * their backoff. Its node leases stay (deleting them made the node controller taint every node unreachable
    * until new ones came: a notebook pod waited 60 s to be scheduled); the new kwok takes them over once they
-   * expire, within the 10 s lease duration the cluster runs with.
+   * expire (the test tier's lease is 10 s, StartOptions.nodeLeaseSeconds).
    */
   private async freshKwok(): Promise<void> {
-    const file = stateFile(this.state);
-    if (!existsSync(file)) return;
-    const saved = readState(file);
-    Object.assign(this.state.components, saved.components);
+    const saved = this.refreshState();
     const k = this.state.components.kwok;
-    if (!saved.kwokStale || !this.state.kwok || !k || !isOurProcess(k.pid, k.bin)) return;
+    if (!saved?.kwokStale || !this.state.kwok || !k || !isOurProcess(k.pid, k.bin)) return;
     await stopPid(k.pid);
     await startKwokProcess(this.state);
     this.state.kwokStale = false;
     await writeState(this.state);
   }
 
-  private refreshState(): void {
+  /** Takes the processes from the state file (a test process may have restarted one); returns what it read. */
+  private refreshState(): ClusterState | undefined {
     const file = stateFile(this.state);
-    if (existsSync(file)) Object.assign(this.state.components, readState(file).components);
+    if (!existsSync(file)) return undefined;
+    const saved = readState(file);
+    Object.assign(this.state.components, saved.components);
+    return saved;
   }
 
   async stopApiserver(): Promise<void> {
@@ -239,8 +240,6 @@ class Cluster implements TestCluster {
       bin: this.state.apiserver.bin,
       logFile: this.state.apiserver.logFile,
     };
-    await writeState(this.state);
-    await waitApiserverReady(this.state, pid);
     // kwok's informer of PortForward objects backs off after the apiserver was away (client-go's reflector: up
     // to a minute, longer after each restart), so a forward a later test sets up is not served ("no forward
     // found": every forward of portForward.test failed after logs.test's restart). The next forwardPodPort
@@ -248,6 +247,7 @@ class Cluster implements TestCluster {
     // listing its Logs objects.
     this.state.kwokStale = true;
     await writeState(this.state);
+    await waitApiserverReady(this.state, pid);
   }
 
   async stop(): Promise<void> {

@@ -63,7 +63,11 @@ async function main(): Promise<number> {
   }
   try {
     const t0 = Date.now();
-    state = await startClusterState({ operators, log: (m) => console.error(`[test:cluster] ${m}`) });
+    state = await startClusterState({
+      operators,
+      nodeLeaseSeconds: 10,
+      log: (m) => console.error(`[test:cluster] ${m}`),
+    });
     const startSecs = (Date.now() - t0) / 1000;
     const t1 = Date.now();
     const code = await new Promise<number>((resolve) => {

@@ -54,6 +54,14 @@ export interface ClusterState {
   components: Record<string, ComponentState>;
   /** kube-apiserver's command line, to restart it on the same port (stopApiserver/startApiserver). */
   apiserver: { bin: string; args: string[]; logFile: string; cwd: string };
+  /**
+   * kwok's command line, to start it again after an apiserver restart (startKwokProcess): its informers for
+   * PortForward and Logs objects back off for up to a minute after the apiserver has been away, and objects
+   * created meanwhile are not served ("no forward found").
+   */
+  kwok?: { bin: string; args: string[]; logFile: string; cwd: string; env: Record<string, string> };
+  /** The apiserver was restarted since kwok started: the next forwardPodPort starts kwok again. */
+  kwokStale?: boolean;
   pki: Pki;
   startedAt: string;
   timings: Record<string, number>;
@@ -70,6 +78,12 @@ export interface StartOptions {
   nodes?: boolean;
   crds?: boolean;
   simulator?: boolean;
+  /**
+   * kwok's node lease (s). The test tier runs 10 s: after an apiserver restart a test may start kwok again
+   * (forwardPodPort), and the new kwok plays no pod until the old leases expire. Default 40 s (cluster:up, the
+   * demo: more room for a busy machine).
+   */
+  nodeLeaseSeconds?: number;
   /** Demo only: the simulator writes plausible live logs for the pods it manages (cluster:up). */
   demoLogs?: boolean;
   /** Real ML operators to run (built by scripts/cluster/operators.sh); the simulator leaves their kinds alone. */
@@ -192,6 +206,21 @@ export async function waitApiserverReady(
 export function startApiserverProcess(state: ClusterState): number {
   const spec: ComponentSpec = { name: 'kube-apiserver', ...state.apiserver };
   return startDetached(spec);
+}
+
+/** Starts kwok again with its first command line (see ClusterState.kwok) and waits for its health check. */
+export async function startKwokProcess(state: ClusterState): Promise<number> {
+  if (!state.kwok)
+    throw new Error('this cluster state has no kwok command line (started by an older harness)');
+  const pid = startDetached({ name: 'kwok', ...state.kwok });
+  state.components.kwok = { pid, bin: state.kwok.bin, logFile: state.kwok.logFile };
+  await waitReady(
+    'kwok',
+    pid,
+    state.kwok.logFile,
+    async () => (await httpGet(`http://127.0.0.1:${state.ports.kwok}/healthz`)).status === 200,
+  );
+  return pid;
 }
 
 function kwokConfig(runDir: string, emptyLog: string, operators: boolean): Promise<string> {
@@ -603,28 +632,33 @@ export async function startClusterState(opts: StartOptions = {}): Promise<Cluste
       '--profiling=false',
       '--v=1',
     ]);
-    const kwok = start(
-      'kwok',
-      [
-        `--kubeconfig=${kubeconfigPath}`,
-        `--config=${join(runDir, 'kwok.yaml')}`,
-        '--manage-all-nodes=false',
-        '--manage-nodes-with-label-selector=type=kwok',
-        '--node-ip=127.0.0.1',
-        '--node-name=localhost',
-        `--node-port=${kwokPort}`,
-        `--server-address=127.0.0.1:${kwokPort}`,
-        `--tls-cert-file=${pki.serverCrt}`,
-        `--tls-private-key-file=${pki.serverKey}`,
-        '--cidr=10.244.0.0/16',
-        '--node-lease-duration-seconds=40',
-        // Per-pod Logs / PortForward objects come from the API (appendLog, forwardPodPort). Not set through a
-        // KwokConfiguration document: one in --config leaves the other options unset (playStageParallelism 0).
-        '--enable-crds=Logs,PortForward',
-      ],
-      // kwok also reads ~/.kwok/kwok.yaml; keep a stray one out.
-      { HOME: runDir, KWOK_WORKDIR: join(runDir, 'kwok') },
-    );
+    const kwokArgs = [
+      `--kubeconfig=${kubeconfigPath}`,
+      `--config=${join(runDir, 'kwok.yaml')}`,
+      '--manage-all-nodes=false',
+      '--manage-nodes-with-label-selector=type=kwok',
+      '--node-ip=127.0.0.1',
+      '--node-name=localhost',
+      `--node-port=${kwokPort}`,
+      `--server-address=127.0.0.1:${kwokPort}`,
+      `--tls-cert-file=${pki.serverCrt}`,
+      `--tls-private-key-file=${pki.serverKey}`,
+      '--cidr=10.244.0.0/16',
+      `--node-lease-duration-seconds=${opts.nodeLeaseSeconds ?? 40}`,
+      // Per-pod Logs / PortForward objects come from the API (appendLog, forwardPodPort). Not set through a
+      // KwokConfiguration document: one in --config leaves the other options unset (playStageParallelism 0).
+      '--enable-crds=Logs,PortForward',
+    ];
+    // kwok also reads ~/.kwok/kwok.yaml; keep a stray one out.
+    const kwokEnv = { HOME: runDir, KWOK_WORKDIR: join(runDir, 'kwok') };
+    state.kwok = {
+      bin: b.bins.kwok,
+      args: kwokArgs,
+      logFile: join(logsDir, 'kwok.log'),
+      cwd: runDir,
+      env: kwokEnv,
+    };
+    const kwok = start('kwok', kwokArgs, kwokEnv);
     const insecure = { insecure: true };
     await Promise.all([
       waitReady(

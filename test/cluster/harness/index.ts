@@ -5,6 +5,7 @@ import {
   readState,
   runKubectl,
   startApiserverProcess,
+  startKwokProcess,
   startClusterState,
   stateFile,
   stopClusterState,
@@ -181,6 +182,7 @@ class Cluster implements TestCluster {
         }
       }
     };
+    await this.freshKwok();
     await update((f) => [
       ...f.filter((x) => !x.ports?.includes(port)),
       { ports: [port], target: { address: '127.0.0.1', port: targetPort } },
@@ -197,9 +199,29 @@ class Cluster implements TestCluster {
     };
   }
 
-  private refreshState(): void {
+  /**
+   * After an apiserver restart (kwokStale), kwok starts again so its informers list at once instead of after
+   * their backoff. Its node leases stay (deleting them made the node controller taint every node unreachable
+   * until new ones came: a notebook pod waited 60 s to be scheduled); the new kwok takes them over once they
+   * expire (the test tier's lease is 10 s, StartOptions.nodeLeaseSeconds).
+   */
+  private async freshKwok(): Promise<void> {
+    const saved = this.refreshState();
+    const k = this.state.components.kwok;
+    if (!saved?.kwokStale || !this.state.kwok || !k || !isOurProcess(k.pid, k.bin)) return;
+    await stopPid(k.pid);
+    await startKwokProcess(this.state);
+    this.state.kwokStale = false;
+    await writeState(this.state);
+  }
+
+  /** Takes the processes from the state file (a test process may have restarted one); returns what it read. */
+  private refreshState(): ClusterState | undefined {
     const file = stateFile(this.state);
-    if (existsSync(file)) Object.assign(this.state.components, readState(file).components);
+    if (!existsSync(file)) return undefined;
+    const saved = readState(file);
+    Object.assign(this.state.components, saved.components);
+    return saved;
   }
 
   async stopApiserver(): Promise<void> {
@@ -218,6 +240,12 @@ class Cluster implements TestCluster {
       bin: this.state.apiserver.bin,
       logFile: this.state.apiserver.logFile,
     };
+    // kwok's informer of PortForward objects backs off after the apiserver was away (client-go's reflector: up
+    // to a minute, longer after each restart), so a forward a later test sets up is not served ("no forward
+    // found": every forward of portForward.test failed after logs.test's restart). The next forwardPodPort
+    // starts kwok again first (freshKwok); not here, where a log follow in flight would meet a kwok still
+    // listing its Logs objects.
+    this.state.kwokStale = true;
     await writeState(this.state);
     await waitApiserverReady(this.state, pid);
   }

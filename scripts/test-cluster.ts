@@ -2,8 +2,8 @@
 // the real ML operators, the workload simulator for the kinds no operator serves here) shared by every cluster
 // test file, runs them with node:test one file at a time, and always tears the cluster down. Extra arguments are
 // test files (default: test/cluster/**/*.test.ts and test/**/*.cluster.test.ts). Every operator runs unless
-// `--operators=jobset,lws,...|none` (or GANTRY_OPERATORS) says otherwise; with `none` the simulator plays
-// every kind (the demo's cluster), and the tests of the operators' kinds fail with a message.
+// `--operators=jobset,lws,...|none` (or GANTRY_OPERATORS) says otherwise; the tests of a kind whose operator is
+// left out fail with a message (the simulator does not play the operators' kinds).
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';

@@ -1,9 +1,9 @@
 // npm run test:cluster: builds or locates the cluster binaries, starts ONE cluster (GPU node pool, ML CRDs,
-// workload simulator) shared by every cluster test file, runs them with node:test one file at a time, and
-// always tears the cluster down. Extra arguments are test files (default: test/cluster/**/*.test.ts and
-// test/**/*.cluster.test.ts, without test/cluster/operators/). `--operators[=all|jobset,lws,...]` (or
-// GANTRY_OPERATORS) builds and runs those real operators in the cluster, and then defaults to the files under
-// test/cluster/operators/.
+// the real ML operators, the workload simulator for the kinds no operator serves here) shared by every cluster
+// test file, runs them with node:test one file at a time, and always tears the cluster down. Extra arguments are
+// test files (default: test/cluster/**/*.test.ts and test/**/*.cluster.test.ts). Every operator runs unless
+// `--operators=jobset,lws,...|none` (or GANTRY_OPERATORS) says otherwise; the tests of a kind whose operator is
+// left out fail with a message (the simulator does not play the operators' kinds).
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -16,14 +16,10 @@ import {
 import { parseOperators } from '../test/cluster/harness/operators';
 import { repoRoot } from '../test/cluster/harness/paths';
 
-const operatorTestsDir = join(repoRoot, 'test/cluster/operators');
-
 function findTests(dir: string, all: boolean, out: string[] = []): string[] {
   for (const name of readdirSync(dir).sort()) {
     if (name === 'node_modules' || name.startsWith('.')) continue;
     const p = join(dir, name);
-    // Operator tests need a cluster with the operators (--operators), not the simulator's.
-    if (p === operatorTestsDir) continue;
     if (statSync(p).isDirectory()) findTests(p, all || p === join(repoRoot, 'test/cluster'), out);
     else if (all ? name.endsWith('.test.ts') : name.endsWith('.cluster.test.ts')) out.push(p);
   }
@@ -34,15 +30,10 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const opArg = argv.find((a) => a === '--operators' || a.startsWith('--operators='));
   const operators = parseOperators(
-    opArg ? (opArg.includes('=') ? opArg.split('=')[1] : 'all') : process.env.GANTRY_OPERATORS,
+    opArg ? (opArg.includes('=') ? opArg.split('=')[1] : 'all') : (process.env.GANTRY_OPERATORS ?? 'all'),
   );
   const args = argv.filter((a) => a !== opArg);
-  const files =
-    args.length > 0
-      ? args
-      : operators.length > 0
-        ? findTests(operatorTestsDir, true)
-        : [...new Set(findTests(join(repoRoot, 'test'), false))];
+  const files = args.length > 0 ? args : [...new Set(findTests(join(repoRoot, 'test'), false))];
   if (files.length === 0) {
     console.error('no cluster test files found');
     return 1;

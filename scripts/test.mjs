@@ -41,9 +41,8 @@ const steps = [
   ['tier', 'test:unit'],
   ['tier', 'test:server'],
   ['tier', 'test:package'],
+  // One cluster with the real ML operators (and the simulator for the kinds none serves here).
   ['tier', 'test:cluster'],
-  // A second cluster running the real operators instead of the simulator's copies of them.
-  ['tier', 'test:cluster:operators'],
   // The e2e harness's self-tests on a fixture extension, apart from Gantry's own scenarios.
   ['tier', 'test:e2e:harness'],
   ['tier', 'test:e2e'],

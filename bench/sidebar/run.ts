@@ -690,14 +690,15 @@ async function main(): Promise<void> {
   if (args.attach) {
     cluster = await sharedCluster();
     process.env.GANTRY_BENCH_STATE = process.env.GANTRY_CLUSTER_STATE;
-    // The simulator plays the training operator on every PyTorchJob, the bench's too: it would create pods
-    // that collide with the ones the bench creates ("pods "train-0-master-0" already exists").
-    const sim = readState(process.env.GANTRY_CLUSTER_STATE!).components.simulator;
-    if (sim && isOurProcess(sim.pid, sim.bin)) {
+    // A PyTorchJob controller (the real training-operator the cluster runs) acts on the bench's PyTorchJobs too:
+    // it would create pods that collide with the ones the bench creates ("pods "train-0-master-0" already exists").
+    const attached = readState(process.env.GANTRY_CLUSTER_STATE!);
+    const op = attached.components['training-operator'];
+    if (op && isOurProcess(op.pid, op.bin)) {
       throw new Error(
-        `--attach: the cluster in ${process.env.GANTRY_CLUSTER_STATE} runs the workload simulator (pid ${sim.pid}), ` +
+        `--attach: the cluster in ${process.env.GANTRY_CLUSTER_STATE} runs the training-operator (pid ${op.pid}), ` +
           "whose PyTorchJob pods would collide with the bench's. Run the bench without --attach (it starts its " +
-          'own cluster), or attach to a cluster started with `npm run cluster:up -- --no-simulator`.',
+          'own cluster), or attach to a cluster started with `npm run cluster:up -- --operators none`.',
       );
     }
   } else {

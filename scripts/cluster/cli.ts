@@ -15,7 +15,7 @@ import { parseOperators } from '../../test/cluster/harness/operators';
 import { isOurProcess } from '../../test/cluster/harness/procs';
 
 const argv = process.argv.slice(2);
-/** `--name N`: a second, independent cluster recorded in run/cluster-N.json (e.g. one running real operators). */
+/** `--name N`: a second, independent cluster recorded in run/cluster-N.json. */
 const ni = argv.indexOf('--name');
 const clusterName = ni >= 0 ? argv[ni + 1] : undefined;
 if (ni >= 0 && !/^[a-z0-9-]+$/.test(clusterName ?? '')) usage();
@@ -25,7 +25,7 @@ const keptDir = keptClustersDir();
 
 function usage(): never {
   console.error(
-    'usage: cli.ts up [--version 1.36.3] [--operators [all|jobset,lws,...]] [--no-simulator] [--no-demo-logs] [--no-crds] [--no-nodes] [--name N] | down [--dry-run] [--name N] | status [--name N]',
+    'usage: cli.ts up [--version 1.36.3] [--operators all|none|jobset,lws,...] [--no-simulator] [--no-demo-logs] [--no-crds] [--no-nodes] [--name N] | down [--dry-run] [--name N] | status [--name N]',
   );
   process.exit(2);
 }
@@ -71,7 +71,8 @@ async function main(): Promise<void> {
     const vi = rest.indexOf('--version');
     if (vi >= 0) version = rest[vi + 1] ?? usage();
     const oi = rest.indexOf('--operators');
-    const opSpec = oi < 0 ? undefined : rest[oi + 1] && !rest[oi + 1].startsWith('--') ? rest[oi + 1] : 'all';
+    // The real operators by default (the simulator no longer plays their kinds); `--operators none` leaves them out.
+    const opSpec = oi >= 0 && rest[oi + 1] && !rest[oi + 1].startsWith('--') ? rest[oi + 1] : 'all';
     const state = await startClusterState({
       version,
       operators: parseOperators(opSpec),

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run demo`: Gantry at work in one command. Installs what it needs the way `npm test` does (npm ci when
-// node_modules is missing or stale, the cluster binaries, code-server, JupyterLab; all cached in
+// node_modules is missing or stale, the cluster binaries, the ML operators, code-server, JupyterLab; all cached in
 // ~/.cache/gantry or $GANTRY_CACHE), builds the .vsix when it is older than its sources, then hands over to
 // scripts/demo/up.ts (local cluster + scene + code-server) and waits for it. No dependencies of its own:
 // node_modules may not exist yet when it starts.
@@ -56,6 +56,15 @@ if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== lockHash()) {
 step('cluster binaries (scripts/cluster/build.sh; cached)', 'bash', ['scripts/cluster/build.sh'], {
   stdout: 'pipe',
 });
+// The real ML operators the scene runs on (training-operator, Trainer v2 + JobSet, KubeRay, LWS, Kueue): built from
+// their Go modules once per version, like the control plane (the first time takes a while; `npm test` fills the
+// same cache).
+step(
+  'ML operators (scripts/cluster/operators.sh; cached: the first build takes about half an hour on 2 cores)',
+  'bash',
+  ['scripts/cluster/operators.sh'],
+  { stdout: 'pipe' },
+);
 step('code-server and chromium (scripts/e2e/setup.sh; cached)', 'bash', ['scripts/e2e/setup.sh'], {
   stdout: 'pipe',
 });

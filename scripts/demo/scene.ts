@@ -1,7 +1,8 @@
-// The demo's scene on a freshly started local cluster: the manifests of demo/scene/ (applied in file order),
-// the Kueue stand-in that admits or queues the queued Jobs, and the notebook pod's port 8888 routed by kwok to
-// a real JupyterLab on loopback. The workload simulator (started with demo logs) plays the operators and writes
-// the pods' training/serving logs; kwok's stages end the pods after their `sim.gantry.dev/duration`.
+// The demo's scene on a freshly started local cluster: the manifests of demo/scene/ (applied in file order), and
+// the notebook pod's port 8888 routed by kwok to a real JupyterLab on loopback. The real operators (training-operator,
+// Trainer v2 on JobSet, KubeRay, Kueue) make the pods and write the statuses; the workload simulator plays only the
+// Notebook and InferenceService controllers and writes the pods' training/serving logs; kwok's stages end the pods
+// after the `sim.gantry.dev/duration` on their pod templates.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -11,7 +12,6 @@ import { type ClusterState, runKubectl } from '../../test/cluster/harness/cluste
 import { attachOwned } from '../../test/cluster/harness/index';
 import { freePort, httpGet, isAlive, tail } from '../../test/cluster/harness/procs';
 import { Rest } from '../../test/cluster/harness/rest';
-import { startKueue } from './kueue';
 
 export const sceneDir = join(import.meta.dirname, '..', '..', 'demo', 'scene');
 export const NOTEBOOK = { namespace: 'llm-team', name: 'research-nb', port: 8888 };
@@ -125,5 +125,3 @@ export async function forwardNotebook(state: ClusterState, stateFile: string, ta
   // The handle is not disposed: the forward lives as long as the pod (kwok's PortForward object is owned by it).
   await attachOwned(stateFile).forwardPodPort(NOTEBOOK.namespace, pod, NOTEBOOK.port, target);
 }
-
-export { startKueue };

@@ -1,5 +1,5 @@
 // The running half of `npm run demo` (scripts/demo/demo.mjs installs and builds first): a local cluster with
-// the GPU node pool and the demo logs, the scene (demo/scene + Kueue stand-in + JupyterLab behind the notebook),
+// the GPU node pool, the real ML operators and the demo logs, the scene (demo/scene + JupyterLab behind the notebook),
 // a copy of demo/workspace, and code-server with the .vsix installed and KUBECONFIG pointing at the cluster.
 // Prints the URL and waits; SIGINT/SIGTERM stops everything it started. Every process it starts is recorded
 // in the cluster's state file, so the harness's reaper stops them too if this process is killed outright.
@@ -18,7 +18,7 @@ import {
 } from '../../test/cluster/harness/cluster';
 import { requireBinaries } from '../../test/cluster/harness/paths';
 import { freePort, isAlive, stopPid } from '../../test/cluster/harness/procs';
-import { Rest } from '../../test/cluster/harness/rest';
+import { parseOperators } from '../../test/cluster/harness/operators';
 import { codeServerEntry } from '../../test/e2e/harness';
 import {
   applyScene,
@@ -26,7 +26,6 @@ import {
   forwardNotebook,
   notebookPrefix,
   startJupyter,
-  startKueue,
   type Jupyter,
 } from './scene';
 
@@ -96,7 +95,6 @@ class Demo {
   state: ClusterState | undefined;
   codeServer: ChildProcess | undefined;
   jupyter: Jupyter | undefined;
-  kueue: { dispose(): Promise<void> } | undefined;
   private stopping: Promise<void> | undefined;
 
   async record(name: string, pid: number, bin: string, logFile: string): Promise<void> {
@@ -109,7 +107,6 @@ class Demo {
     this.stopping ??= (async () => {
       const t = Date.now();
       say('stopping…');
-      await this.kueue?.dispose().catch(() => undefined);
       await stopGroup(this.codeServer?.pid);
       await stopGroup(this.jupyter?.pid);
       if (this.state) await stopClusterState(this.state);
@@ -159,10 +156,15 @@ async function main(): Promise<void> {
   const bins = requireBinaries();
 
   const tCluster = Date.now();
-  say('starting the local cluster (kube-apiserver, etcd, controllers, kwok GPU nodes, ML CRDs, simulator)');
+  say(
+    'starting the local cluster (kube-apiserver, etcd, controllers, kwok GPU nodes, ML CRDs, the ML operators, simulator)',
+  );
   demo.state = await startClusterState({
     nodes: true,
     crds: true,
+    // The operators play their own kinds; the simulator only what cannot run here (KServe, the Notebook
+    // controller) and writes the demo's training and serving logs.
+    operators: parseOperators('all'),
     simulator: true,
     demoLogs: true,
     reapWithOwner: true,
@@ -175,8 +177,6 @@ async function main(): Promise<void> {
   const tScene = Date.now();
   say('setting up the scene (demo/scene)');
   await applyScene(state);
-  const rest = await Rest.fromKubeconfig(state.kubeconfigPath);
-  demo.kueue = startKueue(rest, (m) => say(`  ${m}`));
   const runDir = state.runDir;
   const logs = join(runDir, 'logs');
 

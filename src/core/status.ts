@@ -627,7 +627,15 @@ function rayCluster(w: KubeObject): Base {
   if (isTrue(w, 'ReplicaFailure'))
     return { ...fromCondition('NotReady', condition(w, 'ReplicaFailure')), ready, total };
   if (s.state === 'failed') return { phase: 'NotReady', reason: s.reason || 'failed', ready, total };
-  if (s.state === 'ready' || (headReady && isTrue(w, 'RayClusterProvisioned')))
+  // RayClusterProvisioned alone is not trusted: KubeRay 1.6 sets it (once, for good) from its pod cache without
+  // counting the pods, so a head already Running before the worker pod reached the cache marks the cluster
+  // provisioned while that worker waits unschedulable (seen on the real KubeRay 1.6.2). `state: ready` counts them.
+  if (
+    s.state === 'ready' ||
+    (headReady &&
+      isTrue(w, 'RayClusterProvisioned') &&
+      (s.readyWorkerReplicas ?? 0) >= (s.desiredWorkerReplicas ?? 0))
+  )
     return { phase: 'Ready', ready, total };
   const head = condition(w, 'HeadPodReady');
   if (head && head.status !== 'True') return { ...fromCondition('NotReady', head), ready, total };

@@ -1,6 +1,6 @@
-// The model the sidebar renders (session/ClusterModel) against the real apiserver: a simulated PyTorchJob's
-// tree with roles and ranks, its status moving, GPU figures of the fixture pool, grouping, and the state the
-// views show when the apiserver goes away and comes back.
+// The model the sidebar renders (session/ClusterModel) against the real apiserver: a PyTorchJob's tree (pods
+// and status written by the real training-operator) with roles and ranks, its status moving, GPU figures of the
+// fixture pool, grouping, and the state the views show when the apiserver goes away and comes back.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ClusterConnection } from '../../src/k8s/connection';
@@ -17,6 +17,7 @@ let ns: string;
 let model: ClusterModel;
 
 const replica = h100Replica;
+const long = { 'sim.gantry.dev/duration': '600s' };
 
 before(async () => {
   cluster = await sharedCluster();
@@ -42,8 +43,8 @@ test('a PyTorchJob appears with master and worker pods by rank, its status movin
   const job = {
     apiVersion: 'kubeflow.org/v1',
     kind: 'PyTorchJob',
-    metadata: { name: 'llama-ft', namespace: ns, annotations: { 'sim.gantry.dev/duration': '600s' } },
-    spec: { pytorchReplicaSpecs: { Master: replica(1, 2), Worker: replica(2, 2) } },
+    metadata: { name: 'llama-ft', namespace: ns },
+    spec: { pytorchReplicaSpecs: { Master: replica(1, 2, long), Worker: replica(2, 2, long) } },
   };
   const r = await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify(job) });
   assert.equal(r.code, 0, r.stderr);

@@ -1,9 +1,9 @@
-// The forward commands' targets against the real apiserver and the simulated operators: the palette's quick
-// picks (Open Notebook / Open Ray Dashboard / Open Endpoint / Port Forward…) at the model level, a stopped
-// Kubeflow notebook started by the patch the command sends, and forwards to a RayCluster's head dashboard (8265)
-// and to KServe predictors (8080, /v1/models/<name> or /v2/models/<name> by protocol), each following the
-// workload through the workload index as the commands do. The "pods" behind them are loopback HTTP servers
-// (kwok port-forward rules) that answer with who they are and the path asked for.
+// The forward commands' targets against the real apiserver, the real KubeRay and the simulated Notebook and
+// KServe controllers: the palette's quick picks (Open Notebook / Open Ray Dashboard / Open Endpoint / Port
+// Forward…) at the model level, a stopped Kubeflow notebook started by the patch the command sends, and forwards
+// to a RayCluster's head dashboard (8265) and to KServe predictors (8080, /v1/models/<name> or /v2/models/<name>
+// by protocol), each following the workload through the workload index as the commands do. The "pods" behind
+// them are loopback HTTP servers (kwok port-forward rules) that answer with who they are and the path asked for.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { endpointFor, notebookStartPatch, type Endpoint } from '../../src/core/endpoints';

@@ -72,12 +72,17 @@ export function gpuPod(
   };
 }
 
-/** A training-operator replica spec of `replicas` pods with `gpus` H100 GPUs each (tolerating the GPU taint). */
-export function h100Replica(replicas: number, gpus: number): Json {
+/**
+ * A training-operator replica spec of `replicas` pods with `gpus` H100 GPUs each (tolerating the GPU taint).
+ * `annotations` go on the pod template: the real operator does not copy the job's onto its pods, and kwok's
+ * stages read the `sim.gantry.dev/*` knobs from the pod.
+ */
+export function h100Replica(replicas: number, gpus: number, annotations?: Record<string, string>): Json {
   return {
     replicas,
     restartPolicy: 'OnFailure',
     template: {
+      ...(annotations ? { metadata: { annotations } } : {}),
       spec: {
         tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
         nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' },

@@ -1,10 +1,9 @@
-// Reading training logs against the real apiserver and kwok's kubelet API, with the simulator playing the
-// training operator: a job whose worker prints an NCCL timeout after the master's CUDA OOM is explained as the
+// Reading training logs against the real apiserver and kwok's kubelet API, with the real training-operator
+// making the pods: a job whose worker prints an NCCL timeout after the master's CUDA OOM is explained as the
 // master's failure (each rank's tail read once), and a running job printing a tqdm bar shows its step in its
 // tree row from Gantry's own follow of the main rank, which stops when the job leaves the view.
 //
-// The shared cluster's simulator appends demo lines to the first container of every running training pod, so
-// these pods run a `sidecar` first and the operator's `pytorch` container second: Gantry reads `pytorch`.
+// The pods run a `sidecar` first and the operator's `pytorch` container second: Gantry reads `pytorch`.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ROOT, type WorkloadNode } from '../../src/core/tree';
@@ -16,11 +15,13 @@ import { TrainingInsights } from '../../src/model/insights';
 import { sharedCluster, type TestCluster } from './harness/index';
 import { waitFor } from './helpers';
 
-function replica(replicas: number, restartPolicy = 'Never'): unknown {
+// The sim.gantry.dev/* knobs go on the pod template: the real operator does not copy the job's annotations.
+function replica(replicas: number, restartPolicy: string, annotations: Record<string, string>): unknown {
   return {
     replicas,
     restartPolicy,
     template: {
+      metadata: { annotations },
       spec: {
         tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
         containers: [
@@ -56,8 +57,13 @@ describe('training insights through the real apiserver', () => {
     const job = {
       apiVersion: 'kubeflow.org/v1',
       kind: 'PyTorchJob',
-      metadata: { name, namespace: ns, annotations },
-      spec: { pytorchReplicaSpecs: { Master: replica(1, restartPolicy), Worker: replica(1, restartPolicy) } },
+      metadata: { name, namespace: ns },
+      spec: {
+        pytorchReplicaSpecs: {
+          Master: replica(1, restartPolicy, annotations),
+          Worker: replica(1, restartPolicy, annotations),
+        },
+      },
     };
     const r = await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify(job) });
     assert.equal(r.code, 0, r.stderr);

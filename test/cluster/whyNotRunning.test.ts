@@ -2,19 +2,16 @@
 // workload gives its sentence in the tree model (status line and tooltip) and in the panel (the markdown the
 // command shows), from the scheduler's real FailedScheduling verdicts.
 //
-// Kueue does not run in this cluster yet: its Workload, ClusterQueues, LocalQueue and ResourceFlavor are
-// written here the way Kueue writes them (status included), and the visibility API's pendingworkloads answer is
-// served by the test's API reader the way Kueue's visibility server answers (positions counted from 0).
+// Kueue runs in this cluster (the real controller, its webhooks and its visibility API through the aggregator):
+// the queued case gets its Workload, quota figures and queue position from Kueue itself.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ROOT, type WorkloadNode } from '../../src/core/tree';
 import { whyMarkdown } from '../../src/core/whyNotRunning';
 import { parseSchedulingMessage } from '../../src/core/schedulingReasons';
 import { ClusterConnection } from '../../src/k8s/connection';
-import { ok, type Result } from '../../src/k8s/errors';
 import { loadKubeconfig, type MergedKubeconfig } from '../../src/k8s/kubeconfig';
 import { ClusterModelSource } from '../../src/k8s/modelSource';
-import { type RequestOptions } from '../../src/k8s/transport';
 import { type ApiReader } from '../../src/k8s/whyFacts';
 import { ClusterModel } from '../../src/model/clusterModel';
 import { explainWorkload } from '../../src/model/why';
@@ -208,7 +205,7 @@ describe('Why Not Running? on the real scheduler and the fixture GPU pool', () =
     assert.match(p.md, /matches no node \(nodes have NVIDIA-A100-PCIE-40GB, NVIDIA-H100-80GB-HBM3\)/);
   });
 
-  it('a suspended PyTorchJob (simulator)', async () => {
+  it('a suspended PyTorchJob (real training-operator)', async () => {
     await api.post(`/apis/kubeflow.org/v1/namespaces/${ns}/pytorchjobs`, {
       apiVersion: 'kubeflow.org/v1',
       kind: 'PyTorchJob',
@@ -238,7 +235,7 @@ describe('Why Not Running? on the real scheduler and the fixture GPU pool', () =
     assert.match(p.md, /Resume: set runPolicy.suspend to false/);
   });
 
-  it('a Kueue-queued Job with its position in the queue', async () => {
+  it('a Kueue-queued Job with its position in the queue, behind quota another queue borrowed', async () => {
     const cqA = `${ns}-team-a`;
     const cqB = `${ns}-team-b`;
     const flavor = `${ns}-h100`;
@@ -250,14 +247,18 @@ describe('Why Not Running? on the real scheduler and the fixture GPU pool', () =
       spec: { nodeLabels: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' } },
     });
     clusterScoped.push(`${K}/resourceflavors/${flavor}`);
-    const clusterQueue = (name: string, nominal: number, used: number, borrowed: number) => ({
-      spec: {
+    // Two queues of one cohort: A holds 32 H100 of quota, B 16 and may borrow A's unused quota.
+    for (const [name, nominal] of [
+      [cqA, 32],
+      [cqB, 16],
+    ] as const) {
+      await api.post(`${K}/clusterqueues`, {
         apiVersion: 'kueue.x-k8s.io/v1beta2',
         kind: 'ClusterQueue',
         metadata: { name },
         spec: {
           cohortName: `${ns}-pool`,
-          namespaceSelector: {},
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
           resourceGroups: [
             {
               coveredResources: ['nvidia.com/gpu'],
@@ -265,172 +266,77 @@ describe('Why Not Running? on the real scheduler and the fixture GPU pool', () =
             },
           ],
         },
-      },
-      status: {
-        conditions: [
-          {
-            type: 'Active',
-            status: 'True',
-            reason: 'Ready',
-            message: 'Can admit new workloads',
-            lastTransitionTime: new Date().toISOString(),
-          },
-        ],
-        admittedWorkloads: 2,
-        pendingWorkloads: 3,
-        reservingWorkloads: 2,
-        flavorsReservation: [
-          {
-            name: flavor,
-            resources: [{ name: 'nvidia.com/gpu', total: String(used), borrowed: String(borrowed) }],
-          },
-        ],
-        flavorsUsage: [
-          {
-            name: flavor,
-            resources: [{ name: 'nvidia.com/gpu', total: String(used), borrowed: String(borrowed) }],
-          },
-        ],
-      },
-    });
-    for (const [name, q] of [
-      [cqA, clusterQueue(cqA, 32, 16, 0)],
-      [cqB, clusterQueue(cqB, 16, 32, 16)],
-    ] as const) {
-      await api.post(`${K}/clusterqueues`, q.spec);
+      });
       clusterScoped.push(`${K}/clusterqueues/${name}`);
-      await api.patch(`${K}/clusterqueues/${name}/status`, { status: q.status });
     }
-    await api.post(`${K}/namespaces/${ns}/localqueues`, {
-      apiVersion: 'kueue.x-k8s.io/v1beta2',
-      kind: 'LocalQueue',
-      metadata: { name: 'team-a-queue', namespace: ns },
-      spec: { clusterQueue: cqA },
-    });
-    // Kueue's webhook suspends a labelled Job; its controller writes the Workload, owned by the Job
+    for (const [lq, cq] of [
+      ['team-a-queue', cqA],
+      ['team-b-queue', cqB],
+    ])
+      await api.post(`${K}/namespaces/${ns}/localqueues`, {
+        apiVersion: 'kueue.x-k8s.io/v1beta2',
+        kind: 'LocalQueue',
+        metadata: { name: lq, namespace: ns },
+        spec: { clusterQueue: cq },
+      });
+    // Kueue's quota is bookkeeping: the admitted pods need not run, so they wait on a selector no node has and
+    // hold none of the pool's real GPUs.
+    const queuedJob = (name: string, queue: string, pods: number) => {
+      const j = job(
+        name,
+        {
+          nodeSelector: { 'gantry.dev/pool': 'nowhere' },
+          tolerations: NV_TOL,
+          containers: gpuContainer('nvidia.com/gpu', 8),
+        },
+        { labels: { 'kueue.x-k8s.io/queue-name': queue } },
+      );
+      j.spec.parallelism = pods;
+      j.spec.completions = pods;
+      return j;
+    };
+    const wlOf = (name: string) =>
+      waitFor(`the Workload of ${name}`, async () => {
+        const l = await api.get<{ items: Json[] }>(`${K}/namespaces/${ns}/workloads`);
+        return l.items.find((w) => w.metadata.ownerReferences?.some((o: Json) => o.name === name));
+      });
+    const admitted = (w: Json) =>
+      waitFor(`${w.metadata.name} admitted`, async () => {
+        const x = await api.get<Json>(`${K}/namespaces/${ns}/workloads/${w.metadata.name}`);
+        return (x.status?.conditions ?? []).some((c: Json) => c.type === 'Admitted' && c.status === 'True');
+      });
+    // A uses 16 of its 32; B runs 32, 16 of them borrowed from A.
+    await api.post(`/apis/batch/v1/namespaces/${ns}/jobs`, queuedJob('a-run', 'team-a-queue', 2));
+    await admitted(await wlOf('a-run'));
+    await api.post(`/apis/batch/v1/namespaces/${ns}/jobs`, queuedJob('b-run', 'team-b-queue', 4));
+    await admitted(await wlOf('b-run'));
+    // Kueue's webhook suspends the labelled Job at create; nothing is left in the cohort for its 16.
     const j = await api.post<Json>(
       `/apis/batch/v1/namespaces/${ns}/jobs`,
-      job(
-        'queued',
-        { tolerations: NV_TOL, containers: gpuContainer('nvidia.com/gpu', 8) },
-        { labels: { 'kueue.x-k8s.io/queue-name': 'team-a-queue' }, suspend: true },
-      ),
+      queuedJob('queued', 'team-a-queue', 2),
     );
-    const wlName = `job-queued-${String(j.metadata.uid).slice(0, 5)}`;
-    await api.post(`${K}/namespaces/${ns}/workloads`, {
-      apiVersion: 'kueue.x-k8s.io/v1beta2',
-      kind: 'Workload',
-      metadata: {
-        name: wlName,
-        namespace: ns,
-        labels: { 'kueue.x-k8s.io/job-uid': j.metadata.uid },
-        ownerReferences: [
-          {
-            apiVersion: 'batch/v1',
-            kind: 'Job',
-            name: 'queued',
-            uid: j.metadata.uid,
-            controller: true,
-            blockOwnerDeletion: true,
-          },
-        ],
-      },
-      spec: {
-        queueName: 'team-a-queue',
-        podSets: [
-          {
-            name: 'main',
-            count: 4,
-            template: {
-              spec: {
-                restartPolicy: 'Never',
-                tolerations: NV_TOL,
-                containers: gpuContainer('nvidia.com/gpu', 8),
-              },
-            },
-          },
-        ],
-      },
+    assert.equal(j.spec.suspend, true);
+    const wl = await wlOf('queued');
+    const qr = await waitFor('Kueue’s verdict on the Workload', async () => {
+      const x = await api.get<Json>(`${K}/namespaces/${ns}/workloads/${wl.metadata.name}`);
+      return (x.status?.conditions ?? []).find(
+        (c: Json) => c.type === 'QuotaReserved' && c.status === 'False',
+      );
     });
-    await api.patch(`${K}/namespaces/${ns}/workloads/${wlName}/status`, {
-      status: {
-        conditions: [
-          {
-            type: 'QuotaReserved',
-            status: 'False',
-            reason: 'Pending',
-            message: `couldn't assign flavors to pod set main: insufficient unused quota for nvidia.com/gpu in flavor ${flavor}, 16 more needed`,
-            lastTransitionTime: new Date().toISOString(),
-          },
-        ],
-      },
-    });
+    assert.match(
+      qr.message,
+      new RegExp(`insufficient unused quota for nvidia.com/gpu in flavor ${flavor}, 16 more needed`),
+    );
 
     // the tree (no visibility API, ResourceFlavors not watched): the quota story, by flavor name
     const inTree = `Queued in team-a-queue (Kueue): 16 of 32 ${flavor} borrowed by ${cqB}`;
     const n = await row('queued', inTree);
     assert.equal((n.tooltip ?? '').split('\n')[0], `**Queued: 16 of 32 ${flavor} borrowed by ${cqB}**`);
 
-    // the panel: the visibility API's answer, two workloads ahead in the LocalQueue
-    const pending = {
-      kind: 'PendingWorkloadsSummary',
-      apiVersion: 'visibility.kueue.x-k8s.io/v1beta2',
-      metadata: {},
-      items: [
-        {
-          metadata: { name: 'job-a-1', namespace: ns },
-          localQueueName: 'team-a-queue',
-          priority: 100,
-          positionInClusterQueue: 0,
-          positionInLocalQueue: 0,
-        },
-        {
-          metadata: { name: 'job-b-2', namespace: ns },
-          localQueueName: 'team-a-queue',
-          priority: 0,
-          positionInClusterQueue: 2,
-          positionInLocalQueue: 1,
-        },
-        {
-          metadata: { name: wlName, namespace: ns },
-          localQueueName: 'team-a-queue',
-          priority: 0,
-          positionInClusterQueue: 4,
-          positionInLocalQueue: 2,
-        },
-      ],
-    };
-    const asked: string[] = [];
-    const reader: ApiReader = {
-      get<T>(path: string, o?: RequestOptions): Promise<Result<T>> {
-        if (path === '/apis/visibility.kueue.x-k8s.io') {
-          asked.push(path);
-          return Promise.resolve(
-            ok({
-              kind: 'APIGroup',
-              name: 'visibility.kueue.x-k8s.io',
-              versions: [
-                { groupVersion: 'visibility.kueue.x-k8s.io/v1beta2', version: 'v1beta2' },
-                { groupVersion: 'visibility.kueue.x-k8s.io/v1beta1', version: 'v1beta1' },
-              ],
-              preferredVersion: { groupVersion: 'visibility.kueue.x-k8s.io/v1beta2', version: 'v1beta2' },
-            } as T),
-          );
-        }
-        if (
-          path ===
-          `/apis/visibility.kueue.x-k8s.io/v1beta2/namespaces/${ns}/localqueues/team-a-queue/pendingworkloads`
-        ) {
-          asked.push(path);
-          return Promise.resolve(ok(pending as T));
-        }
-        return conn.transport.get<T>(path, o);
-      },
-    };
-    const p = await panel(n, reader);
-    assert.equal(p.headline, `Queued: 3rd in team-a-queue; 16 of 32 H100 80GB borrowed by ${cqB}`);
-    assert.match(p.md, /5th in the ClusterQueue/);
+    // the panel: the position from Kueue's visibility API through the aggregator, the flavor's GPU model
+    const p = await panel(n);
+    assert.equal(p.headline, `Queued: 1st in team-a-queue; 16 of 32 H100 80GB borrowed by ${cqB}`);
+    assert.match(p.md, new RegExp(`1st in the ClusterQueue ${cqA}`));
     assert.match(p.md, new RegExp(`quota: ${cqA} uses 16 of 32 H100 80GB`));
-    assert.equal(asked.length, 2, 'the served visibility version was discovered, then asked');
   });
 });

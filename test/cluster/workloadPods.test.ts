@@ -1,4 +1,4 @@
-// trackPods against the real apiserver, with the simulator playing the training operator: a PyTorchJob's pods
+// trackPods against the real apiserver and the real training-operator: a PyTorchJob's pods
 // appear as master-0 / worker-N, a pod created later joins, a deleted pod leaves (and its re-created successor
 // joins), and deleting the job ends the tracker.
 import assert from 'node:assert/strict';
@@ -37,9 +37,14 @@ test('the pods of a PyTorchJob, now and later, until it is deleted', async () =>
   const job = {
     apiVersion: 'kubeflow.org/v1',
     kind: 'PyTorchJob',
-    metadata: { name: 'llama', namespace: ns, annotations: { 'sim.gantry.dev/duration': '600s' } },
+    metadata: { name: 'llama', namespace: ns },
     // no GPUs: the node pool is shared with the other tests
-    spec: { pytorchReplicaSpecs: { Master: h100Replica(1, 0), Worker: h100Replica(2, 0) } },
+    spec: {
+      pytorchReplicaSpecs: {
+        Master: h100Replica(1, 0, { 'sim.gantry.dev/duration': '600s' }),
+        Worker: h100Replica(2, 0, { 'sim.gantry.dev/duration': '600s' }),
+      },
+    },
   };
   const r = await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify(job) });
   assert.equal(r.code, 0, r.stderr);

@@ -3,8 +3,8 @@
 // a job whose master ran out of GPU memory before the worker's NCCL timeout reads "Failed: CUDA OOM on master-0…",
 // and its log panel shows the failure with a link that opens the master's tail at the evidence line.
 //
-// The shared cluster's simulator appends demo lines to the first container of running training pods, so these
-// pods run a `sidecar` first: Gantry reads the operator's `pytorch` container.
+// The pods (made by the real training-operator) run a `sidecar` first: Gantry reads the operator's `pytorch`
+// container.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestCluster } from '../cluster/harness/index';
@@ -15,11 +15,13 @@ const W = 'ML Workloads';
 const RUN = 'bert-progress';
 const OOM = 'gpt-oom';
 
-function replica(replicas: number): unknown {
+// The sim.gantry.dev/* knobs go on the pod template: the real operator does not copy the job's annotations.
+function replica(replicas: number, annotations: Record<string, string>): unknown {
   return {
     replicas,
     restartPolicy: 'Never',
     template: {
+      metadata: { annotations },
       spec: {
         tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
         containers: [
@@ -30,6 +32,13 @@ function replica(replicas: number): unknown {
     },
   };
 }
+
+const long = { 'sim.gantry.dev/duration': '900s' };
+const failing = {
+  'sim.gantry.dev/outcome': 'fail',
+  'sim.gantry.dev/exit-code': '1',
+  'sim.gantry.dev/duration': '150s',
+};
 
 const bar = (i: number, loss: number) =>
   `Epoch 2/5:  ${String(Math.round(i / 10)).padStart(3)}%|████      | ${i}/1000 [01:00<01:30,  6.67it/s, loss=${loss.toFixed(3)}]`;
@@ -84,22 +93,14 @@ describe('Training insight against the local cluster', { skip: noCluster }, () =
       {
         apiVersion: 'kubeflow.org/v1',
         kind: 'PyTorchJob',
-        metadata: { name: RUN, namespace: ns, annotations: { 'sim.gantry.dev/duration': '900s' } },
-        spec: { pytorchReplicaSpecs: { Master: replica(1), Worker: replica(1) } },
+        metadata: { name: RUN, namespace: ns },
+        spec: { pytorchReplicaSpecs: { Master: replica(1, long), Worker: replica(1, long) } },
       },
       {
         apiVersion: 'kubeflow.org/v1',
         kind: 'PyTorchJob',
-        metadata: {
-          name: OOM,
-          namespace: ns,
-          annotations: {
-            'sim.gantry.dev/outcome': 'fail',
-            'sim.gantry.dev/exit-code': '1',
-            'sim.gantry.dev/duration': '150s',
-          },
-        },
-        spec: { pytorchReplicaSpecs: { Master: replica(1), Worker: replica(1) } },
+        metadata: { name: OOM, namespace: ns },
+        spec: { pytorchReplicaSpecs: { Master: replica(1, failing), Worker: replica(1, failing) } },
       },
     );
     timer.lap('cluster objects');

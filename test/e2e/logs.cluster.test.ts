@@ -37,8 +37,14 @@ describe('Follow Logs against the local cluster', { skip: noCluster }, () => {
     await apply(cluster, {
       apiVersion: 'kubeflow.org/v1',
       kind: 'PyTorchJob',
-      metadata: { name: JOB, namespace: ns, annotations: { 'sim.gantry.dev/duration': '900s' } },
-      spec: { pytorchReplicaSpecs: { Master: h100Replica(1, 1), Worker: h100Replica(2, 1) } },
+      metadata: { name: JOB, namespace: ns },
+      // On the pod templates: the real training-operator does not copy the job's annotations onto its pods.
+      spec: {
+        pytorchReplicaSpecs: {
+          Master: h100Replica(1, 1, { 'sim.gantry.dev/duration': '900s' }),
+          Worker: h100Replica(2, 1, { 'sim.gantry.dev/duration': '900s' }),
+        },
+      },
     });
     // kwok serves a pod's log file only when it was registered before the stream opened: one line each now.
     for (const p of pods)

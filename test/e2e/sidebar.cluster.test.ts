@@ -1,6 +1,7 @@
 // The packaged extension in real VS Code against the local cluster: the ML Workloads and GPUs views show a
-// simulated PyTorchJob and a batch Job with live status, roles and pods; hover, Describe, grouping, Delete and
-// live updates work from the UI; the views report a lost apiserver and recover by themselves.
+// PyTorchJob (pods and status from the real training-operator) and a batch Job with live status, roles and
+// pods; hover, Describe, grouping, Delete and live updates work from the UI; the views report a lost apiserver
+// and recover by themselves.
 import { h100Replica } from '../cluster/helpers';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -45,8 +46,14 @@ describe('sidebar against the local cluster', { skip: noCluster }, () => {
       {
         apiVersion: 'kubeflow.org/v1',
         kind: 'PyTorchJob',
-        metadata: { name: JOB, namespace: ns, annotations: { 'sim.gantry.dev/duration': '900s' } },
-        spec: { pytorchReplicaSpecs: { Master: replica(1, 2), Worker: replica(2, 2) } },
+        metadata: { name: JOB, namespace: ns },
+        // On the pod templates: the real training-operator does not copy the job's annotations onto its pods.
+        spec: {
+          pytorchReplicaSpecs: {
+            Master: replica(1, 2, { 'sim.gantry.dev/duration': '900s' }),
+            Worker: replica(2, 2, { 'sim.gantry.dev/duration': '900s' }),
+          },
+        },
       },
       batchJob(ns, BATCH, '900s'),
     );

@@ -14,14 +14,15 @@ kind: PyTorchJob
 metadata:
   name: ${name}
   namespace: ${ns}
-  annotations:
-    sim.gantry.dev/duration: 900s
 spec:
   pytorchReplicaSpecs:
     Master:
       replicas: 1
       restartPolicy: OnFailure
       template:
+        metadata:
+          annotations:
+            sim.gantry.dev/duration: 900s
         spec:
           containers:
             - name: pytorch
@@ -33,6 +34,9 @@ spec:
       replicas: 2
       restartPolicy: OnFailure
       template:
+        metadata:
+          annotations:
+            sim.gantry.dev/duration: 900s
         spec:
           tolerations:
             - key: nvidia.com/gpu

@@ -110,6 +110,11 @@ export class WorkloadTreeModel {
    * explains only these again, not every waiting workload (a suspended or queued one reads no node).
    */
   private readonly _poolReaders = new Set<string>();
+  /**
+   * Waiting workloads held by Kueue: their explanation reads the ClusterQueues and LocalQueues (quota in use,
+   * borrowed by whom), which Kueue updates after it admits others, so a queue change explains these again.
+   */
+  private readonly _queueReaders = new Set<string>();
   /** See _queues(); dropped on every workload change. */
   private _queueCache?: { cluster: KubeObject[]; local: Map<string, KubeObject[]> };
 
@@ -264,6 +269,7 @@ export class WorkloadTreeModel {
     const base = this._baseSummaries.get(wid);
     if (!e || !before || !base) {
       this._poolReaders.delete(wid);
+      this._queueReaders.delete(wid);
       return this._touchWorkload(wid, changed, false);
     }
     this._whys.delete(wid);
@@ -308,6 +314,9 @@ export class WorkloadTreeModel {
       this._applyEvent(change, changed);
     } else if (this._kinds.has(kindKeyOf(o))) {
       this._applyWorkload(change, changed);
+      const family = this._kinds.get(kindKeyOf(o))!.family;
+      if (family === 'kueueClusterQueue' || family === 'kueueLocalQueue')
+        for (const wid of [...this._queueReaders]) this._rewhy(wid, changed);
     }
     return [...changed];
   }
@@ -570,6 +579,7 @@ export class WorkloadTreeModel {
   ): WorkloadSummary {
     let s = base;
     this._poolReaders.delete(e.id);
+    this._queueReaders.delete(e.id);
     // "needs 16 GPUs in one pod, nodes have at most 8". Not while pods are still being listed: "no pod
     // started" would be read from pods not seen yet.
     if (e.kind.hasPods && isNotRunning(s.phase) && !this._loading?.pods) {
@@ -578,6 +588,7 @@ export class WorkloadTreeModel {
       // The explanation reads the pool only for pods the scheduler has not placed (whyNotRunning's explainPod).
       if (why.applies && pods.some((p) => !isPodTerminal(p) && !p.spec?.nodeName))
         this._poolReaders.add(e.id);
+      if (why.applies && input.kueue?.workload) this._queueReaders.add(e.id);
       if (why.applies && why.short) {
         this._whys.set(e.id, { headline: why.headline, causes: why.causes.map((c) => c.text) });
         if (why.short !== s.reason) {

@@ -145,8 +145,9 @@ const DEFS: Record<OperatorName, OperatorDef> = {
     bin: 'ray-operator',
     namespace: 'ray-system',
     crdDirs: ['config/crd/bases'],
-    // RayJob and RayService go to KubeRay too (one controller manager); their dashboard calls cannot work here.
-    plurals: ['rayclusters', 'rayjobs'],
+    // RayJob and RayService go to KubeRay too (one controller manager); their dashboard calls cannot work here,
+    // so the simulator keeps the RayJobs whose spec.managedBy hands them to it (simulator/ray.ts).
+    plurals: ['rayclusters'],
     args: (c) => [
       '--enable-leader-election=false',
       '--metrics-addr=0',
@@ -416,9 +417,9 @@ export function operatorPlurals(names: readonly OperatorName[]): string[] {
   return names.flatMap((n) => DEFS[n].plurals);
 }
 
-/** `--operators` / `GANTRY_OPERATORS`: "all", or a comma list; trainer brings jobset (it runs on it). */
+/** `--operators` / `GANTRY_OPERATORS`: "all", "none", or a comma list; trainer brings jobset (it runs on it). */
 export function parseOperators(spec: string | undefined): OperatorName[] {
-  if (!spec) return [];
+  if (!spec || spec === 'none') return [];
   const want = spec === 'all' || spec === 'true' ? [...OPERATOR_NAMES] : spec.split(',').map((s) => s.trim());
   for (const w of want)
     if (!(OPERATOR_NAMES as readonly string[]).includes(w))

@@ -1,7 +1,7 @@
 // The real ML operators (test/cluster/harness/operators.ts), end to end: objects written by the operators
 // themselves (labels, conditions, reasons, events) go through Gantry's model to the ML Workloads rows and the pod
-// tracker's role/rank labels. Runs on a cluster started with operators:
-//   npm run test:cluster -- --operators            (or: npm run cluster:up -- --operators --name ops)
+// tracker's role/rank labels. Runs in the default cluster tier (`npm run test:cluster` starts the operators),
+// or on `npm run cluster:up -- --operators --name ops`.
 // A block whose operator is not running in that cluster fails with that message (never a silent skip).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

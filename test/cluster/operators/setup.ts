@@ -1,6 +1,6 @@
-// What every real-operator test file sets up: the shared cluster (started with operators), a namespace of its
-// own, Gantry's model scoped to it, and small REST helpers. A file asks for the operators it needs with
-// needs(): one that is not running in this cluster fails with that message (never a silent skip).
+// What every real-operator test file sets up: the shared cluster (test:cluster starts the operators), a
+// namespace of its own, Gantry's model scoped to it, and small REST helpers. A file asks for the operators it
+// needs with needs(): one that is not running in this cluster fails with that message (never a silent skip).
 import assert from 'node:assert/strict';
 import { ClusterConnection } from '../../../src/k8s/connection';
 import { loadKubeconfig, type MergedKubeconfig } from '../../../src/k8s/kubeconfig';
@@ -63,7 +63,8 @@ export async function operatorEnv(prefix: string): Promise<OperatorEnv> {
       assert.ok(
         running.has(name),
         `operator ${name} is not running in this cluster (running: ${[...running].join(', ') || 'none'}); ` +
-          'start it with `npm run test:cluster -- --operators` or `cluster:up --operators`',
+          '`npm run test:cluster` starts every operator unless --operators/GANTRY_OPERATORS names fewer ' +
+          '(`cluster:up` needs --operators)',
       ),
     row: (name, want, timeoutMs = 90_000) => waitForRow(model, name, want, timeoutMs),
     post: (apiVersion, plural, body) =>

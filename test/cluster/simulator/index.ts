@@ -1,14 +1,13 @@
-// The workload simulator: plays the ML operators that do not run in the test cluster (Training Operator v1,
-// Trainer v2, JobSet, KubeRay, Notebook controller, KServe). It is test-only: product code in src/ must never
-// import it. Level-triggered: any watch event schedules one pass that lists every kind and reconciles each object
-// (plus a resync every few seconds), so a missed event or a restarted apiserver only delays it.
+// The workload simulator: plays the controllers that cannot run in the local cluster (the Kubeflow Notebook
+// controller, KServe, and KubeRay's RayJob outcomes, which need a Ray dashboard); the real operators play the rest
+// (test/cluster/harness/operators.ts). It is test-only: product code in src/ must never import it.
+// Level-triggered: any watch event schedules one pass that lists every kind and reconciles each object (plus a
+// resync every few seconds), so a missed event or a restarted apiserver only delays it.
 import * as k8s from '@kubernetes/client-node';
 import { Rest, RestError } from '../harness/rest';
 import { writeDemoLogs } from './demoLogs';
-import { reconcileJobSet, reconcileTrainJob } from './jobset';
-import { reconcileRayCluster, reconcileRayJob } from './ray';
+import { SIM_RAYJOB_MANAGED_BY, reconcileRayJob } from './ray';
 import { reconcileInferenceService, reconcileNotebook } from './serving';
-import { reconcileTraining, trainingKinds } from './training';
 import { type Ctx, type Obj, type Snapshot, listItems, namespaceTerminating, now } from './util';
 
 interface Kind {
@@ -18,14 +17,12 @@ interface Kind {
 }
 
 const KINDS: Kind[] = [
-  ...trainingKinds.map((k) => ({
-    path: `/apis/kubeflow.org/v1/${k.plural}`,
-    reconcile: (c: Ctx, o: Obj) => reconcileTraining(c, k, o),
-  })),
-  { path: '/apis/trainer.kubeflow.org/v1alpha1/trainjobs', reconcile: reconcileTrainJob },
-  { path: '/apis/jobset.x-k8s.io/v1alpha2/jobsets', reconcile: reconcileJobSet },
-  { path: '/apis/ray.io/v1/rayjobs', reconcile: reconcileRayJob },
-  { path: '/apis/ray.io/v1/rayclusters', reconcile: reconcileRayCluster },
+  // Only the RayJobs handed to "another controller" (KubeRay skips those); the real KubeRay runs the rest.
+  {
+    path: '/apis/ray.io/v1/rayjobs',
+    reconcile: (c: Ctx, o: Obj) =>
+      o.spec?.managedBy === SIM_RAYJOB_MANAGED_BY ? reconcileRayJob(c, o) : Promise.resolve(),
+  },
   { path: '/apis/kubeflow.org/v1beta1/notebooks', reconcile: reconcileNotebook },
   { path: '/apis/serving.kserve.io/v1beta1/inferenceservices', reconcile: reconcileInferenceService },
 ];
@@ -36,9 +33,6 @@ const BASE_WATCHED = [
   '/apis/apps/v1/statefulsets',
   '/apis/apps/v1/deployments',
 ];
-
-/** The plurals the simulator can play (`rayjobs`, `pytorchjobs`, ...), for `--skip`. */
-export const SIMULATED_PLURALS = KINDS.map((k) => k.path.split('/').pop() as string);
 
 export interface Simulator {
   dispose(): Promise<void>;

@@ -820,6 +820,43 @@ const cases: Case[] = [
     want: { phase: 'Ready', ready: 3, total: 3 },
   },
   {
+    // KubeRay 1.6.2 marked it provisioned from a pod cache holding only the Running head; the worker waits.
+    name: 'RayCluster provisioned by KubeRay before its worker was seen, the worker not ready',
+    workload: obj(
+      'ray.io/v1',
+      'RayCluster',
+      'rc',
+      {},
+      {
+        readyWorkerReplicas: 0,
+        desiredWorkerReplicas: 1,
+        conditions: [
+          cond('HeadPodReady', 'True', 'HeadPodRunningAndReady'),
+          cond('RayClusterProvisioned', 'True', 'AllPodRunningAndReadyFirstTime'),
+        ],
+      },
+    ),
+    want: { phase: 'NotReady', reason: 'Provisioning', ready: 1, total: 2 },
+  },
+  {
+    name: 'RayCluster provisioned (conditions only, no state) with every worker ready',
+    workload: obj(
+      'ray.io/v1',
+      'RayCluster',
+      'rc',
+      {},
+      {
+        readyWorkerReplicas: 1,
+        desiredWorkerReplicas: 1,
+        conditions: [
+          cond('HeadPodReady', 'True', 'HeadPodRunningAndReady'),
+          cond('RayClusterProvisioned', 'True', 'AllPodRunningAndReadyFirstTime'),
+        ],
+      },
+    ),
+    want: { phase: 'Ready', ready: 2, total: 2 },
+  },
+  {
     name: 'RayCluster head not ready',
     workload: obj(
       'ray.io/v1',

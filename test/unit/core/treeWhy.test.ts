@@ -11,7 +11,7 @@ import {
   snapshotKey,
   workloadId,
 } from '../../../src/core/tree';
-import { NOW, T0, cond, fixtureNodes, obj, pod } from './builders';
+import { NOW, T0, cond, fixtureNodes, obj, owner, pod } from './builders';
 
 const kinds = selectDiscovered(
   ML_KINDS.map((k) => ({
@@ -92,6 +92,99 @@ describe('tree rows of waiting workloads', () => {
     gpus.apply({ type: 'added', object: big });
     assert.deepEqual(tree.poolChanged(), [id]);
     assert.doesNotMatch((tree.node(id) as WorkloadNode).description!, /at most 8/);
+  });
+});
+
+describe('a Kueue-queued row follows its queues', () => {
+  const K = 'kueue.x-k8s.io/v1beta2';
+  const flavor = 'h100';
+  const queued = obj(
+    'batch/v1',
+    'Job',
+    'queued',
+    {
+      suspend: true,
+      parallelism: 2,
+      template: {
+        spec: {
+          ...spec,
+          containers: [{ ...spec.containers[0], resources: { limits: { 'nvidia.com/gpu': '8' } } }],
+        },
+      },
+    },
+    {},
+    { labels: { 'kueue.x-k8s.io/queue-name': 'team-a-queue' } },
+  );
+  const wl = obj(
+    K,
+    'Workload',
+    'job-queued-1a2b3',
+    {
+      queueName: 'team-a-queue',
+      podSets: [{ name: 'main', count: 2, template: queued.spec.template }],
+    },
+    {
+      conditions: [
+        cond(
+          'QuotaReserved',
+          'False',
+          'Pending',
+          `couldn't assign flavors to pod set main: insufficient unused quota for nvidia.com/gpu in flavor ${flavor}, 16 more needed`,
+        ),
+      ],
+    },
+    { ownerReferences: [owner(queued)] },
+  );
+  const cq = (name: string, nominal: number, used: number, borrowed: number): KubeObject =>
+    obj(
+      K,
+      'ClusterQueue',
+      name,
+      {
+        cohortName: 'pool',
+        resourceGroups: [
+          {
+            coveredResources: ['nvidia.com/gpu'],
+            flavors: [{ name: flavor, resources: [{ name: 'nvidia.com/gpu', nominalQuota: nominal }] }],
+          },
+        ],
+      },
+      {
+        flavorsUsage: [
+          {
+            name: flavor,
+            resources: [{ name: 'nvidia.com/gpu', total: String(used), borrowed: String(borrowed) }],
+          },
+        ],
+      },
+      { namespace: undefined },
+    );
+  const lq = obj(K, 'LocalQueue', 'team-a-queue', { clusterQueue: 'team-a' });
+
+  it('Kueue writing a borrowing queue’s usage after the row was made explains it again', () => {
+    const cqA = cq('team-a', 32, 16, 0);
+    // Kueue has admitted team-b's workload but not yet written its usage.
+    const cqB = cq('team-b', 16, 0, 0);
+    const s: ClusterSnapshot = {
+      kinds,
+      workloads: new Map(
+        [[queued], [wl], [cqA, cqB], [lq]].map((l) => [snapshotKey(l[0]!), l] as [string, KubeObject[]]),
+      ),
+      pods: [],
+      events: [],
+    };
+    const tree = buildWorkloadTree(s, { now: () => NOW });
+    const id = workloadId('Job.batch', queued);
+    assert.match(
+      (tree.node(id) as WorkloadNode).description!,
+      /^Queued in team-a-queue \(Kueue\): waiting for quota in team-a · /,
+    );
+    const changed = tree.apply({ type: 'modified', object: cq('team-b', 16, 32, 16) });
+    assert.ok(changed.includes(id), JSON.stringify(changed));
+    assert.match(
+      (tree.node(id) as WorkloadNode).description!,
+      /^Queued in team-a-queue \(Kueue\): 16 of 32 h100 borrowed by team-b · /,
+    );
   });
 });
 

@@ -821,10 +821,26 @@ function requestedGpus(d: MlKindDef, w: KubeObject, pods: readonly KubeObject[])
   }
   const templates = replicaTemplates(d, w);
   if (templates.length) {
+    // A template that pins no model (a TrainJob's comes from its runtime, a Kueue flavor's is added at
+    // admission) takes the one its live pods agree on, so "2× A100 40GB" is shown rather than "2× gpu".
+    let fromPods: string | undefined | null;
+    const podModel = (): string | undefined => {
+      if (fromPods === undefined) {
+        const models = new Set(
+          pods
+            .filter((p) => !isPodTerminal(p) && Object.keys(podGpuRequests(p.spec)).length > 0)
+            .map((p) => pinnedGpuModel(p.spec)),
+        );
+        const [only] = [...models];
+        fromPods = models.size === 1 && only ? only : null;
+      }
+      return fromPods ?? undefined;
+    };
     for (const t of templates) {
-      const model = pinnedGpuModel(t.podSpec);
-      for (const [res, count] of Object.entries(podGpuRequests(t.podSpec)))
-        add(res, count * t.replicas, model);
+      const gpus = Object.entries(podGpuRequests(t.podSpec));
+      if (!gpus.length) continue;
+      const model = pinnedGpuModel(t.podSpec) ?? podModel();
+      for (const [res, count] of gpus) add(res, count * t.replicas, model);
     }
   } else {
     for (const p of pods) {

@@ -667,6 +667,59 @@ const cases: Case[] = [
     },
   },
   {
+    // The runtime pins the model, not the TrainJob: its live GPU pods (all on A100 by their nodeSelector) name it.
+    name: 'TrainJob whose GPU pods agree on a model shows it',
+    workload: obj(
+      'trainer.kubeflow.org/v1alpha1',
+      'TrainJob',
+      'ft',
+      {
+        runtimeRef: { name: 'torch-a100' },
+        trainer: { numNodes: 2, resourcesPerNode: { limits: { 'nvidia.com/gpu': '1' } } },
+      },
+      { jobsStatus: [{ name: 'node', ready: 2, succeeded: 0, failed: 0, active: 2, suspended: 0 }] },
+    ),
+    ctx: {
+      pods: [0, 1].map((i) =>
+        pod(`ft-node-0-${i}-x`, {
+          labels: { 'jobset.sigs.k8s.io/jobset-name': 'ft' },
+          node: 'a100-node-0',
+          gpus: 1,
+          spec: { nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-A100-PCIE-40GB' } },
+        }),
+      ),
+    },
+    want: {
+      phase: 'Running',
+      total: 2,
+      gpus: [{ resource: 'nvidia.com/gpu', count: 2, model: 'NVIDIA A100 PCIE 40GB' }],
+    },
+  },
+  {
+    name: 'TrainJob whose GPU pods are pinned to different models names none',
+    workload: obj(
+      'trainer.kubeflow.org/v1alpha1',
+      'TrainJob',
+      'ft',
+      {
+        runtimeRef: { name: 'torch' },
+        trainer: { numNodes: 2, resourcesPerNode: { limits: { 'nvidia.com/gpu': '1' } } },
+      },
+      { jobsStatus: [{ name: 'node', ready: 2, succeeded: 0, failed: 0, active: 2, suspended: 0 }] },
+    ),
+    ctx: {
+      pods: ['NVIDIA-A100-PCIE-40GB', 'NVIDIA-H100-80GB-HBM3'].map((product, i) =>
+        pod(`ft-node-0-${i}-x`, {
+          labels: { 'jobset.sigs.k8s.io/jobset-name': 'ft' },
+          node: `n-${i}`,
+          gpus: 1,
+          spec: { nodeSelector: { 'nvidia.com/gpu.product': product } },
+        }),
+      ),
+    },
+    want: { phase: 'Running', total: 2, gpus: [{ resource: 'nvidia.com/gpu', count: 2 }] },
+  },
+  {
     name: 'TrainJob failed: DeadlineExceeded',
     workload: obj(
       'trainer.kubeflow.org/v1alpha1',

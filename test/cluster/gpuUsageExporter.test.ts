@@ -6,14 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ClusterConnection } from '../../src/k8s/connection';
-import { loadKubeconfig, type MergedKubeconfig } from '../../src/k8s/kubeconfig';
-import { ClusterModelSource } from '../../src/k8s/modelSource';
+import { type MergedKubeconfig } from '../../src/k8s/kubeconfig';
 import { ROOT, type GpuTreeNode } from '../../src/core/tree';
-import { ClusterModel } from '../../src/model/clusterModel';
+import { type ClusterModel } from '../../src/model/clusterModel';
 import { GpuUsagePoller } from '../../src/model/gpuUsage';
 import { sharedCluster, type TestCluster } from './harness/index';
 import { startSimExporter, type SimExporter } from './harness/exporter';
-import { apply, waitFor, type Json } from './helpers';
+import { apply, scopedModel, waitFor, type Json } from './helpers';
 
 let cluster: TestCluster;
 let cfg: MergedKubeconfig;
@@ -23,20 +22,12 @@ let exporter: SimExporter | undefined;
 let podName = '';
 let nodeName = '';
 
-const conn = () => {
-  const c = ClusterConnection.create(cfg, cfg.currentContext!);
-  assert.ok(c.ok);
-  return c.value;
-};
+let conn: () => ClusterConnection;
 
 before(async () => {
   cluster = await sharedCluster();
-  const loaded = loadKubeconfig({ explicitPath: cluster.kubeconfigPath });
-  assert.equal(loaded.kind, 'ok');
-  cfg = loaded as MergedKubeconfig;
   ns = await cluster.createNamespace('gpu-usage-dp');
-  model = new ClusterModel(new ClusterModelSource(conn(), { scope: { kind: 'some', namespaces: [ns] } }));
-  assert.equal((await model.start()).state, 'connected');
+  ({ cfg, conn, model } = await scopedModel(cluster, [ns]));
   await apply(cluster, ns, {
     apiVersion: 'batch/v1',
     kind: 'Job',

@@ -1,6 +1,11 @@
 // Small helpers shared by the cluster tests.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import assert from 'node:assert/strict';
+import { ClusterConnection } from '../../src/k8s/connection';
+import { loadKubeconfig, type MergedKubeconfig } from '../../src/k8s/kubeconfig';
+import { ClusterModelSource } from '../../src/k8s/modelSource';
+import { ClusterModel } from '../../src/model/clusterModel';
 import { Rest } from './harness/rest';
 import type { TestCluster } from './harness/index';
 
@@ -31,6 +36,29 @@ export async function waitFor<T>(
 
 export function rest(cluster: TestCluster): Promise<Rest> {
   return Rest.fromKubeconfig(cluster.kubeconfigPath);
+}
+
+export interface ScopedModel {
+  cfg: MergedKubeconfig;
+  /** A new connection to the cluster's current context (each caller disposes its own or lets the test end). */
+  conn(): ClusterConnection;
+  /** Gantry's model scoped to the given namespaces, started and connected. */
+  model: ClusterModel;
+}
+
+/** The cluster's kubeconfig as Gantry loads it, and Gantry's model scoped to `namespaces`, connected. */
+export async function scopedModel(cluster: TestCluster, namespaces: string[]): Promise<ScopedModel> {
+  const loaded = loadKubeconfig({ explicitPath: cluster.kubeconfigPath });
+  assert.equal(loaded.kind, 'ok');
+  const cfg = loaded as MergedKubeconfig;
+  const conn = (): ClusterConnection => {
+    const c = ClusterConnection.create(cfg, cfg.currentContext!);
+    assert.ok(c.ok);
+    return c.value;
+  };
+  const model = new ClusterModel(new ClusterModelSource(conn(), { scope: { kind: 'some', namespaces } }));
+  assert.equal((await model.start()).state, 'connected');
+  return { cfg, conn, model };
 }
 
 export async function apply(cluster: TestCluster, ns: string, manifest: unknown): Promise<void> {

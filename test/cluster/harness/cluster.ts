@@ -214,14 +214,12 @@ export async function startKwokProcess(state: ClusterState): Promise<number> {
     throw new Error('this cluster state has no kwok command line (started by an older harness)');
   const pid = startDetached({ name: 'kwok', ...state.kwok });
   state.components.kwok = { pid, bin: state.kwok.bin, logFile: state.kwok.logFile };
-  await waitReady(
-    'kwok',
-    pid,
-    state.kwok.logFile,
-    async () => (await httpGet(`http://127.0.0.1:${state.ports.kwok}/healthz`)).status === 200,
-  );
+  await waitReady('kwok', pid, state.kwok.logFile, () => kwokHealthy(state.ports.kwok));
   return pid;
 }
+
+const kwokHealthy = async (port: number): Promise<boolean> =>
+  (await httpGet(`http://127.0.0.1:${port}/healthz`)).status === 200;
 
 function kwokConfig(runDir: string, emptyLog: string, operators: boolean): Promise<string> {
   return Promise.all([
@@ -673,12 +671,7 @@ export async function startClusterState(opts: StartOptions = {}): Promise<Cluste
         sched.logFile,
         async () => (await httpGet(`https://127.0.0.1:${schedPort}/healthz`, insecure)).status === 200,
       ),
-      waitReady(
-        'kwok',
-        kwok.pid,
-        kwok.logFile,
-        async () => (await httpGet(`http://127.0.0.1:${kwokPort}/healthz`)).status === 200,
-      ),
+      waitReady('kwok', kwok.pid, kwok.logFile, () => kwokHealthy(kwokPort)),
     ]);
     mark('controllers');
     await writeState(state);

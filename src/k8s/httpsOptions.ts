@@ -6,8 +6,8 @@
 // auth-provider (azure, gcp, oidc, unknown) goes to client-node itself, loaded then as dist/kubeClient.js.
 // test/unit/k8s/httpsOptions.test.ts compares both paths on a table of kubeconfigs.
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
+import type * as https from 'node:https';
 import type * as k8s from '@kubernetes/client-node';
 import { EXEC_PROVIDER, TOKEN_FILE_PROVIDER, type CachingExecAuth } from './execAuth';
 
@@ -58,7 +58,10 @@ function bufferFromFileOrString(file?: string, data?: string): Buffer | null {
   return null;
 }
 
-/** The same steps, in the same order, as client-node's applyHTTPSOptions, applyAuthorizationHeader and createAgent. */
+/**
+ * The same steps, in the same order, as client-node's applyHTTPSOptions and applyAuthorizationHeader, and
+ * createAgent's refusal of plain HTTP without skipTLSVerify (the agent itself is the transport's).
+ */
 export async function applyLight(
   s: ContextSettings,
   auth: CachingExecAuth,
@@ -84,33 +87,8 @@ export async function applyLight(
   if (user.token) (opts.headers as http.OutgoingHttpHeaders).Authorization = `Bearer ${user.token}`;
   if (user.username) opts.auth = `${user.username}:${user.password}`;
 
-  const agentOptions: https.AgentOptions = {
-    ca: opts.ca,
-    cert: opts.cert,
-    key: opts.key,
-    pfx: opts.pfx,
-    passphrase: opts.passphrase,
-  };
-  // Only when set: otherwise Node's default (NODE_TLS_REJECT_UNAUTHORIZED) applies.
-  if (opts.rejectUnauthorized !== undefined) agentOptions.rejectUnauthorized = opts.rejectUnauthorized;
-  Object.assign(agentOptions, {
-    timeout: opts.timeout,
-    servername: opts.servername,
-    ciphers: opts.ciphers,
-    honorCipherOrder: opts.honorCipherOrder,
-    ecdhCurve: opts.ecdhCurve,
-    clientCertEngine: opts.clientCertEngine,
-    crl: opts.crl,
-    dhparam: opts.dhparam,
-    secureOptions: opts.secureOptions,
-    secureProtocol: opts.secureProtocol,
-    sessionIdContext: opts.sessionIdContext,
-  });
-  if (cluster.server.startsWith('http:')) {
-    if (!cluster.skipTLSVerify)
-      throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
-    opts.agent = new http.Agent(agentOptions);
-  } else {
-    opts.agent = new https.Agent(agentOptions);
-  }
+  // client-node makes an agent here too; the transport makes its own keep-alive pair from these options
+  // (KubeTransport.apply), so none is made only to be destroyed.
+  if (cluster.server.startsWith('http:') && !cluster.skipTLSVerify)
+    throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
 }

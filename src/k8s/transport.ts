@@ -175,11 +175,16 @@ export class KubeTransport {
     const opts: https.RequestOptions = {};
     await this._options.apply(opts);
     const cluster = this.config.settings.cluster;
-    let agent = opts.agent as http.Agent;
-    let upgradeAgent = agent;
-    if (cluster && !cluster.proxyUrl) {
-      // client-node's agent has no keep-alive; requests to one apiserver reuse connections here.
-      agent.destroy();
+    const given = opts.agent as http.Agent | undefined;
+    let agent: http.Agent;
+    let upgradeAgent: http.Agent;
+    if (given && cluster?.proxyUrl) {
+      // client-node's proxy agent carries the proxy: kept.
+      agent = upgradeAgent = given;
+    } else {
+      // client-node's agent (an auth-provider context) has no keep-alive; requests to one apiserver reuse
+      // connections here. The light path makes none.
+      given?.destroy();
       const make = (keepAlive: boolean): http.Agent =>
         this.server.startsWith('http:')
           ? new http.Agent({ keepAlive })

@@ -112,13 +112,23 @@ describe('Pipeline graph of a live Argo Workflow', { skip: noCluster }, () => {
         return label.includes(`Namespaces: ${ns}`);
       });
       await wb.waitForTreeItem(W, WF, 60_000);
-      // The row re-renders when a pod of the workflow changes phase, which closes an open context menu: the
-      // menu is opened again until the panel shows.
+      // The row re-renders when a pod of the workflow changes phase, which closes an open context menu, and rows
+      // can move under the mouse as the tree fills (a fresh-clone run got the menu of another row: only
+      // "Refresh"): the menu is opened again, as a person would, until the panel shows.
+      let menus = 0;
       await waitFor(
         'the graph panel',
         async () => {
           const menu = await wb.treeItemMenu(W, WF);
-          assert.ok(menu.includes('Show Pipeline Graph'), JSON.stringify(menu));
+          if (!menu.includes('Show Pipeline Graph')) {
+            assert.ok(
+              ++menus < 5,
+              `the row's menu lacked Show Pipeline Graph 5 times: ${JSON.stringify(menu)}`,
+            );
+            console.log(`pipeline graph: the menu was ${JSON.stringify(menu)} (another row's); again`);
+            await wb.page.keyboard.press('Escape');
+            return undefined;
+          }
           await wb.chooseMenuItem('Show Pipeline Graph').catch(() => undefined);
           const tab = wb.page.locator('.tabs-container .tab', { hasText: `Graph: ${WF}` });
           return (await tab

@@ -6,7 +6,7 @@
 // see operatorPki) and only injects the CA into its webhook configurations.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -298,24 +298,54 @@ async function openssl(dir: string, args: string[]): Promise<void> {
 }
 
 /**
- * The webhook cert kit, made once and kept in the cache: three operators read their certs from the fixed
- * WEBHOOK_CERT_DIR, so every cluster on this machine must use the same files. A 10-year CA (PKCS#1 key: the
- * rotator parses it with ParsePKCS1PrivateKey; SAN per rotator CAName, which it verifies) and one serving
- * cert for every webhook Service.
+ * Where the webhook cert kit lives: beside WEBHOOK_CERT_DIR, machine-wide like it, not in $GANTRY_CACHE. Two
+ * caches (a fresh clone's own GANTRY_CACHE beside the developer's) made two CAs of the same name, and the second
+ * cluster's start overwrote the serving cert the first one's operators were using: the first apiserver then
+ * refused every webhook call ("x509: certificate signed by unknown authority ... gantry-operators-ca").
  */
-export async function operatorPki(): Promise<OperatorPki> {
-  const dir = join(binPaths().operatorsDir, 'pki');
-  const kit = {
+export const WEBHOOK_PKI_DIR = join(WEBHOOK_CERT_DIR, '..', 'gantry-operators-pki');
+
+function kitIn(dir: string): OperatorPki {
+  return {
     dir,
     caCrt: join(dir, 'ca.crt'),
     caKey: join(dir, 'ca.key'),
     tlsCrt: join(dir, 'tls.crt'),
     tlsKey: join(dir, 'tls.key'),
   };
+}
+
+/**
+ * The webhook cert kit, made once per machine: three operators read their certs from the fixed
+ * WEBHOOK_CERT_DIR, so every cluster on this machine must use the same files. A 10-year CA (PKCS#1 key: the
+ * rotator parses it with ParsePKCS1PrivateKey; SAN per rotator CAName, which it verifies) and one serving
+ * cert for every webhook Service. Made in a folder of its own and renamed into place, so two cluster starts
+ * at once agree on one kit.
+ */
+export async function operatorPki(dir = WEBHOOK_PKI_DIR): Promise<OperatorPki> {
+  const kit = kitIn(dir);
   const sans = [...serviceDnsNames(), 'localhost'].map((n) => `DNS:${n}`).join(',') + ',IP:127.0.0.1';
-  const stamp = join(dir, 'sans.txt');
-  if (existsSync(kit.tlsCrt) && existsSync(stamp) && readFileSync(stamp, 'utf8') === sans) return kit;
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const current = (k: OperatorPki): boolean => {
+    const stamp = join(k.dir, 'sans.txt');
+    return existsSync(k.tlsCrt) && existsSync(stamp) && readFileSync(stamp, 'utf8') === sans;
+  };
+  if (current(kit)) return kit;
+  await mkdir(join(dir, '..'), { recursive: true });
+  const work = await mkdtemp(`${dir}.new-`);
+  await makeKit(work, sans);
+  // A kit for other names (an operator added) is replaced; one another start just made is kept.
+  if (existsSync(dir) && !current(kit)) await rm(dir, { recursive: true, force: true });
+  try {
+    await rename(work, dir);
+  } catch (e) {
+    if (!current(kit)) throw e;
+  }
+  await rm(work, { recursive: true, force: true });
+  return kit;
+}
+
+async function makeKit(dir: string, sans: string): Promise<void> {
+  await chmod(dir, 0o700);
   await openssl(dir, ['genrsa', '-traditional', '-out', 'ca.key', '2048']);
   await openssl(dir, [
     'req',
@@ -370,8 +400,7 @@ export async function operatorPki(): Promise<OperatorPki> {
     '-out',
     'tls.crt',
   ]);
-  await writeFile(stamp, sans);
-  return kit;
+  await writeFile(join(dir, 'sans.txt'), sans);
 }
 
 async function installCertFiles(kit: OperatorPki): Promise<void> {

@@ -44,6 +44,8 @@ export function readLines(body: Readable, h: LineStreamHandlers, o: LineStreamOp
     let gotData = false;
     /** When the last bytes arrived (timers.now()). */
     let lastData = 0;
+    /** A read is scheduled for this turn of the event loop (see drain). */
+    let scheduled = false;
     finish = (e) => {
       if (ended) return;
       ended = true;
@@ -58,7 +60,8 @@ export function readLines(body: Readable, h: LineStreamHandlers, o: LineStreamOp
     const watch = (wait: number) => {
       watchdog = timers.setTimeout(() => {
         if (ended) return;
-        const quiet = timers.now() - lastData;
+        // Bytes waiting for this turn's read count as data.
+        const quiet = scheduled ? 0 : timers.now() - lastData;
         if (quiet < ms) return watch(ms - quiet);
         finish({
           kind: 'unreachable',
@@ -76,7 +79,6 @@ export function readLines(body: Readable, h: LineStreamHandlers, o: LineStreamOp
     // flood arrives as one TLS record per line, each its own 'data' event. Reading in setImmediate, after the
     // poll phase parsed every record that came in, takes them all at once: one pass (decode, split, deliver,
     // emit) for hundreds of lines instead of one per line.
-    let scheduled = false;
     const drain = () => {
       scheduled = false;
       let chunk: Buffer | string | null;

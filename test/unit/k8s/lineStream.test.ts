@@ -85,6 +85,26 @@ test('the inactivity watchdog aborts a silent stream; data re-arms it', async ()
   assert.equal(body.destroyed, true);
 });
 
+test("the watchdog counts bytes waiting for this turn's read as data", async () => {
+  const timers = new ManualTimers();
+  const body = new PassThrough();
+  const got: string[] = [];
+  const s = readLines(body, { onLines: (l) => void got.push(...l) }, { timers, inactivityMs: 1000 });
+  timers.advance(900);
+  body.write('late\n');
+  // 'readable' has fired (its read is scheduled for setImmediate) when the watchdog's time comes.
+  await new Promise((r) => process.nextTick(r));
+  timers.advance(200);
+  await tick();
+  assert.deepEqual(got, ['late'], 'the line was read, not dropped by an inactivity abort');
+  let settled = false;
+  void s.done.then(() => (settled = true));
+  await tick();
+  assert.equal(settled, false);
+  timers.advance(1000);
+  assert.equal((await s.done)?.reason, INACTIVE_REASON);
+});
+
 test('abort() resolves undefined; a socket error is classified', async () => {
   const a = new PassThrough();
   const s1 = readLines(a, { onLines: () => undefined });

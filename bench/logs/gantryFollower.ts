@@ -4,7 +4,7 @@
 // argv: <kubeconfig> <namespace> <job> <phase> <expected per pod>. stdout: READY, DONE, then one JSON line.
 import { writeHeapSnapshot, getHeapSpaceStatistics } from 'node:v8';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { formatEntry } from '../../src/core/logMerge';
+import { formatEntry, type LogEntry } from '../../src/core/logMerge';
 import { LineBatcher } from '../../src/core/logsBatch';
 import { ClusterConnection } from '../../src/k8s/connection';
 import { loadKubeconfig, type MergedKubeconfig } from '../../src/k8s/kubeconfig';
@@ -29,15 +29,20 @@ let formatted = 0;
 /** Write times of the lines appended since the panel's last write to its terminal. */
 let unwritten: number[] = [];
 // What the panel does with the lines: batched writes to the terminal, at most the lines the terminal keeps per
-// batch (VS Code's default scrollback of 1,000 rows + 50 visible rows). Latency is measured at that write.
-const batch = new LineBatcher(
+// batch (VS Code's default scrollback of 1,000 rows + 50 visible rows), formatted when written (panels/logPanel.ts).
+// Latency is measured at that write.
+const batch = new LineBatcher<LogEntry>(
   (text) => {
     formatted += text.length;
     const now = Date.now();
     for (const t of unwritten) tally.latency(now - t);
     unwritten = [];
   },
-  { keepLines: () => 1050 },
+  {
+    keepLines: () => 1050,
+    format: (e) => formatEntry(e, { colour: true }) + '\r\n',
+    chars: (e) => e.text.length,
+  },
 );
 let measuring = false;
 let cpu0 = process.cpuUsage();
@@ -59,7 +64,7 @@ session.onDidAppend((entries) => {
   const now = Date.now();
   for (const e of entries) {
     // What the panel does per line.
-    batch.push(formatEntry(e, { colour: true }) + '\r\n');
+    batch.push(e);
     if (e.kind !== 'line') continue;
     if (e.text === `ready ${phase}`) {
       ready.add(e.source.label);
@@ -71,9 +76,9 @@ session.onDidAppend((entries) => {
       }
       continue;
     }
-    const t = tally.writtenAt(e.text);
-    if (!Number.isNaN(t)) unwritten.push(t);
-    if (tally.add(e.source.label, e.text, now, false) && tally.complete()) process.stdout.write('DONE\n');
+    const completed = tally.add(e.source.label, e.text, now, false);
+    if (!Number.isNaN(tally.lastWrittenAt)) unwritten.push(tally.lastWrittenAt);
+    if (completed && tally.complete()) process.stdout.write('DONE\n');
   }
 });
 void session.start();

@@ -18,6 +18,8 @@ export class Tally {
   private _completed = 0;
   first = 0;
   last = 0;
+  /** The write time of the line last given to add(); NaN when it was not one of this phase's. */
+  lastWrittenAt = NaN;
 
   constructor(
     private readonly _phase: string,
@@ -26,13 +28,18 @@ export class Tally {
 
   /**
    * Counts one delivered line; true when it completed its pod (every line seen). `latency` false: the caller
-   * records the line's latency itself later (`latency()`, with `writtenAt()`), e.g. when it reaches the terminal.
+   * records the line's latency itself later (`latency()`, with `lastWrittenAt`), e.g. when it reaches the terminal.
    */
   add(pod: string, text: string, now: number, latency = true): boolean {
+    // One match per line: the follower's own CPU is measured, and this runs in it for every line.
     const m = RE.exec(text);
-    if (!m || m[1] !== this._phase) return false;
+    if (!m || m[1] !== this._phase) {
+      this.lastWrittenAt = NaN;
+      return false;
+    }
     const seq = Number(m[2]);
-    if (latency) this.latency(now - Number(m[3]));
+    this.lastWrittenAt = Number(m[3]);
+    if (latency) this.latency(now - this.lastWrittenAt);
     this._count++;
     if (!this.first) this.first = now;
     this.last = now;
@@ -54,12 +61,6 @@ export class Tally {
       return true;
     }
     return false;
-  }
-
-  /** When the writer wrote the line (ms), NaN for a line that is not one of this phase's. */
-  writtenAt(text: string): number {
-    const m = RE.exec(text);
-    return m && m[1] === this._phase ? Number(m[3]) : NaN;
   }
 
   latency(ms: number): void {

@@ -21,15 +21,73 @@ export interface Stamped {
 
 const TS_RE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d) /;
 
+// The seconds part of the last timestamp (`2026-12-07T06:45:00`), its zone and its epoch ms: a followed log
+// has thousands of lines a second, so most lines start with the same second and are read without the regular
+// expression or Date.parse.
+let lastSecond = '';
+let lastZone = '';
+let lastSecondMs = NaN;
+
+function stamped(line: string, ms: number, ns: number, tsEnd: number): Stamped {
+  const milli = ms + Math.floor(ns / 1e6);
+  // 15 digits of epoch ms, then the other 6 digits of the nanoseconds: the key sorts as a string.
+  const key = String(milli).padStart(15, '0') + String(1e6 + (ns % 1e6)).slice(1);
+  return { key, ts: line.slice(0, tsEnd), text: line.slice(tsEnd + 1) };
+}
+
+/** Nanoseconds of a 1-9 digit fraction. */
+function nanos(frac: string, from: number, to: number): number {
+  let ns = 0;
+  for (let i = from; i < to; i++) ns = ns * 10 + frac.charCodeAt(i) - 48;
+  for (let i = to - from; i < 9; i++) ns *= 10;
+  return ns;
+}
+
+/** The line in the second of the previous one: its fraction and zone read by hand; undefined: not that case. */
+function sameSecond(line: string): Stamped | undefined {
+  let i = 19;
+  let fracEnd = i;
+  if (line.charCodeAt(i) === 46 /* . */) {
+    i++;
+    while (i < line.length && i < 29) {
+      const c = line.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      i++;
+    }
+    fracEnd = i;
+    if (fracEnd === 20) return undefined;
+  }
+  const z = line.charCodeAt(i);
+  let zoneEnd: number;
+  if (z === 90 /* Z */) {
+    if (lastZone !== 'Z') return undefined;
+    zoneEnd = i + 1;
+  } else if (z === 43 || z === 45) {
+    zoneEnd = i + 6;
+    if (line.slice(i, zoneEnd) !== lastZone) return undefined;
+  } else return undefined;
+  if (line.charCodeAt(zoneEnd) !== 32) return undefined;
+  const ns = fracEnd > 19 ? nanos(line, 20, fracEnd) : 0;
+  return stamped(line, lastSecondMs, ns, zoneEnd);
+}
+
 /** Splits the RFC3339(Nano) prefix the apiserver adds with `timestamps=true`; any zone, any fraction width. */
 export function parseTimestamp(line: string): Stamped {
+  if (lastSecond !== '' && line.startsWith(lastSecond)) {
+    const s = sameSecond(line);
+    if (s) return s;
+  }
   const m = TS_RE.exec(line);
   if (!m) return { key: undefined, ts: undefined, text: line };
-  const ms = Date.parse(`${m[1]}${m[3]}`);
+  const second = m[1]!;
+  const zone = m[3]!;
+  const ms = Date.parse(second + zone);
   if (Number.isNaN(ms)) return { key: undefined, ts: undefined, text: line };
-  const frac = (m[2] ?? '').padEnd(9, '0');
-  const key = String(ms + Number(frac.slice(0, 3))).padStart(15, '0') + frac.slice(3);
-  return { key, ts: m[0].slice(0, -1), text: line.slice(m[0].length) };
+  lastSecond = second;
+  lastZone = zone;
+  lastSecondMs = ms;
+  const frac = m[2];
+  return stamped(line, ms, frac === undefined ? 0 : nanos(frac, 0, frac.length), m[0].length - 1);
 }
 
 /** RFC3339 (seconds) for `sinceTime` from a key: the apiserver truncates to seconds anyway. */
@@ -109,8 +167,12 @@ const UNSAFE = new RegExp(
   '\\x1b\\[[0-?]*[ -/]*[@-~]|\\x1b\\][^\\x07\\x1b]*(?:\\x07|\\x1b\\\\)?|\\x1b[@-Z\\\\-_]|[\\x00-\\x08\\x0b-\\x1f\\x7f]',
   'g',
 );
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
 /** Text safe to write to a terminal: colour sequences stay, cursor moves and controls go. */
 export function sanitizeForTerminal(text: string): string {
+  // Most lines have no control character at all (ESC is one): one scan instead of the replacement's.
+  if (!CONTROL.test(text)) return text;
   return text.replace(UNSAFE, (m) => (m.startsWith('\x1b[') && m.endsWith('m') ? m : ''));
 }
 
@@ -132,6 +194,17 @@ const DIM = '\x1b[2m';
 export function rankColour(rank: number): string {
   const i = ((Math.trunc(rank) % PALETTE.length) + PALETTE.length) % PALETTE.length;
   return `\x1b[${PALETTE[i]}m`;
+}
+
+/** The coloured prefix of each source, made once (a source lives as long as its follow). */
+const colouredPrefixes = new WeakMap<LogSource, string>();
+function colouredPrefix(source: LogSource): string {
+  let p = colouredPrefixes.get(source);
+  if (p === undefined) {
+    p = `${rankColour(source.rank)}${prefixOf(source)}${RESET} `;
+    colouredPrefixes.set(source, p);
+  }
+  return p;
 }
 
 /** One source of lines in a merged stream: a container of a pod, named by role and rank. */
@@ -167,7 +240,7 @@ export function prefixOf(source: LogSource): string {
 export function formatEntry(e: LogEntry, o: FormatOptions = {}): string {
   const ts = o.timestamps && e.ts ? `${e.ts} ` : '';
   if (!o.colour) return `${prefixOf(e.source)} ${ts}${e.kind === 'line' ? stripAnsi(e.text) : e.text}`;
-  const prefix = `${rankColour(e.source.rank)}${prefixOf(e.source)}${RESET} `;
+  const prefix = colouredPrefix(e.source);
   const stamp = ts ? `${DIM}${ts}${RESET}` : '';
   if (e.kind !== 'line') return `${prefix}${stamp}${DIM}${e.text}${RESET}`;
   const text = sanitizeForTerminal(e.text);

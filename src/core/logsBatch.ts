@@ -3,7 +3,8 @@
 // the earlier lines of a batch would scroll out of the terminal within that same write, so writing them only
 // costs xterm.js parsing on the editor's UI thread: the terminal ends in the same state without them, and the
 // session's ring still has every line for filter, save and redraw. This keeps the editor responsive and the
-// delay from a line's arrival to the screen at one flush interval however fast the lines come.
+// delay from a line's arrival to the screen at one flush interval however fast the lines come. Items can be
+// queued unformatted (`format`): only the ones written are formatted, not the ones a flood pushes out first.
 
 /** One write per this many ms at most. */
 export const FLUSH_MS = 40;
@@ -15,28 +16,37 @@ export interface BatchTimers {
   clearTimeout(handle: unknown): void;
 }
 
-export interface LineBatcherOptions {
+export interface LineBatcherOptions<T> {
   /** Lines the terminal keeps: scrollback + visible rows (a line takes at least one row). */
   readonly keepLines: () => number;
   readonly flushMs?: number;
   readonly maxPendingChars?: number;
   readonly timers?: BatchTimers;
+  /** The text of a queued item (with its line end), made when it is written; default: the item, a string. */
+  readonly format?: (item: T) => string;
+  /** About how many characters an item writes, for maxPendingChars; default: the length of a string item. */
+  readonly chars?: (item: T) => number;
 }
+
+const asText = (item: unknown): string => item as string;
+const textLength = (item: unknown): number => (item as string).length;
 
 const realBatchTimers: BatchTimers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
 
-export class LineBatcher {
+export class LineBatcher<T = string> {
   /** Pending lines are `_lines[_from..]`; the prefix is dropped lazily (no shift per line). */
-  private _lines: string[] = [];
+  private _lines: T[] = [];
   private _from = 0;
   private _chars = 0;
   private _timer: unknown;
   private readonly _timers: BatchTimers;
   private readonly _flushMs: number;
   private readonly _maxChars: number;
+  private readonly _format: (item: T) => string;
+  private readonly _size: (item: T) => number;
   /** Lines not written because later lines of the same batch pushed them out of the terminal. */
   skipped = 0;
   /** Lines written. */
@@ -44,8 +54,10 @@ export class LineBatcher {
 
   constructor(
     private readonly _write: (text: string, lines: number) => void,
-    private readonly _o: LineBatcherOptions,
+    private readonly _o: LineBatcherOptions<T>,
   ) {
+    this._format = _o.format ?? asText;
+    this._size = _o.chars ?? textLength;
     this._timers = _o.timers ?? realBatchTimers;
     this._flushMs = _o.flushMs ?? FLUSH_MS;
     this._maxChars = _o.maxPendingChars ?? MAX_PENDING_CHARS;
@@ -56,13 +68,13 @@ export class LineBatcher {
     return this._lines.length - this._from;
   }
 
-  /** Queues one line (with its line end); written at the next flush. */
-  push(line: string): void {
+  /** Queues one line (a string with its line end, or an item `format` makes one of); written at the next flush. */
+  push(line: T): void {
     this._lines.push(line);
-    this._chars += line.length;
+    this._chars += this._size(line);
     const keep = Math.max(1, this._o.keepLines());
     while (this.pending > keep || (this._chars > this._maxChars && this.pending > 1)) {
-      this._chars -= this._lines[this._from]!.length;
+      this._chars -= this._size(this._lines[this._from]!);
       this._from++;
       this.skipped++;
     }
@@ -79,7 +91,9 @@ export class LineBatcher {
     this._timer = undefined;
     const n = this.pending;
     if (n === 0) return;
-    const text = this._from === 0 ? this._lines.join('') : this._lines.slice(this._from).join('');
+    const parts = new Array<string>(n);
+    for (let i = 0; i < n; i++) parts[i] = this._format(this._lines[this._from + i]!);
+    const text = parts.join('');
     this.reset();
     this.written += n;
     this._write(text, n);

@@ -63,6 +63,25 @@ export function splitRankPrefix(line: string): { rank?: number; text: string } {
 // ------------------------------------------------------------------------------------------------ numbers
 
 const NUM = '[-+]?(?:\\d[\\d,]*\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?';
+// `epoch 3/10 step 450 loss 0.41` lines. Built once: plain() runs for every progress-like line of the main rank
+// (tens of thousands a second in a flood).
+const PLAIN_EPOCH = new RegExp(`\\bepoch\\b[\\s:=\\[]*(\\d+)(?:\\s*(?:/|of)\\s*(\\d+))?`, 'i');
+const PLAIN_STEP = new RegExp(
+  `\\b(?:global[_ ]step|step|iter(?:ation)?)\\b[\\s:=\\[]*(\\d+)(?:\\s*(?:/|of)\\s*(\\d+))?`,
+  'i',
+);
+const PLAIN_LOSS = new RegExp(
+  `(?:^|[\\s,|{(\\[])(?:train(?:ing)?[_/ ]?)?loss['"]?\\]?\\s*[:=]?\\s*(${NUM})`,
+  'i',
+);
+const PLAIN_TP_NAMED = new RegExp(
+  `\\b(tokens|samples|images|tps)(?:/s|/sec|_per_sec(?:ond)?)?\\s*[:=]\\s*(${NUM})`,
+  'i',
+);
+const PLAIN_TP_UNIT = new RegExp(
+  `(?:^|[\\s(|])(${NUM})\\s*(tokens|tok|samples|images|img|seqs?)\\s*/\\s*s(?:ec)?\\b`,
+  'i',
+);
 
 function num(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
@@ -377,15 +396,9 @@ export class ProgressParser {
   }
 
   private plain(text: string): void {
-    const epochM = new RegExp(`\\bepoch\\b[\\s:=\\[]*(\\d+)(?:\\s*(?:/|of)\\s*(\\d+))?`, 'i').exec(text);
-    const stepM = new RegExp(
-      `\\b(?:global[_ ]step|step|iter(?:ation)?)\\b[\\s:=\\[]*(\\d+)(?:\\s*(?:/|of)\\s*(\\d+))?`,
-      'i',
-    ).exec(text);
-    const lossM = new RegExp(
-      `(?:^|[\\s,|{(\\[])(?:train(?:ing)?[_/ ]?)?loss['"]?\\]?\\s*[:=]?\\s*(${NUM})`,
-      'i',
-    ).exec(text);
+    const epochM = PLAIN_EPOCH.exec(text);
+    const stepM = PLAIN_STEP.exec(text);
+    const lossM = PLAIN_LOSS.exec(text);
     if (!epochM && !stepM) return;
     // A step without a loss or a total is any log's "step 3 of setup": not training progress.
     if (!lossM && !stepM?.[2] && !epochM?.[2]) return;
@@ -409,14 +422,7 @@ export class ProgressParser {
     if (loss !== undefined) this.addLoss(loss, p.step);
     // `tokens/s=86,000` first: in `grad_norm=0.9 tokens/s=86,000` the number before the unit is another value's.
     // torchtitan's `tps: 193,831` is tokens per second.
-    const tp =
-      new RegExp(`\\b(tokens|samples|images|tps)(?:/s|/sec|_per_sec(?:ond)?)?\\s*[:=]\\s*(${NUM})`, 'i').exec(
-        text,
-      ) ??
-      new RegExp(
-        `(?:^|[\\s(|])(${NUM})\\s*(tokens|tok|samples|images|img|seqs?)\\s*/\\s*s(?:ec)?\\b`,
-        'i',
-      ).exec(text);
+    const tp = PLAIN_TP_NAMED.exec(text) ?? PLAIN_TP_UNIT.exec(text);
     if (tp) {
       const first = /^\d|^[-+.]/.test(tp[1]!);
       const value = num(first ? tp[1] : tp[2]);

@@ -42,42 +42,64 @@ export function readLines(body: Readable, h: LineStreamHandlers, o: LineStreamOp
     let ended = false;
     let watchdog: unknown;
     let gotData = false;
+    /** When the last bytes arrived (timers.now()). */
+    let lastData = 0;
+    /** A read is scheduled for this turn of the event loop (see drain). */
+    let scheduled = false;
     finish = (e) => {
       if (ended) return;
       ended = true;
       timers.clearTimeout(watchdog);
-      body.removeListener('data', onData);
+      body.removeListener('readable', onReadable);
       body.destroy();
       resolve(e);
     };
     const ms = o.inactivityMs ?? 0;
-    const arm = () => {
-      if (!ms) return;
-      timers.clearTimeout(watchdog);
+    // One timer for the stream's life, not one per chunk: data only notes the time, and the timer, when it
+    // fires, sleeps again for what is left (a log flood arrives in tens of thousands of chunks a second).
+    const watch = (wait: number) => {
       watchdog = timers.setTimeout(() => {
+        if (ended) return;
+        // Bytes waiting for this turn's read count as data.
+        const quiet = scheduled ? 0 : timers.now() - lastData;
+        if (quiet < ms) return watch(ms - quiet);
         finish({
           kind: 'unreachable',
           reason: INACTIVE_REASON,
           message: `No data from the cluster for ${Math.round(ms / 1000)} s; reconnecting.`,
         });
-      }, ms);
+      }, wait);
     };
     const deliver = (lines: string[]) => {
       if (lines.length === 0 || ended) return;
       const r = h.onLines(lines);
       if (r) finish(r);
     };
-    const onData = (chunk: Buffer | string) => {
-      arm();
-      bytes += chunk.length;
-      if (!gotData) {
-        gotData = true;
-        h.onFirstData?.();
+    // Paused mode, read once per turn of the event loop: an apiserver flushes a followed log line by line, so a
+    // flood arrives as one TLS record per line, each its own 'data' event. Reading in setImmediate, after the
+    // poll phase parsed every record that came in, takes them all at once: one pass (decode, split, deliver,
+    // emit) for hundreds of lines instead of one per line.
+    const drain = () => {
+      scheduled = false;
+      let chunk: Buffer | string | null;
+      while (!ended && (chunk = body.read() as Buffer | string | null) !== null) {
+        lastData = timers.now();
+        bytes += chunk.length;
+        if (!gotData) {
+          gotData = true;
+          h.onFirstData?.();
+        }
+        deliver(dec.push(chunk));
       }
-      deliver(dec.push(chunk));
     };
-    arm();
-    body.on('data', onData);
+    const onReadable = () => {
+      if (scheduled || ended) return;
+      scheduled = true;
+      setImmediate(drain);
+    };
+    lastData = timers.now();
+    if (ms) watch(ms);
+    body.on('readable', onReadable);
     body.on('end', () => {
       deliver(dec.end());
       finish(undefined);

@@ -365,7 +365,9 @@ export class ContainerLogFollower implements Disposable {
     for (const raw of batch) {
       const s = parseTimestamp(raw);
       if (!this._cursor.accept(s.key, s.text)) continue;
-      out.push({ key: s.key, ts: s.ts, text: lastCarriageState(s.text) });
+      const text = lastCarriageState(s.text);
+      // A line without '\r' (nearly all) is delivered as parsed: one object less per line.
+      out.push(text === s.text ? s : { key: s.key, ts: s.ts, text });
     }
     if (out.length) {
       this.lines += out.length;

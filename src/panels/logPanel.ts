@@ -132,7 +132,7 @@ export class LogPanel implements vscode.Disposable {
   private readonly _subs: vscode.Disposable[] = [];
   private _open = false;
   /** Batches writes to the terminal, keeping per batch only the lines the terminal can still hold. */
-  private readonly _batch: LineBatcher;
+  private readonly _batch: LineBatcher<string | LogEntry>;
   private _rows = DEFAULT_ROWS;
   private _scrollback: number;
   private _filterSpec: FilterSpec = {};
@@ -153,8 +153,11 @@ export class LogPanel implements vscode.Disposable {
     const scrollback = () =>
       vscode.workspace.getConfiguration('terminal.integrated').get<number>('scrollback', 1000);
     this._scrollback = scrollback();
-    this._batch = new LineBatcher((text) => this._write.fire(text), {
+    // Entries are formatted when written: in a flood most of a batch's lines never are.
+    this._batch = new LineBatcher<string | LogEntry>((text) => this._write.fire(text), {
       keepLines: () => this._scrollback + this._rows,
+      format: (x) => (typeof x === 'string' ? x : this.format(x)),
+      chars: (x) => (typeof x === 'string' ? x.length : x.text.length),
     });
     const pty: vscode.Pseudoterminal = {
       onDidWrite: this._write.event,
@@ -276,11 +279,11 @@ export class LogPanel implements vscode.Disposable {
       this._missed += entries.length;
       return;
     }
-    for (const e of entries) if (!this._filter || this._filter(e)) this.queue(this.format(e));
+    for (const e of entries) if (!this._filter || this._filter(e)) this.queue(e);
   }
 
   /** Queues one line (ending with \r\n) for the next write. */
-  private queue(text: string): void {
+  private queue(text: string | LogEntry): void {
     if (!this._open || this._disposed) return;
     this._batch.push(text);
   }
@@ -296,8 +299,7 @@ export class LogPanel implements vscode.Disposable {
     this._batch.reset();
     this._write.fire(CLEAR);
     this.queue(this.header());
-    for (const e of this.session.ring.toArray())
-      if (!this._filter || this._filter(e)) this.queue(this.format(e));
+    for (const e of this.session.ring.toArray()) if (!this._filter || this._filter(e)) this.queue(e);
     // The screen was cleared: the failure line (if any) goes after the lines again.
     this._failureShown = '';
     this.showFailure();
@@ -332,7 +334,7 @@ export class LogPanel implements vscode.Disposable {
     this.queue(`${DIM}— resumed: ${missed.toLocaleString('en-US')} lines arrived meanwhile —${RESET}\r\n`);
     for (let i = from; i < ring.size; i++) {
       const e = ring.at(i)!;
-      if (!this._filter || this._filter(e)) this.queue(this.format(e));
+      if (!this._filter || this._filter(e)) this.queue(e);
     }
     this.flush();
   }

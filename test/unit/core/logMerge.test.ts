@@ -69,6 +69,8 @@ test('terminal safety: colours stay, cursor moves, clears, titles and controls g
   assert.equal(sanitizeForTerminal('a\x1b[2Jb\x1b[1;1Hc'), 'abc');
   assert.equal(sanitizeForTerminal('\x1b]0;title\x07x'), 'x');
   assert.equal(sanitizeForTerminal('bell\x07 tab\tok\x00'), 'bell tab\tok');
+  assert.equal(sanitizeForTerminal('del\x7f cr\r esc\x1bM'), 'del cr esc');
+  assert.equal(sanitizeForTerminal('plain ünïcode ✓ text'), 'plain ünïcode ✓ text');
   assert.equal(stripAnsi('\x1b[1;32mok\x1b[0m'), 'ok');
   // an unterminated colour is reset at the end of the line
   assert.ok(formatEntry(line(w2, '\x1b[31mred'), { colour: true }).endsWith('red\x1b[0m'));
@@ -115,6 +117,46 @@ test('timestamps: RFC3339Nano of any fraction width and zone, sortable keys, sin
   });
   assert.equal(sinceTimeOf(b.key!), '2026-12-06T10:00:00Z');
   assert.equal(parseTimestamp('2026-12-06T10:00:00Z ').text, '');
+});
+
+test('timestamps: lines in the second of the previous line read the same as any line (every width, zone, malformed)', () => {
+  // The reading before lines of the same second were read by hand: one regular expression and Date.parse.
+  const reference = (line: string) => {
+    const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d) /.exec(line);
+    const ms = m ? Date.parse(`${m[1]}${m[3]}`) : NaN;
+    if (!m || Number.isNaN(ms)) return { key: undefined, ts: undefined, text: line };
+    const frac = (m[2] ?? '').padEnd(9, '0');
+    const key = String(ms + Number(frac.slice(0, 3))).padStart(15, '0') + frac.slice(3);
+    return { key, ts: m[0].slice(0, -1), text: line.slice(m[0].length) };
+  };
+  const sec = '2026-12-06T10:00:00';
+  const lines = [
+    `${sec}.5Z a`,
+    `${sec}.123456789Z b`,
+    `${sec}Z c`,
+    `${sec}.000000001Z d`,
+    `${sec}.999999999Z e`,
+    `${sec}.1234567890Z ten digits`,
+    `${sec}.Z no digits`,
+    `${sec}.12Zx no space`,
+    `${sec}.12 no zone`,
+    `${sec}.12+01:00 other zone`,
+    `${sec}.12+01:00 same zone again`,
+    `${sec}.12-01:00 another`,
+    `${sec}.12+0100 bad zone`,
+    `${sec}.12Z`,
+    `${sec}.12Z `,
+    `${sec}.4Z \r progress`,
+    '2026-12-06T10:00:01.3Z next second',
+    `${sec}.7Z back a second`,
+    '2026-02-30T10:00:00.1Z no such day',
+    '2026-02-30T10:00:00.2Z no such day again',
+    `${sec}.1Z after it`,
+    `${sec}`,
+    '',
+    'plain text',
+  ];
+  for (const l of lines) assert.deepEqual(parseTimestamp(l), reference(l), JSON.stringify(l));
 });
 
 test('resume: lines before the last timestamp and those delivered at it are dropped, new ones kept', () => {

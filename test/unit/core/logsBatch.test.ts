@@ -76,3 +76,42 @@ test('log batcher: flush writes at once, reset forgets what waits and cancels th
   timers.advance(100);
   assert.equal(writes.length, 1);
 });
+
+test('log batcher: queued items are formatted only when written, not the ones a flood pushed out', () => {
+  const timers = new ManualTimers();
+  const writes: string[] = [];
+  let formatted = 0;
+  const b = new LineBatcher<{ n: number }>((text) => writes.push(text), {
+    keepLines: () => 100,
+    flushMs: 40,
+    timers,
+    format: (x) => {
+      formatted++;
+      return `line ${x.n}\r\n`;
+    },
+    chars: () => 10,
+  });
+  for (let n = 0; n < 10_000; n++) b.push({ n });
+  assert.equal(formatted, 0, 'nothing is formatted before the write');
+  timers.advance(40);
+  assert.equal(formatted, 100);
+  assert.equal(writes.length, 1);
+  assert.equal(writes[0], Array.from({ length: 100 }, (_, i) => `line ${9900 + i}\r\n`).join(''));
+  assert.equal(b.skipped, 9900);
+});
+
+test('log batcher: the character bound of unformatted items uses their size', () => {
+  const timers = new ManualTimers();
+  const writes: string[] = [];
+  const b = new LineBatcher<string>((text) => writes.push(text), {
+    keepLines: () => 1000,
+    maxPendingChars: 100,
+    flushMs: 40,
+    timers,
+    format: (x) => `${x}\r\n`,
+    chars: (x) => x.length,
+  });
+  for (const c of ['a', 'b', 'c', 'd']) b.push(c.repeat(40));
+  timers.advance(40);
+  assert.equal(writes[0], `${'c'.repeat(40)}\r\n${'d'.repeat(40)}\r\n`);
+});

@@ -60,7 +60,7 @@ step('cluster binaries (scripts/cluster/build.sh; cached)', 'bash', ['scripts/cl
 // their Go modules once per version, like the control plane (the first time takes a while; `npm test` fills the
 // same cache).
 step(
-  'ML operators (scripts/cluster/operators.sh; cached: the first build takes about half an hour on 2 cores)',
+  'ML operators (scripts/cluster/operators.sh; cached: the first build takes 10-20 min on 2 cores)',
   'bash',
   ['scripts/cluster/operators.sh'],
   { stdout: 'pipe' },

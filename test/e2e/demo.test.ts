@@ -180,10 +180,10 @@ describe('npm run demo, walked in the browser', () => {
           ),
         120_000,
       );
-      await wb.clickTreeItem(W, JOB);
+      await wb.expandTreeItem(W, JOB);
       await wb.waitForTreeItem(W, 'master');
-      await wb.clickTreeItem(W, 'master');
-      await wb.clickTreeItem(W, 'worker');
+      await wb.expandTreeItem(W, 'master');
+      await wb.expandTreeItem(W, 'worker');
       for (const pod of ['master-0', 'worker-0', 'worker-1', 'worker-2']) await wb.waitForTreeItem(W, pod);
       const rows = await wb.treeItems(W);
       const w2 = rows.find((i) => i.label === 'worker-2')!;

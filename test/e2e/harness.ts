@@ -621,6 +621,30 @@ export class Workbench {
   }
 
   /**
+   * Expands a parent row and waits until it is expanded. A click that lands while the view re-renders the row's
+   * parent (a running job's row changes with its progress every few seconds, and VS Code then fetches its
+   * children again) can be lost: the row is selected but stays collapsed (seen in the demo walk). A person clicks
+   * again; so does this, up to 5 times, and says so.
+   */
+  async expandTreeItem(viewTitle: string, label: string): Promise<void> {
+    await this.expandView(viewTitle);
+    const row = this.treeItem(viewTitle, label);
+    for (let attempt = 1; ; attempt++) {
+      if ((await row.getAttribute('aria-expanded')) === 'true') return;
+      await row.click();
+      const expanded = await waitFor(
+        `"${label}" expanded`,
+        async () =>
+          (await row.getAttribute('aria-expanded').catch(() => null)) === 'true' ? true : undefined,
+        3_000,
+      ).catch(() => false);
+      if (expanded) return;
+      if (attempt >= 5) throw new Error(`"${label}" in ${viewTitle} did not expand after 5 clicks`);
+      console.log(`tree: "${label}" stayed collapsed after a click (attempt ${attempt}); again`);
+    }
+  }
+
+  /**
    * Hovers a tree row and returns the text of the tooltip it shows. A view that is still changing can move
    * another row under the mouse between the move and the hover's delay (the demo's Kueue rows did, a Job
    * resumed while the test hovered its neighbour), and the tooltip read would be that row's. So once the hover

@@ -113,9 +113,9 @@ describe('sidebar against the local cluster', { skip: noCluster }, () => {
 
   it('expands the job into master and worker roles and the workers by rank', () =>
     wb.guard('expand', async () => {
-      await wb.clickTreeItem(W, JOB);
+      await wb.expandTreeItem(W, JOB);
       await wb.waitForTreeItem(W, 'worker');
-      await wb.clickTreeItem(W, 'worker');
+      await wb.expandTreeItem(W, 'worker');
       await wb.waitForTreeItem(W, 'worker-1');
       const items = await wb.treeItems(W);
       const under = items.slice(items.findIndex((i) => i.label === JOB) + 1);

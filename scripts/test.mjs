@@ -31,7 +31,7 @@ const only = process.argv.slice(2);
 // Setup steps first (they build or install slow things once and cache them), then the tiers.
 const steps = [
   ['setup', 'setup:cluster'],
-  // The real ML operators (cached per version; about 25 min cold on 2 cores, see test/cluster/README.md).
+  // The real ML operators (cached per version; 1,254 CPU-s cold, 10-20 min on 2 cores, see test/cluster/README.md).
   ['setup', 'setup:operators'],
   ['setup', 'setup:e2e'],
   ['setup', 'setup:jupyter'],

@@ -14,7 +14,8 @@ CS_VERSION=4.100.3
 # (VERSION and target from lib/postinstall.js) and untars `rg` from it into its bin/.
 RG_PKG_VERSION=1.15.11
 RG_ASSET=ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz
-APT_PACKAGES=(chromium ripgrep libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config build-essential python3)
+# openssl: the cluster harness makes the control plane's and the operators' webhook certificates with it.
+APT_PACKAGES=(chromium ripgrep openssl libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config build-essential python3)
 # npm 11 install-script policy (`npm help install-scripts`): the dependencies whose install scripts may run, from
 # `hasInstallScript` in code-server's npm-shrinkwrap.json files. Top level (this cache's package.json):
 ALLOW_TOP=(code-server argon2)

@@ -90,6 +90,7 @@ export class ForwardSession extends BaseSession {
   private _port = 0;
   /** Counters for tests, the benchmark and the tooltip. */
   readonly stats = { connections: 0, failedConnections: 0, podsUsed: 0, tunnels: 0 };
+  private readonly _usedUids = new Set<string>();
   private _lastError: string | undefined;
   private _mode: ForwardMode | undefined;
   private _tunnel: { uid: string; open: Promise<TunnelOpen>; tunnel?: PortTunnel } | undefined;
@@ -220,7 +221,12 @@ export class ForwardSession extends BaseSession {
       port: this._o.endpoint.port,
       preferUid: this._chosen?.pod.metadata.uid,
     });
-    if (chosen && chosen.pod.metadata.uid !== this._chosen?.pod.metadata.uid) this.stats.podsUsed++;
+    // Distinct pods: a replacement whose readiness flickers is chosen again after a gap, and is still one pod.
+    const uid = chosen?.pod.metadata.uid;
+    if (uid && !this._usedUids.has(uid)) {
+      this._usedUids.add(uid);
+      this.stats.podsUsed++;
+    }
     this._chosen = chosen;
     if (chosen) {
       clearTimeout(this._waitTimer);

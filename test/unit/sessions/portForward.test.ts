@@ -191,6 +191,12 @@ describe('sessions/ForwardSession', () => {
       ['starting', 'live', 'reconnecting', 'live'],
     );
     agent.destroy();
+    assert.equal(s.stats.podsUsed, 2);
+    // The same pod Ready again after a moment without: still two pods used (a fresh-clone cluster run counted 3).
+    pods.set([nbPod('uid-b', false)]);
+    pods.set([nbPod('uid-b')]);
+    await until('live again', () => s.state === 'live');
+    assert.equal(s.stats.podsUsed, 2);
 
     const port = s.localPort;
     s.stop('stopped');

@@ -223,10 +223,7 @@ export class ForwardSession extends BaseSession {
     });
     // Distinct pods: a replacement whose readiness flickers is chosen again after a gap, and is still one pod.
     const uid = chosen?.pod.metadata.uid;
-    if (uid && !this._usedUids.has(uid)) {
-      this._usedUids.add(uid);
-      this.stats.podsUsed++;
-    }
+    if (uid) this.stats.podsUsed = this._usedUids.add(uid).size;
     this._chosen = chosen;
     if (chosen) {
       clearTimeout(this._waitTimer);

@@ -3,7 +3,6 @@ import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { Ctx } from './ctx';
 import { DESCRIBE_SCHEME, DescribeProvider } from './panels/describe';
-import { LogPanels } from './panels/logPanel';
 import { SessionsView } from './views/sessionsView';
 import { Sidebar } from './views/sidebar';
 
@@ -12,8 +11,7 @@ let ctx: Ctx | undefined;
 export function activate(context: vscode.ExtensionContext): void {
   const c = (ctx = new Ctx(context));
   context.subscriptions.push(c);
-  const logPanels = c.own(new LogPanels(c));
-  for (const d of registerCommands(c, { logPanels })) c.own(d);
+  for (const d of registerCommands(c)) c.own(d);
   const sidebar = c.own(new Sidebar());
   const sessions = c.own(new SessionsView());
   c.own(vscode.workspace.registerTextDocumentContentProvider(DESCRIBE_SCHEME, new DescribeProvider(c)));

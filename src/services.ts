@@ -13,7 +13,7 @@ import type { ClusterModel } from './model/clusterModel';
 import { clusterFacts, factsKey } from './model/lspFeed';
 import { type WhyReport, explainWorkload } from './model/why';
 import { bridgeLogSessions, reportAllSessions, TrainingInsights, workloadIdOf } from './model/insights';
-import type { FailureSource } from './panels/logPanel';
+import { LogPanels, type FailureSource } from './panels/logPanel';
 import type { LogTarget } from './sessions/logFollow';
 import { WhyPanel } from './panels/why';
 import { trackPods } from './k8s/workloadPods';
@@ -37,6 +37,8 @@ export class Services implements vscode.Disposable {
   readonly cluster: CurrentCluster;
   /** Loads dist/languageClient.js on the first YAML document or language feature, not with these services. */
   readonly languageClient: LazyLanguageClient;
+  /** The editor-area panels of log streams (their formatting is not needed before the first Follow Logs). */
+  readonly logPanels: LogPanels;
   private readonly _why: WhyPanel;
   private readonly _store = new DisposableStore();
   /** The current view scope's training-log reader (progress, failures explained); see model/insights.ts. */
@@ -55,6 +57,8 @@ export class Services implements vscode.Disposable {
     // the pool last.
     for (const d of [this.pool, this.sessions, this.cluster, this.languageClient]) this._store.add(d);
     this._why = this._store.add(new WhyPanel(_deps.log));
+    // After the sessions: disposed before them, so a closing panel finds its session still listed.
+    this.logPanels = this._store.add(new LogPanels({ log: _deps.log }));
     this._store.add(this.languageClient.startWhenYamlOpens());
     this._store.add(this.cluster.onDidChangeModel((m) => this.feedLanguageServer(m)));
     this._store.add(this._onDidChangeInsights);

@@ -2,7 +2,6 @@
 // must agree (test/unit/commands.test.ts).
 import * as vscode from 'vscode';
 import type { Host } from '../host';
-import type { LogPanels } from '../panels/logPanel';
 import { clusterCommands } from './cluster';
 import { logCommands } from './logs';
 import { objectCommands } from './objects';
@@ -16,18 +15,13 @@ import type { CommandTable } from './types';
 
 export type { CommandTable, Handler } from './types';
 
-/** What the commands share with the rest of the extension, made by the composition root. */
-export interface CommandParts {
-  logPanels: LogPanels;
-}
-
-export function commandTable(host: Host, parts: CommandParts): CommandTable {
+export function commandTable(host: Host): CommandTable {
   const tables = [
     clusterCommands(host),
     objectCommands(host),
     sessionCommands(host),
     submitCommands(host),
-    logCommands(host, parts.logPanels),
+    logCommands(host),
     forwardCommands(host),
     whyCommands(host),
     pipelineCommands(host),
@@ -42,8 +36,8 @@ export function commandTable(host: Host, parts: CommandParts): CommandTable {
   return all;
 }
 
-export function registerCommands(host: Host, parts: CommandParts): vscode.Disposable[] {
-  const table = commandTable(host, parts);
+export function registerCommands(host: Host): vscode.Disposable[] {
+  const table = commandTable(host);
   return Object.entries(table).map(([id, handler]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {

@@ -1,11 +1,10 @@
 // Follow Logs: on a workload or pod row of ML Workloads, a pod of GPUs, or from the palette (a quick pick of
 // the workloads in view). The session is started by the services half (sessions/logsBackend.ts) and rendered
-// by panels/logPanel.ts; both are reached without pulling the Kubernetes client into the activation bundle.
+// by panels/logPanel.ts; both live in the services half (dist/services.js), out of the activation bundle.
 import * as vscode from 'vscode';
 import type { CurrentCluster } from '../cluster/currentCluster';
 import type { GpuTreeNode, WorkloadTreeNode } from '../core/tree';
 import type { Host } from '../host';
-import { showLogOptions, type LogPanels } from '../panels/logPanel';
 import type { LogTarget } from '../sessions/logFollow';
 import type { CommandTable } from './types';
 
@@ -72,8 +71,7 @@ async function pickWorkload(cluster: CurrentCluster): Promise<Node | undefined> 
   return pick?.node;
 }
 
-/** `panels` belongs to the composition root (it outlives any one command). */
-export function logCommands(host: Host, panels: LogPanels): CommandTable {
+export function logCommands(host: Host): CommandTable {
   return {
     'gantry.followLogs': async (node) => {
       const services = await host.services();
@@ -89,15 +87,16 @@ export function logCommands(host: Host, panels: LogPanels): CommandTable {
         return;
       }
       const session = backend.start(lease, target, {}, { maxLines: host.config.logsMaxLines });
-      const panel = panels.open(session);
+      const panel = services.logPanels.open(session);
       // A failure explained from the ranks' tails shows in the panel with a link to its evidence.
       const failures = services.failureSource(target);
       if (failures) panel.attachFailures(failures);
       host.log.info(`following logs of ${session.target} (${session.id})`);
     },
     'gantry.logOptions': async () => {
+      const panels = (await host.services()).logPanels;
       const p = panels.panelOf(vscode.window.activeTerminal);
-      if (p) await showLogOptions(p);
+      if (p) await panels.showOptions(p);
     },
   };
 }

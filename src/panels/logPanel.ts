@@ -108,6 +108,11 @@ export class LogPanels implements vscode.Disposable {
     return p;
   }
 
+  /** Every option of a panel in one quick pick (the editor title button, the `o` key). */
+  showOptions(p: LogPanel): Promise<void> {
+    return showLogOptions(p);
+  }
+
   panelOf(terminal: vscode.Terminal | undefined): LogPanel | undefined {
     for (const p of this._panels.values()) if (p.terminal === terminal) return p;
     return undefined;

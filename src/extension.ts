@@ -12,7 +12,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const c = (ctx = new Ctx(context));
   context.subscriptions.push(c);
   for (const d of registerCommands(c)) c.own(d);
-  const sidebar = c.own(new Sidebar());
+  const sidebar = c.own(new Sidebar(c.log));
   const sessions = c.own(new SessionsView());
   c.own(vscode.workspace.registerTextDocumentContentProvider(DESCRIBE_SCHEME, new DescribeProvider(c)));
   void c.services().then(

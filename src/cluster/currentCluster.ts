@@ -160,7 +160,9 @@ export class CurrentCluster implements vscode.Disposable {
       return;
     }
     this._lease = leased.value;
-    this._log.info(`connecting to context ${ctx.name} (${leased.value.connection.server})`);
+    this._log.info(
+      `connecting to context ${ctx.name} (${leased.value.connection.server}) at epoch ${Date.now()} ms`,
+    );
     await this.openViewScope(generation);
   }
 

@@ -106,15 +106,15 @@ export class ClusterModel implements Disposable, LiveTreesHost {
   }
 
   /**
-   * Connects and builds both trees; failures come back in `state`. The trees are built as soon as the first
-   * workload kind has been listed, so the view paints the rows that have arrived (with a "Loading…" row for
+   * Connects and builds both trees; failures come back in `state`. The trees are built as soon as a listed
+   * workload kind has objects (see hasFirstRows), so the view paints the rows that have arrived (with a "Loading…" row for
    * the rest) instead of waiting for every kind and all pods; they fill in as the other lists complete. The
    * state stays `connecting` until everything is listed.
    */
   async start(signal?: AbortSignal): Promise<ModelState> {
     const early = this.source.onDidSyncKinds(() => {
       if (this._trees || this._store.isDisposed) return;
-      if (!this.source.workloadKinds.some((k) => this.source.isSynced(kindKey(k)))) return;
+      if (!this.hasFirstRows()) return;
       this.build();
       // The same state, told again: the views drop "Connecting…" now that rows are shown.
       this.setState(this._state);
@@ -135,6 +135,19 @@ export class ClusterModel implements Disposable, LiveTreesHost {
     if (!this._trees) this.build();
     this.onHealth(this.source.health);
     return this._state;
+  }
+
+  /**
+   * Whether an early build would show workload rows: a listed kind has objects, or every kind is listed (an
+   * empty cluster). A tree of "Loading…" alone is not worth a refresh of the view: VS Code holds back a
+   * refresh that comes within 200 ms of the one before it (its extension host debounces tree events), so
+   * the refresh with the first rows must be the first.
+   */
+  private hasFirstRows(): boolean {
+    const kinds = this.source.workloadKinds.map(kindKey).filter((k) => this.source.isSynced(k));
+    if (kinds.length === 0) return false;
+    if (kinds.length === this.source.workloadKinds.length) return true;
+    return kinds.some((k) => !this.source.objectsOf(k).next().done);
   }
 
   /** True once the trees show what has arrived, while some kinds are still listing (see start()). */

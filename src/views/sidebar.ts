@@ -23,7 +23,7 @@ export class Sidebar implements vscode.Disposable {
   private readonly _status: vscode.StatusBarItem;
   private _session: CurrentCluster | undefined;
 
-  constructor() {
+  constructor(private readonly _log: vscode.LogOutputChannel) {
     this.workloadsView = vscode.window.createTreeView('gantry.workloads', {
       treeDataProvider: this.workloads,
       showCollapseAll: true,
@@ -83,8 +83,20 @@ export class Sidebar implements vscode.Disposable {
     this._modelSubs = new DisposableStore();
     this.workloads.setModel(model?.workloads);
     this.gpus.setModel(model?.gpus);
+    this.workloads.onDidHandOut = undefined;
     if (!model) return;
     const subs = this._modelSubs;
+    // When the view got its first workload rows, with the time (bench:paint reads it; README "First rows").
+    const t0 = Date.now();
+    let built = false;
+    this.workloads.onDidHandOut = (rows) => {
+      const n = rows.filter((r) => r.type === 'workload').length;
+      if (n === 0) return;
+      this.workloads.onDidHandOut = undefined;
+      this._log.info(
+        `first ${n} workload rows handed to the view at epoch ${Date.now()} ms, ${Date.now() - t0} ms after connecting began`,
+      );
+    };
     // GPU utilisation is read only while the GPUs view is visible.
     const usage = model.gpuUsage;
     if (usage) {
@@ -95,6 +107,12 @@ export class Sidebar implements vscode.Disposable {
     }
     subs.add(
       model.onDidChangeWorkloads((ids) => {
+        if (!built && (model.workloads?.size.workloads ?? 0) > 0) {
+          built = true;
+          this._log.info(
+            `workload rows built at epoch ${Date.now()} ms, ${Date.now() - t0} ms after connecting began`,
+          );
+        }
         if (ids.includes(ROOT)) this.workloads.setModel(model.workloads);
         else this.workloads.refresh(ids);
         this.renderGpuSummary(model);

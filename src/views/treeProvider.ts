@@ -88,9 +88,13 @@ export class ModelTreeProvider<N extends TreeNodeBase>
     return m.children(el.parent || ROOT).find((n) => n.id === el.id);
   }
 
+  /** Called with the rows each getChildren hands to the view (the sidebar logs when the first workloads go). */
+  onDidHandOut: ((rows: readonly N[]) => void) | undefined;
+
   getChildren(element?: N): N[] {
     if (!this._model) return [];
     const fresh = this._model.children(element?.id ?? ROOT);
+    this.onDidHandOut?.(fresh);
     return fresh.map((n) => {
       const prev = this._elements.get(n.id);
       if (prev) {

@@ -290,6 +290,78 @@ test('model: nothing is shown before a workload kind has been listed', async () 
   conn.dispose();
 });
 
+test('model: an empty kind listed first builds no tree; the first refresh of the view carries rows', async () => {
+  // VS Code holds back a tree refresh that comes within 200 ms of the previous one: a first refresh with only
+  // "Loading…" would delay the one with the rows.
+  const t = new FakeTransport();
+  const pytorch = held();
+  const jobs = held();
+  t.listAnswer = (c: Call) => {
+    if (c.path === '/version') return ok({ gitVersion: 'v1.36.3' });
+    if (c.path === '/api') return ok(CORE);
+    if (c.path === '/apis') return ok(APIS);
+    if (c.path === '/apis/kubeflow.org/v1/pytorchjobs') return pytorch.promise;
+    if (c.path === '/apis/batch/v1/jobs') return jobs.promise;
+    return list();
+  };
+  const timers = new ManualTimers();
+  const conn = ClusterConnection.fromTransport(
+    { name: 'ctx', cluster: 'c', user: 'u', file: '/k' },
+    t.asTransport(),
+    { timers },
+  );
+  const source = new ClusterModelSource(conn, { scope: { kind: 'all' }, timers });
+  const model = new ClusterModel(source, 'kind', () => NOW);
+  const refreshed: string[][] = [];
+  model.onDidChangeWorkloads((ids) => refreshed.push([...ids]));
+  const started = model.start();
+  await settle(timers);
+  jobs.answer([]);
+  await settle(timers);
+  assert.equal(source.isSynced('Job.batch'), true);
+  assert.equal(model.workloads, undefined, 'an empty Job list is no row');
+  assert.deepEqual(refreshed, []);
+  pytorch.answer([pytorchJob('train-0', 'j0')]);
+  await settle(timers);
+  assert.equal((await started).state, 'connected');
+  assert.equal(refreshed.length >= 1, true);
+  assert.deepEqual(refreshed[0], [ROOT]);
+  assert.deepEqual(rows(model)[1], '  train-0 | Running · 0/2 · 60m');
+  model.dispose();
+  conn.dispose();
+});
+
+test('model: an empty cluster is shown once every workload kind is listed', async () => {
+  const t = new FakeTransport();
+  const pods = held();
+  t.listAnswer = (c: Call) => {
+    if (c.path === '/version') return ok({ gitVersion: 'v1.36.3' });
+    if (c.path === '/api') return ok(CORE);
+    if (c.path === '/apis') return ok(APIS);
+    if (c.path === '/api/v1/pods') return pods.promise;
+    return list();
+  };
+  const timers = new ManualTimers();
+  const conn = ClusterConnection.fromTransport(
+    { name: 'ctx', cluster: 'c', user: 'u', file: '/k' },
+    t.asTransport(),
+    { timers },
+  );
+  const model = new ClusterModel(
+    new ClusterModelSource(conn, { scope: { kind: 'all' }, timers }),
+    'kind',
+    () => NOW,
+  );
+  const started = model.start();
+  await settle(timers);
+  assert.ok(model.workloads, 'built while pods still list: no workload kind has objects to wait for');
+  assert.equal(model.loading, true);
+  pods.answer([]);
+  assert.equal((await started).state, 'connected');
+  model.dispose();
+  conn.dispose();
+});
+
 test('source: CRDs are listed once the views lists are in; a CRD established meanwhile is picked up then', async () => {
   const t = new FakeTransport();
   const pods = held();

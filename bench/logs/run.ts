@@ -298,7 +298,7 @@ async function main(): Promise<void> {
         .join(' ')}`,
     );
     console.log(
-      'follower  round  delivered   lines/s  lost  outOfOrder  repeated  p50 ms  p95 ms  CPU s  CPU µs/line  peak RSS MB  peak heap MB  heap after GC MB',
+      'follower  round  delivered   lines/s  lost  outOfOrder  repeated  p50 ms  p95 ms  CPU s  CPU µs/line  of it tally µs/line  peak RSS MB  peak heap MB  heap after GC MB',
     );
     for (const { who, round, r } of results) {
       const per = Object.values(
@@ -322,6 +322,10 @@ async function main(): Promise<void> {
           fmt(r.p95).padStart(7),
           fmt(r.cpuSeconds, 1).padStart(6),
           fmt(((r.cpuSeconds as number) * 1e6) / Math.max(1, delivered), 1).padStart(12),
+          (typeof r.tallySeconds === 'number'
+            ? fmt((r.tallySeconds * 1e6) / Math.max(1, delivered), 1)
+            : 'n/a'
+          ).padStart(20),
           fmt(r.peakRssMB).padStart(12),
           fmt(r.peakHeapMB ?? 'n/a').padStart(13),
           fmt(r.heapAfterGcMB ?? 'n/a').padStart(17),

@@ -45,10 +45,50 @@ test('log batcher: a flood writes per interval only the lines the terminal keeps
   );
   assert.equal(writes[0]!.lines, 100);
   assert.equal(b.skipped, 9900);
-  // The next interval starts empty: the kept lines of one batch are never dropped by the next.
+  // The next interval starts empty: the kept lines of one batch are never dropped by the next (it waits longer:
+  // the batch before overflowed).
   b.push('next\r\n');
-  timers.advance(40);
+  timers.advance(80);
   assert.equal(writes[1]!.text, 'next\r\n');
+});
+
+test('log batcher: in a flood the interval doubles up to the flood interval, and returns once a batch fits', () => {
+  const timers = new ManualTimers();
+  const at: number[] = [];
+  let now = 0;
+  const b = new LineBatcher(() => at.push(now), {
+    keepLines: () => 10,
+    flushMs: 40,
+    floodFlushMs: 160,
+    timers,
+  });
+  const advance = (ms: number) => {
+    for (let i = 0; i < ms; i++) {
+      now++;
+      timers.advance(1);
+    }
+  };
+  // 100 lines per 10 ms: every batch overflows the 10 lines the terminal keeps.
+  const flood = (ms: number) => {
+    for (let t = 0; t < ms; t += 10) {
+      for (let i = 0; i < 100; i++) b.push(`x\r\n`);
+      advance(10);
+    }
+  };
+  flood(1000);
+  const gaps = at.slice(1).map((t, i) => t - at[i]!);
+  assert.deepEqual(gaps.slice(0, 3), [80, 160, 160], 'stretched: 40, then 80, then capped at 160');
+  assert.ok(gaps.every((g) => g <= 160));
+  // The flood ends: a batch that fits is written, and the one after it waits the short interval again.
+  advance(200);
+  const before = at.length;
+  b.push('a\r\n');
+  advance(200);
+  b.push('b\r\n');
+  const pushedAt = now;
+  advance(200);
+  assert.equal(at.length, before + 2);
+  assert.equal(at.at(-1)! - pushedAt, 40, 'back to 40 ms once a batch fit');
 });
 
 test('log batcher: huge lines are bounded by characters too, always keeping the newest line', () => {

@@ -61,8 +61,14 @@ export async function editorRound(
     await apply(cluster, {
       apiVersion: 'kubeflow.org/v1',
       kind: 'PyTorchJob',
-      metadata: { name: JOB, namespace: ns, annotations: { 'sim.gantry.dev/duration': '900s' } },
-      spec: { pytorchReplicaSpecs: { Master: h100Replica(1, 1), Worker: h100Replica(7, 1) } },
+      metadata: { name: JOB, namespace: ns },
+      // The kwok stages read the knob on the pods (the operator copies the template, not the job's annotations).
+      spec: {
+        pytorchReplicaSpecs: {
+          Master: h100Replica(1, 1, { 'sim.gantry.dev/duration': '900s' }),
+          Worker: h100Replica(7, 1, { 'sim.gantry.dev/duration': '900s' }),
+        },
+      },
     });
     // kwok serves a pod's log file only when it was registered before the stream opened: one line each now.
     for (const p of pods)

@@ -7,13 +7,14 @@
 // per pod), --seconds N, --rounds N (gantry+kubectl pairs).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { type readState } from '../../test/cluster/harness/cluster';
 import { sharedCluster, startCluster, type TestCluster } from '../../test/cluster/harness/index';
 import { podLogFile } from '../../test/cluster/harness/logs';
+import { repoRoot } from '../../test/cluster/harness/paths';
 import { rest, waitFor } from '../../test/cluster/helpers';
 import { editorRound, type EditorFigures } from './editor';
 import { Tally } from './tally';
@@ -83,7 +84,17 @@ function lines(child: ChildProcess, on: (line: string) => void): void {
 }
 
 async function main(): Promise<void> {
-  const cluster: TestCluster = args.attach ? await sharedCluster() : await startCluster();
+  // The editor round follows a PyTorchJob: its pods come from the real training-operator (the simulator no
+  // longer plays it), built like the test command builds it.
+  if (args.editor && !args.attach) {
+    const o = spawnSync('bash', [join(repoRoot, 'scripts/cluster/operators.sh'), 'training-operator'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    if (o.status !== 0) throw new Error('building the training-operator failed (see above)');
+  }
+  const cluster: TestCluster = args.attach
+    ? await sharedCluster()
+    : await startCluster(args.editor ? { operators: ['training-operator'] } : {});
   // The run dir (kwok's log files, the kubectl binary) of the cluster: the harness keeps it in its state.
   const state = (cluster as unknown as { state: ReturnType<typeof readState> }).state;
   const api = await rest(cluster);

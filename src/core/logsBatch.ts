@@ -11,10 +11,10 @@
 export const FLUSH_MS = 40;
 /**
  * In a flood (a batch had to leave lines out), the interval doubles up to this: each write of a flood replaces
- * the terminal's whole scrollback anyway, so writing it 6 times a second instead of 25 spares the editor's UI
+ * the terminal's whole scrollback anyway, so writing it 10 times a second instead of 25 spares the editor's UI
  * thread (xterm.js parses every write there) while the screen still moves. Back to FLUSH_MS once a batch fits.
  */
-export const FLOOD_FLUSH_MS = 160;
+export const FLOOD_FLUSH_MS = 100;
 /** A batch never holds more text than this (lines of 64 KiB: the oldest of the batch go first). */
 export const MAX_PENDING_CHARS = 8 * 1024 * 1024;
 

@@ -131,15 +131,13 @@ export class Sidebar implements vscode.Disposable {
     const pools = model.gpus?.pools() ?? [];
     // each model is a row of the view; the message adds only Kueue's quota per queue
     const text = gpuSummaryText(model.workloads?.kueueClusterQueues());
-    const description = pools.length ? undefined : '';
-    if (this.gpusView.description !== description) this.gpusView.description = description;
+    this.gpusView.description = pools.length ? undefined : '';
     const base = this._session?.message;
     // Sentences of their own, each ending with its full stop (VS Code shows the message as one paragraph).
     const sentences = [base, text, model.gpuUsage?.message]
       .filter((t): t is string => !!t)
       .map((t) => (/[.!?]$/.test(t.trim()) ? t.trim() : `${t.trim()}.`));
-    const gpuMessage = sentences.join(' ') || undefined;
-    if (this.gpusView.message !== gpuMessage) this.gpusView.message = gpuMessage;
+    this.gpusView.message = sentences.join(' ') || undefined;
   }
 
   private render(): void {
@@ -156,9 +154,7 @@ export class Sidebar implements vscode.Disposable {
     const message = this._session.message;
     // Rows shown while the rest is listed: the tree's own "Loading…" row says so, not a message above it that
     // would push the rows down when it goes.
-    // Only when it changes: VS Code counts a message like a tree event in its 200 ms debounce (treeProvider.ts).
-    const shown = phase === 'connecting' && this._session.model?.loading ? undefined : message;
-    if (this.workloadsView.message !== shown) this.workloadsView.message = shown;
+    this.workloadsView.message = phase === 'connecting' && this._session.model?.loading ? undefined : message;
     if (this._session.model) this.renderGpuSummary(this._session.model);
     else this.gpusView.message = message;
 

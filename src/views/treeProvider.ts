@@ -3,26 +3,6 @@
 import * as vscode from 'vscode';
 import { ROOT, type NodeBase } from '../core/tree';
 
-/**
- * Gantry's refresh events of one tree are this far apart at least. VS Code's extension host debounces a tree's
- * events (200 ms, leading edge): an event within 200 ms of the one before waits until 200 ms pass without
- * another, so a stream of kind lists and watch changes 30-150 ms apart would hold a refresh back for as long
- * as it lasts (seen: the first rows waiting 0.2-1.5 s). Events spaced wider than that go out at once.
- */
-export const TREE_EVENT_SPACING_MS = 250;
-
-export interface TreeEventTimers {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const realTreeTimers: TreeEventTimers = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
-
 export interface TreeModelLike<N extends { id: string }> {
   children(id?: string): N[];
   /** The current node for an id (cheaper than listing its parent's children). */
@@ -39,48 +19,14 @@ export class ModelTreeProvider<N extends TreeNodeBase>
   readonly onDidChangeTreeData = this._onDidChange.event;
   private _elements = new Map<string, N>();
   private _model: TreeModelLike<N> | undefined;
-  /** Refreshes waiting for the spacing: the whole tree, or these elements. */
-  private _pending: 'all' | Set<N> | undefined;
-  private _lastFired = -Infinity;
-  private _timer: unknown;
-  private readonly _timers: TreeEventTimers;
-  private readonly _spacingMs: number;
 
-  constructor(
-    private readonly _decorate: (node: N, item: vscode.TreeItem) => void,
-    o: { timers?: TreeEventTimers; spacingMs?: number } = {},
-  ) {
-    this._timers = o.timers ?? realTreeTimers;
-    this._spacingMs = o.spacingMs ?? TREE_EVENT_SPACING_MS;
-  }
-
-  /** Tells VS Code what changed: at once when the last event is TREE_EVENT_SPACING_MS old, else merged and later. */
-  private fire(elements: N[] | undefined): void {
-    if (elements === undefined) this._pending = 'all';
-    else if (this._pending !== 'all') {
-      this._pending ??= new Set();
-      for (const e of elements) this._pending.add(e);
-    }
-    if (this._timer !== undefined) return;
-    const wait = this._lastFired + this._spacingMs - this._timers.now();
-    if (wait <= 0) this.firePending();
-    else this._timer = this._timers.setTimeout(() => this.firePending(), wait);
-  }
-
-  private firePending(): void {
-    this._timer = undefined;
-    const p = this._pending;
-    this._pending = undefined;
-    if (!p) return;
-    this._lastFired = this._timers.now();
-    this._onDidChange.fire(p === 'all' ? undefined : [...p]);
-  }
+  constructor(private readonly _decorate: (node: N, item: vscode.TreeItem) => void) {}
 
   /** A new model (after connect, context switch or rebuild): everything is new. */
   setModel(model: TreeModelLike<N> | undefined): void {
     this._model = model;
     this._elements = new Map();
-    this.fire(undefined);
+    this._onDidChange.fire(undefined);
   }
 
   get isEmpty(): boolean {
@@ -91,7 +37,7 @@ export class ModelTreeProvider<N extends TreeNodeBase>
   refresh(ids: readonly string[]): void {
     if (ids.includes(ROOT)) {
       this._elements = new Map();
-      this.fire(undefined);
+      this._onDidChange.fire(undefined);
       return;
     }
     const known = new Set<N>();
@@ -111,12 +57,12 @@ export class ModelTreeProvider<N extends TreeNodeBase>
       const parent = el.parent ? this._elements.get(el.parent) : undefined;
       if (!parent) {
         this._elements = new Map();
-        this.fire(undefined);
+        this._onDidChange.fire(undefined);
         return;
       }
       known.add(parent);
     }
-    if (known.size) this.fire([...known]);
+    if (known.size) this._onDidChange.fire([...known]);
   }
 
   /**
@@ -132,7 +78,7 @@ export class ModelTreeProvider<N extends TreeNodeBase>
       assignNode(el, fresh);
       changed.push(el);
     }
-    if (changed.length) this.fire(changed);
+    if (changed.length) this._onDidChange.fire(changed);
   }
 
   private _fresh(el: N): N | undefined {
@@ -207,9 +153,6 @@ export class ModelTreeProvider<N extends TreeNodeBase>
   }
 
   dispose(): void {
-    if (this._timer !== undefined) this._timers.clearTimeout(this._timer);
-    this._timer = undefined;
-    this._pending = undefined;
     this._onDidChange.dispose();
   }
 }

@@ -45,6 +45,13 @@ const { values: args } = parseArgs({
     'kubectl-workloads': { type: 'string' },
     'kubectl-nodes': { type: 'string' },
     'seed-only': { type: 'boolean', default: false },
+    // kwok's node lease (s) and node status heartbeat (s) of the bench's own cluster. Defaults: the test
+    // cluster's (40 s lease, status every 20-25 s). `--kubelet-cadence` sets a kubelet's defaults for an
+    // unchanged node (status every 300 s, nodeStatusReportFrequency) and a 1,200 s lease, for scenes of
+    // thousands of nodes on 2 cores, where heartbeats alone would fill the apiserver.
+    'node-lease': { type: 'string' },
+    'node-heartbeat': { type: 'string' },
+    'kubelet-cadence': { type: 'boolean', default: false },
   },
 });
 const N_NODES = Number(args.nodes);
@@ -272,6 +279,7 @@ async function seed(cluster: TestCluster, t: KubeTransport): Promise<Seeded> {
 
   log(`creating ${N_PODS} pods`);
   const pods: Seeded['pods'] = [];
+  const tPods = performance.now();
   await pool(
     Array.from({ length: N_PODS }, (_, i) => i),
     24,
@@ -333,18 +341,38 @@ async function seed(cluster: TestCluster, t: KubeTransport): Promise<Seeded> {
         }),
       );
       pods.push({ ns: w.ns, name });
+      if (pods.length % 5000 === 0) {
+        const s = (performance.now() - tPods) / 1000;
+        log(`${pods.length}/${N_PODS} pods created (${Math.round(pods.length / s)} pods/s)`);
+      }
     },
   );
   log(`seeded in ${ms(performance.now() - t0)}; checking every pod is Running`);
+  // Paged (5,000 a page, as a client-go reflector does): one list of tens of thousands of pods on a loaded
+  // 2-core machine was cut off once (ECONNRESET at 20,000).
+  const countRunning = async (): Promise<number> => {
+    let n = 0;
+    let cont: string | undefined;
+    do {
+      const page = await must(
+        t.get<{ items: KubeObject[]; metadata?: { continue?: string } }>('/api/v1/pods', {
+          query: {
+            fieldSelector: 'status.phase=Running',
+            limit: '5000',
+            ...(cont ? { continue: cont } : {}),
+          },
+          timeoutMs: 120_000,
+        }),
+      );
+      n += page.items.length;
+      cont = page.metadata?.continue || undefined;
+    } while (cont);
+    return n;
+  };
   for (let i = 0; ; i++) {
-    const list = await must(
-      t.get<{ items: KubeObject[] }>('/api/v1/pods', {
-        query: { fieldSelector: 'status.phase=Running' },
-        timeoutMs: 120_000,
-      }),
-    );
-    if (list.items.length >= N_PODS) break;
-    if (i % 10 === 0) log(`${list.items.length}/${N_PODS} pods Running`);
+    const running = await countRunning();
+    if (running >= N_PODS) break;
+    if (i % 10 === 0) log(`${running}/${N_PODS} pods Running`);
     await sleep(2000);
   }
   log(`all pods Running after ${ms(performance.now() - t0)}`);
@@ -688,6 +716,10 @@ async function main(): Promise<void> {
   if (!gc) log('run with --expose-gc for memory figures (npm run bench:sidebar does)');
   let cluster: TestCluster;
   if (args.attach) {
+    if (args['node-lease'] || args['node-heartbeat'] || args['kubelet-cadence'])
+      throw new Error(
+        "--node-lease, --node-heartbeat and --kubelet-cadence set up the bench's own cluster: not with --attach",
+      );
     cluster = await sharedCluster();
     process.env.GANTRY_BENCH_STATE = process.env.GANTRY_CLUSTER_STATE;
     // A PyTorchJob controller (the real training-operator the cluster runs) acts on the bench's PyTorchJobs too:
@@ -703,11 +735,17 @@ async function main(): Promise<void> {
     }
   } else {
     const t0 = performance.now();
+    const lease = args['node-lease'] ?? (args['kubelet-cadence'] ? '1200' : undefined);
+    const heartbeat = args['node-heartbeat'] ?? (args['kubelet-cadence'] ? '300' : undefined);
+    if (lease || heartbeat)
+      log(`kwok: node lease ${lease ?? 40} s, node status every ${heartbeat ?? '20-25'} s`);
     cluster = await startCluster({
       nodes: false,
       crds: false,
       simulator: false,
       reapWithOwner: !args.keep,
+      nodeLeaseSeconds: lease ? Number(lease) : undefined,
+      nodeHeartbeatSeconds: heartbeat ? Number(heartbeat) : undefined,
       log,
     });
     process.env.GANTRY_BENCH_STATE = join(cluster.kubeconfigPath, '..', 'state.json');

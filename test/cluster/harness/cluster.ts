@@ -84,6 +84,12 @@ export interface StartOptions {
    * demo: more room for a busy machine).
    */
   nodeLeaseSeconds?: number;
+  /**
+   * How often kwok rewrites a Ready node's status (s; kwok waits a random time up to a quarter longer). Default: 20-25 s
+   * (stages.yaml). A kubelet reports an unchanged status every 5 min (nodeStatusReportFrequency); the sidebar
+   * bench's 5,000-node scene sets that, or the heartbeats alone fill the apiserver of a 2-core machine.
+   */
+  nodeHeartbeatSeconds?: number;
   /** Demo only: the simulator writes plausible live logs for the pods it manages (cluster:up). */
   demoLogs?: boolean;
   /** Real ML operators to run (built by scripts/cluster/operators.sh); the simulator leaves their kinds alone. */
@@ -221,9 +227,30 @@ export async function startKwokProcess(state: ClusterState): Promise<number> {
 const kwokHealthy = async (port: number): Promise<boolean> =>
   (await httpGet(`http://127.0.0.1:${port}/healthz`)).status === 200;
 
-function kwokConfig(runDir: string, emptyLog: string, operators: boolean): Promise<string> {
+/** stages.yaml with the node-heartbeat stage's delay set to `seconds` (up to a quarter longer at random). */
+export function withNodeHeartbeat(stages: string, seconds: number): string {
+  const at = stages.indexOf('name: node-heartbeat\n');
+  if (at < 0) throw new Error(`no node-heartbeat stage in ${kwokStagesFile}`);
+  const end = stages.indexOf('\n---', at);
+  const stage = stages.slice(at, end < 0 ? undefined : end);
+  const ms = Math.round(seconds * 1000);
+  const changed = stage
+    .replace(/durationMilliseconds: \d+/, `durationMilliseconds: ${ms}`)
+    .replace(/jitterDurationMilliseconds: \d+/, `jitterDurationMilliseconds: ${Math.round(ms * 1.25)}`);
+  if (changed === stage) throw new Error(`the node-heartbeat stage in ${kwokStagesFile} has no delay to set`);
+  return stages.slice(0, at) + changed + (end < 0 ? '' : stages.slice(end));
+}
+
+function kwokConfig(
+  runDir: string,
+  emptyLog: string,
+  operators: boolean,
+  heartbeatSeconds?: number,
+): Promise<string> {
   return Promise.all([
-    readFile(kwokStagesFile, 'utf8'),
+    readFile(kwokStagesFile, 'utf8').then((s) =>
+      heartbeatSeconds === undefined ? s : withNodeHeartbeat(s, heartbeatSeconds),
+    ),
     operators ? readFile(kwokOperatorStagesFile, 'utf8') : '',
   ]).then(([stages, extra]) =>
     [
@@ -603,7 +630,7 @@ export async function startClusterState(opts: StartOptions = {}): Promise<Cluste
     ]);
     await writeFile(
       join(runDir, 'kwok.yaml'),
-      await kwokConfig(runDir, emptyLog, (opts.operators ?? []).length > 0),
+      await kwokConfig(runDir, emptyLog, (opts.operators ?? []).length > 0, opts.nodeHeartbeatSeconds),
     );
 
     log('starting kube-controller-manager, kube-scheduler, kwok');

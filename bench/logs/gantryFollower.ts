@@ -112,6 +112,7 @@ process.stdin.on('data', (d: Buffer) => {
       JSON.stringify({
         ...tally.report(),
         cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        sysSeconds: cpu.system / 1e6,
         tallySeconds: tallyMs / 1e3,
         peakRssMB: peakRss / 2 ** 20,
         peakHeapMB: peakHeap / 2 ** 20,

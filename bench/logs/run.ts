@@ -42,15 +42,15 @@ const JOB = 'bench-logs';
 const log = (m: string) => console.error(`[bench:logs] ${m}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function procStats(pid: number): { cpu: number; hwmMB: number } {
+function procStats(pid: number): { cpu: number; sys: number; hwmMB: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(f[11]) + Number(f[12]);
     const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return { cpu: ticks / 100, hwmMB: Number(hwm ?? 0) / 1024 };
+    return { cpu: ticks / 100, sys: Number(f[12]) / 100, hwmMB: Number(hwm ?? 0) / 1024 };
   } catch {
-    return { cpu: NaN, hwmMB: NaN };
+    return { cpu: NaN, sys: NaN, hwmMB: NaN };
   }
 }
 
@@ -244,7 +244,7 @@ async function main(): Promise<void> {
         let err = '';
         child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
         const ready = new Set<string>();
-        let s0 = { cpu: 0, hwmMB: 0 };
+        let s0 = { cpu: 0, sys: 0, hwmMB: 0 };
         lines(child, (l) => {
           // [pod/<name>/<container>] text
           const close = l.indexOf('] ');
@@ -280,6 +280,7 @@ async function main(): Promise<void> {
           r: {
             ...tally.report(),
             cpuSeconds: s1.cpu - s0.cpu,
+            sysSeconds: s1.sys - s0.sys,
             peakRssMB: s1.hwmMB,
             writerMs: wrote,
             recvQ,
@@ -309,7 +310,7 @@ async function main(): Promise<void> {
         .join(' ')}`,
     );
     console.log(
-      'follower  round  delivered   lines/s  lost  outOfOrder  repeated  p50 ms  p95 ms  CPU s  CPU µs/line  of it tally µs/line  peak RSS MB  peak heap MB  heap after GC MB',
+      'follower  round  delivered   lines/s  lost  outOfOrder  repeated  p50 ms  p95 ms  CPU s  CPU µs/line  of it kernel  of it tally µs/line  peak RSS MB  peak heap MB  heap after GC MB',
     );
     for (const { who, round, r } of results) {
       const per = Object.values(
@@ -333,6 +334,7 @@ async function main(): Promise<void> {
           fmt(r.p95).padStart(7),
           fmt(r.cpuSeconds, 1).padStart(6),
           fmt(((r.cpuSeconds as number) * 1e6) / Math.max(1, delivered), 1).padStart(12),
+          fmt(((r.sysSeconds as number) * 1e6) / Math.max(1, delivered), 1).padStart(13),
           (typeof r.tallySeconds === 'number'
             ? fmt((r.tallySeconds * 1e6) / Math.max(1, delivered), 1)
             : 'n/a'

@@ -38,6 +38,8 @@ export interface PodLogOptions {
   readonly waitPollMs?: number;
   /** How long a request may wait for its response headers before it is asked again (default 30 s). */
   readonly headersMs?: number;
+  /** Read the stream at most once per this many ms (default LOG_READ_EVERY_MS; 0: every turn of the event loop). */
+  readonly readEveryMs?: number;
 }
 
 /** The pod a follower reads its container's state from (a watch, or the workload's pod tracker). */
@@ -71,6 +73,13 @@ export type FollowState =
   | { readonly state: 'following' }
   | { readonly state: 'reconnecting'; readonly message: string; readonly attempt: number }
   | { readonly state: 'ended'; readonly how: EndHow; readonly error?: K8sError };
+
+/**
+ * A followed log is read at most this often (ms): in a flood each read takes hundreds of lines instead of the
+ * few that arrived since the last turn of the event loop (the apiserver flushes line by line), which on an
+ * idle machine made the per-read work the largest part of a line's cost. The panel writes every 40 ms anyway.
+ */
+export const LOG_READ_EVERY_MS = 10;
 
 const STOP = 'GantryFollowEnded';
 const stopValue: K8sError = { kind: 'cancelled', reason: STOP, message: 'ended' };
@@ -334,6 +343,7 @@ export class ContainerLogFollower implements Disposable {
         maxLineChars: MAX_LINE_CHARS,
         collapseCarriageReturns: true,
         server: this._transport.server,
+        readEveryMs: this._opts.readEveryMs ?? LOG_READ_EVERY_MS,
       },
     );
     this._current = stream;

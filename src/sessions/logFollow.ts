@@ -60,6 +60,8 @@ export interface LogSessionDeps {
   readonly backoff?: Backoff;
   readonly inactivityMs?: number;
   readonly graceMs?: number;
+  /** How often a follower reads its stream (podLogs LOG_READ_EVERY_MS unless set). */
+  readonly readEveryMs?: number;
 }
 
 export function describeLogTarget(t: LogTarget): string {
@@ -311,6 +313,7 @@ export class LogSession extends BaseSession {
         backoff: this._deps.backoff,
         inactivityMs: this._deps.inactivityMs,
         graceMs: this._deps.graceMs,
+        readEveryMs: this._deps.readEveryMs,
       },
     );
     const f: Follow = { follower, source, uid, ended: false, subs: [] };

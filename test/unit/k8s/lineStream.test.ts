@@ -57,6 +57,33 @@ test('lines that came in separate I/O callbacks of one turn of the event loop ar
   assert.ok(got.length <= 3, `50 callbacks' lines were handled in ${got.length} passes`);
 });
 
+test('with readEveryMs, lines arriving over many turns of the event loop wait and are read together', async () => {
+  const read = async (readEveryMs: number) => {
+    const body = new PassThrough({ highWaterMark: 1 << 20 });
+    const got: string[][] = [];
+    const s = readLines(body, { onLines: (l) => void got.push(l) }, { readEveryMs });
+    // A trickle: one line per turn of the event loop for 40 turns (the apiserver flushes line by line).
+    for (let i = 0; i < 40; i++) {
+      body.write(`line ${i}\n`);
+      await new Promise((r) => setImmediate(r));
+    }
+    await new Promise((r) => setTimeout(r, readEveryMs + 20));
+    body.end();
+    await s.done;
+    assert.deepEqual(
+      got.flat(),
+      Array.from({ length: 40 }, (_, i) => `line ${i}`),
+    );
+    return got.length;
+  };
+  // Every turn: a pass per line (or close to it).
+  assert.ok((await read(0)) >= 20);
+  // Once per 200 ms: the 40 turns take far less than 200 ms, so one pass holds them (a second at most, if the
+  // machine stalled past the interval).
+  const passes = await read(200);
+  assert.ok(passes <= 2, `40 lines over 40 turns were handled in ${passes} passes`);
+});
+
 test('a handler error ends the stream with that error and destroys the body', async () => {
   const body = new PassThrough();
   const s = readLines(body, {

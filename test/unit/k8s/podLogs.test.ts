@@ -59,7 +59,7 @@ function setup(pod = new FakePod()) {
     t.asTransport(),
     { namespace: 'ns', pod: 'bert-worker-2', container: 'pytorch' },
     pod,
-    { timers, tailLines: 300, backoff: new Backoff({ random: () => 0.5 }), graceMs: 1000 },
+    { timers, tailLines: 300, backoff: new Backoff({ random: () => 0.5 }), graceMs: 1000, readEveryMs: 0 },
   );
   const lines: LogLine[] = [];
   const states: FollowState[] = [];
@@ -283,7 +283,7 @@ function silentSetup() {
     t.asTransport(),
     { namespace: 'ns', pod: 'bert-worker-2', container: 'pytorch' },
     pod,
-    { timers, tailLines: 300, backoff: new Backoff({ random: () => 0.5 }), graceMs: 1000 },
+    { timers, tailLines: 300, backoff: new Backoff({ random: () => 0.5 }), graceMs: 1000, readEveryMs: 0 },
   );
   const states: FollowState[] = [];
   const lines: LogLine[] = [];

@@ -82,7 +82,12 @@ test('a followed workload’s progress is reported to the current reader, and wi
     new LogSession(
       'logs-1',
       { type: 'workload', group: 'kubeflow.org', kind: 'PyTorchJob', namespace: 'ns', name: 'bert' },
-      { lease: { connection: conn, dispose: () => undefined }, trackPods: () => tracker, timers },
+      {
+        lease: { connection: conn, dispose: () => undefined },
+        trackPods: () => tracker,
+        timers,
+        readEveryMs: 0,
+      },
     ),
   );
   await s.start();
@@ -90,7 +95,7 @@ test('a followed workload’s progress is reported to the current reader, and wi
   const wid = 'w:PyTorchJob.kubeflow.org:ns/bert';
   assert.deepEqual(reports, [[wid, 'step undefined']]);
   t.watches[0]!.body.write('2026-12-06T10:00:00.000000001Z epoch 1 step 7/100 loss=0.9\n');
-  // A log stream is read once per turn of the event loop (k8s/lineStream.ts): the line arrives in the next.
+  // Read once per turn of the event loop here (readEveryMs 0; k8s/lineStream.ts): the line arrives in the next.
   await new Promise((r) => setImmediate(r));
   await new Promise((r) => setImmediate(r));
   timers.advance(1000);

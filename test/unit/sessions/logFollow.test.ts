@@ -92,6 +92,7 @@ function setup(
       maxLines,
       maxBytes,
       graceMs: 1000,
+      readEveryMs: 0,
     },
     {},
   );

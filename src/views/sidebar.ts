@@ -131,13 +131,14 @@ export class Sidebar implements vscode.Disposable {
     const pools = model.gpus?.pools() ?? [];
     // each model is a row of the view; the message adds only Kueue's quota per queue
     const text = gpuSummaryText(model.workloads?.kueueClusterQueues());
-    this.gpusView.description = pools.length ? undefined : '';
+    const description = pools.length ? undefined : '';
+    if (this.gpusView.description !== description) this.gpusView.description = description;
     const base = this._session?.message;
     // Sentences of their own, each ending with its full stop (VS Code shows the message as one paragraph).
     const sentences = [base, text, model.gpuUsage?.message]
       .filter((t): t is string => !!t)
       .map((t) => (/[.!?]$/.test(t.trim()) ? t.trim() : `${t.trim()}.`));
-    this.gpusView.message = sentences.join(' ') || undefined;
+    setMessage(this.gpusView, sentences.join(' ') || undefined);
   }
 
   private render(): void {
@@ -154,9 +155,12 @@ export class Sidebar implements vscode.Disposable {
     const message = this._session.message;
     // Rows shown while the rest is listed: the tree's own "Loading…" row says so, not a message above it that
     // would push the rows down when it goes.
-    this.workloadsView.message = phase === 'connecting' && this._session.model?.loading ? undefined : message;
+    setMessage(
+      this.workloadsView,
+      phase === 'connecting' && this._session.model?.loading ? undefined : message,
+    );
     if (this._session.model) this.renderGpuSummary(this._session.model);
-    else this.gpusView.message = message;
+    else setMessage(this.gpusView, message);
 
     const ctx = this._session.contextName;
     if (!ctx) {
@@ -187,4 +191,13 @@ export class Sidebar implements vscode.Disposable {
     this._modelSubs.dispose();
     this._store.dispose();
   }
+}
+
+/**
+ * Sets a view's message only when it changes: VS Code's extension host passes every assignment, even of the same
+ * text, through the debounce of the view's refresh events (200 ms from the last one), so re-setting a message on
+ * each model change held back the refresh that carries the first rows (see ModelTreeProvider).
+ */
+function setMessage(view: vscode.TreeView<unknown>, message: string | undefined): void {
+  if (view.message !== message) view.message = message;
 }

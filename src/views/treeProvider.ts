@@ -19,14 +19,33 @@ export class ModelTreeProvider<N extends TreeNodeBase>
   readonly onDidChangeTreeData = this._onDidChange.event;
   private _elements = new Map<string, N>();
   private _model: TreeModelLike<N> | undefined;
+  /**
+   * A whole-view refresh was fired and VS Code has not asked for the root's rows since. Further events are
+   * not fired meanwhile: the rows it will ask for are the newest anyway, and VS Code's extension host holds a
+   * tree's events back until 200 ms pass without one (extHostTreeViews: Event.debounce, leading), so a stream
+   * of changes (the lists still arriving after the first rows) delayed the first rows for as long as it lasted.
+   */
+  private _rootPending = false;
 
   constructor(private readonly _decorate: (node: N, item: vscode.TreeItem) => void) {}
 
   /** A new model (after connect, context switch or rebuild): everything is new. */
   setModel(model: TreeModelLike<N> | undefined): void {
     this._model = model;
+    this.refreshAll();
+  }
+
+  /** Every row is new: VS Code asks for the root's rows again. */
+  private refreshAll(): void {
     this._elements = new Map();
+    if (this._rootPending) return;
+    this._rootPending = true;
     this._onDidChange.fire(undefined);
+  }
+
+  /** Element events, unless a whole-view refresh VS Code has not acted on yet will show them anyway. */
+  private fireElements(elements: N[]): void {
+    if (elements.length && !this._rootPending) this._onDidChange.fire(elements);
   }
 
   get isEmpty(): boolean {
@@ -36,8 +55,7 @@ export class ModelTreeProvider<N extends TreeNodeBase>
   /** Refreshes the nodes with these ids (ROOT or an unknown parent refreshes the whole tree). */
   refresh(ids: readonly string[]): void {
     if (ids.includes(ROOT)) {
-      this._elements = new Map();
-      this._onDidChange.fire(undefined);
+      this.refreshAll();
       return;
     }
     const known = new Set<N>();
@@ -56,13 +74,12 @@ export class ModelTreeProvider<N extends TreeNodeBase>
       // Gone: its parent lists the remaining children.
       const parent = el.parent ? this._elements.get(el.parent) : undefined;
       if (!parent) {
-        this._elements = new Map();
-        this._onDidChange.fire(undefined);
+        this.refreshAll();
         return;
       }
       known.add(parent);
     }
-    if (known.size) this._onDidChange.fire([...known]);
+    this.fireElements([...known]);
   }
 
   /**
@@ -78,7 +95,7 @@ export class ModelTreeProvider<N extends TreeNodeBase>
       assignNode(el, fresh);
       changed.push(el);
     }
-    if (changed.length) this._onDidChange.fire(changed);
+    this.fireElements(changed);
   }
 
   private _fresh(el: N): N | undefined {
@@ -92,6 +109,7 @@ export class ModelTreeProvider<N extends TreeNodeBase>
   onDidHandOut: ((rows: readonly N[]) => void) | undefined;
 
   getChildren(element?: N): N[] {
+    if (!element) this._rootPending = false;
     if (!this._model) return [];
     const fresh = this._model.children(element?.id ?? ROOT);
     this.onDidHandOut?.(fresh);

@@ -61,3 +61,34 @@ test('refreshChangedRows fires the rows whose text moved, as elements, and nothi
   assert.equal(b!.description, 'Running · 5m');
   p.dispose();
 });
+
+test('no event while a whole-view refresh waits for VS Code to ask for the rows; events again once it asked', async () => {
+  const { ModelTreeProvider } = await import('../../../src/views/treeProvider');
+  const p = new ModelTreeProvider<Row & { tooltip?: string }>(() => undefined);
+  const fired: unknown[] = [];
+  p.onDidChangeTreeData((e) => fired.push(e));
+  const m = model([row('g', '', '1 job'), row('a', 'g', 'Pending · 1s')]);
+  // The first rows, then the rest of the lists arriving before VS Code asked for them: whole-view and row
+  // changes alike. VS Code would hold the first refresh back until 200 ms pass without another event.
+  p.setModel(m as never);
+  m.rows.push(row('h', '', '1 job'));
+  p.refresh(['']);
+  p.refresh(['g']);
+  p.refreshChangedRows();
+  p.setModel(m as never);
+  assert.deepEqual(fired, [undefined], 'one whole-view event until VS Code asks for the rows');
+  // VS Code asks: it gets the newest rows, and later changes are events again.
+  const roots = p.getChildren();
+  assert.deepEqual(
+    roots.map((r) => r.id),
+    ['g', 'h'],
+  );
+  const [a] = p.getChildren(roots[0]);
+  m.rows[1]!.description = 'Running · 2s';
+  p.refresh(['a']);
+  assert.equal(fired.length, 2);
+  assert.deepEqual(fired[1], [a]);
+  p.refresh(['']);
+  assert.deepEqual(fired.slice(2), [undefined]);
+  p.dispose();
+});

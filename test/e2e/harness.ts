@@ -572,14 +572,27 @@ export class Workbench {
 
   /** Waits until `text` is visible in the view (welcome text or a tree row) and returns the view's text. */
   async waitForViewText(title: string, text: string | RegExp, timeout = 30_000): Promise<string> {
-    return waitFor(
-      `"${text}" in view ${title}`,
-      async () => {
-        const t = await this.viewText(title).catch(() => '');
-        return (typeof text === 'string' ? t.includes(text) : text.test(t)) ? t : undefined;
-      },
-      timeout,
-    );
+    // What the last read saw, for the timeout's message (the view's text, or why it could not be read).
+    let last = '';
+    try {
+      return await waitFor(
+        `"${text}" in view ${title}`,
+        async () => {
+          const t = await this.viewText(title).catch((e: unknown) => {
+            last = `(not read: ${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
+            return undefined;
+          });
+          if (t === undefined) return undefined;
+          last = JSON.stringify(t);
+          return (typeof text === 'string' ? t.includes(text) : text.test(t)) ? t : undefined;
+        },
+        timeout,
+      );
+    } catch (e) {
+      throw new Error(
+        `${e instanceof Error ? e.message : String(e)}; the view last read ${last || 'nothing'}`,
+      );
+    }
   }
 
   /** The rendered rows of a view's tree (only rows scrolled into view are in the DOM). */

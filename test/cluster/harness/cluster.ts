@@ -35,6 +35,7 @@ import {
   waitReady,
   type ComponentSpec,
 } from './procs';
+import { dropRejectedRules, rejectedCrdNames } from './crdRules';
 import { kubectlInput } from './stream';
 
 export interface ComponentState {
@@ -383,24 +384,6 @@ export async function crdGroups(files: string[]): Promise<string[]> {
   return [...groups].sort();
 }
 
-/** Removes `x-kubernetes-validations` rules whose text appears in `errorText`; returns the rules removed. */
-function dropRejectedRules(node: unknown, errorText: string, removed: string[]): void {
-  if (Array.isArray(node)) {
-    for (const n of node) dropRejectedRules(n, errorText, removed);
-    return;
-  }
-  if (!node || typeof node !== 'object') return;
-  const o = node as Record<string, unknown>;
-  const rules = o['x-kubernetes-validations'];
-  if (Array.isArray(rules)) {
-    const keep = rules.filter((r: { rule?: string }) => !(r.rule && errorText.includes(r.rule)));
-    for (const r of rules) if (!keep.includes(r)) removed.push((r as { rule: string }).rule);
-    if (keep.length > 0) o['x-kubernetes-validations'] = keep;
-    else delete o['x-kubernetes-validations'];
-  }
-  for (const v of Object.values(o)) dropRejectedRules(v, errorText, removed);
-}
-
 async function installCrds(state: ClusterState): Promise<void> {
   const files = listCrdFiles();
   // Server-side apply: the Argo CRDs are larger than the 256 KiB last-applied annotation allows.
@@ -433,9 +416,7 @@ async function installCrds(state: ClusterState): Promise<void> {
     // Older servers reject some newer CRDs (1.30 cannot compile CEL rules that read metadata.namespace of an
     // embedded template, used by JobSet 0.12 and Trainer 2.3). Re-apply those with the rejected rules removed,
     // and record it: the schema then lacks that one validation on that server.
-    const failed = [
-      ...r.stderr.matchAll(/CustomResourceDefinition(?:\.apiextensions\.k8s\.io)? "([^"]+)" is invalid/g),
-    ].map((m) => m[1]);
+    const failed = rejectedCrdNames(r.stderr);
     if (failed.length === 0) throw new Error(`kubectl apply of the ML CRDs failed: ${r.stderr}`);
     state.crdAdjustments = [];
     for (const f of files) {
@@ -752,7 +733,7 @@ export async function startClusterState(opts: StartOptions = {}): Promise<Cluste
         operators,
         (m) => {
           log(m);
-          mark(`operator:${m.split(' ')[0]}`);
+          if (!m.startsWith('warning:')) mark(`operator:${m.split(' ')[0]}`);
         },
         (o) => {
           (state.operators ??= {})[o.name] = o;

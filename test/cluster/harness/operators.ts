@@ -10,6 +10,7 @@ import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
+import { dropRejectedRules, rejectedCrdNames } from './crdRules';
 import { binPaths } from './paths';
 import { freePort, httpGet, startDetached, waitReady } from './procs';
 import { kubectlInput } from './stream';
@@ -517,7 +518,42 @@ async function applyObjects(host: OperatorHost, objs: Obj[]): Promise<void> {
   );
 }
 
-async function installPrereqs(def: OperatorDef, c: Ctx, kit: OperatorPki): Promise<void> {
+/**
+ * Applies CRDs; those the server refuses for a CEL rule it cannot compile (crdRules.ts) are applied again without
+ * that rule. Returns what was removed, by CRD.
+ */
+async function applyCrds(
+  host: OperatorHost,
+  docs: Obj[],
+): Promise<{ name: string; removedRules: string[] }[]> {
+  try {
+    await applyObjects(host, docs);
+    return [];
+  } catch (e) {
+    const text = e instanceof Error ? e.message : String(e);
+    const failed = rejectedCrdNames(text);
+    if (failed.length === 0) throw e;
+    const out: { name: string; removedRules: string[] }[] = [];
+    const again: Obj[] = [];
+    for (const d of docs) {
+      if (!failed.includes(d.metadata?.name)) continue;
+      const removed: string[] = [];
+      dropRejectedRules(d, text, removed);
+      if (removed.length === 0) throw e;
+      again.push(d);
+      out.push({ name: d.metadata.name, removedRules: [...new Set(removed)] });
+    }
+    await applyObjects(host, again);
+    return out;
+  }
+}
+
+async function installPrereqs(
+  def: OperatorDef,
+  c: Ctx,
+  kit: OperatorPki,
+  log: (m: string) => void,
+): Promise<void> {
   const b64 = (f: string): string => readFileSync(f).toString('base64');
   const objs: Obj[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: def.namespace } }];
   if (def.secret)
@@ -543,38 +579,31 @@ async function installPrereqs(def: OperatorDef, c: Ctx, kit: OperatorPki): Promi
   await applyObjects(c.host, objs);
   // CRDs: the operator's own, replacing the shared copies of the same name (server-side apply: they are large).
   const crds = def.crdDirs.flatMap((d) => yamlFiles(join(c.manifests, d)));
-  if (def.conversionCrds) {
-    const patched: Obj[] = [];
-    for (const f of crds)
-      for (const d of await readDocs(f)) {
-        if (def.conversionCrds.includes(d.metadata.name))
-          d.spec.conversion = {
-            strategy: 'Webhook',
-            webhook: {
-              clientConfig: {
-                service: {
-                  name: def.service,
-                  namespace: def.namespace,
-                  path: '/convert',
-                  port: c.webhookPort,
-                },
-                caBundle: b64(kit.caCrt),
+  const docs: Obj[] = [];
+  for (const f of crds)
+    for (const d of await readDocs(f)) {
+      if (def.conversionCrds?.includes(d.metadata.name))
+        d.spec.conversion = {
+          strategy: 'Webhook',
+          webhook: {
+            clientConfig: {
+              service: {
+                name: def.service,
+                namespace: def.namespace,
+                path: '/convert',
+                port: c.webhookPort,
               },
-              conversionReviewVersions: ['v1'],
+              caBundle: b64(kit.caCrt),
             },
-          };
-        patched.push(d);
-      }
-    await applyObjects(c.host, patched);
-  } else {
-    await c.host.kubectl([
-      'apply',
-      '--server-side',
-      '--force-conflicts',
-      '--field-manager=gantry-operators',
-      ...crds.flatMap((f) => ['-f', f]),
-    ]);
-  }
+            conversionReviewVersions: ['v1'],
+          },
+        };
+      docs.push(d);
+    }
+  for (const a of await applyCrds(c.host, docs))
+    log(
+      `warning: ${a.name} (${def.name}) rejected by the server; applied without rule(s): ${a.removedRules.join('; ')}`,
+    );
   await c.host.kubectl([
     'wait',
     '--for=condition=Established',
@@ -631,7 +660,7 @@ export async function startOperators(
     await mkdir(dir, { recursive: true });
     const [webhookPort, healthPort, extraPort] = await Promise.all([freePort(), freePort(), freePort()]);
     const c: Ctx = { host, dir, manifests: b.manifests, webhookPort, healthPort, extraPort };
-    await installPrereqs(def, c, kit);
+    await installPrereqs(def, c, kit, log);
     const args = [`--kubeconfig=${host.kubeconfigPath}`, ...def.args(c)];
     if (def.config) {
       const cfg = join(dir, 'config.yaml');

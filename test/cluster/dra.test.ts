@@ -127,9 +127,11 @@ test('a pod with a claim bound by the real scheduler shows under its node; a MIG
   assert.equal(trainPod.spec.nodeName, n0);
   assert.equal(bound.pods.find((p: Json) => p.metadata.name === 'mig-nb').spec.nodeName, n1);
 
-  const r0 = await waitFor('4 allocated on node 0', async () => {
+  // The claim's allocation and the pod that holds it come through two watches (claims, pods), in either order:
+  // wait for both, not for the first that arrives (seen once: the allocation in, the pod list still empty).
+  const r0 = await waitFor('4 allocated on node 0, held by the Job pod', async () => {
     const r = draRes(nodeRow(n0), 'gpu.nvidia.com');
-    return r && r.allocated === 4 ? r : undefined;
+    return r && r.allocated === 4 && r.pods.length > 0 ? r : undefined;
   });
   assert.equal(r0.free, 4);
   assert.deepEqual(

@@ -35,7 +35,7 @@ import {
   waitReady,
   type ComponentSpec,
 } from './procs';
-import { dropRejectedRules, rejectedCrdNames } from './crdRules';
+import { withoutRejectedRules, type CrdAdjustment, type CrdDoc } from './crdRules';
 import { kubectlInput } from './stream';
 
 export interface ComponentState {
@@ -67,7 +67,7 @@ export interface ClusterState {
   startedAt: string;
   timings: Record<string, number>;
   /** CRDs this server rejected as shipped, applied without the listed CEL rules (see installCrds). */
-  crdAdjustments?: { name: string; removedRules: string[] }[];
+  crdAdjustments?: CrdAdjustment[];
   /** Real operators running as host processes (harness/operators.ts); their processes are in `components`. */
   operators?: Record<string, OperatorState>;
 }
@@ -416,21 +416,15 @@ async function installCrds(state: ClusterState): Promise<void> {
     // Older servers reject some newer CRDs (1.30 cannot compile CEL rules that read metadata.namespace of an
     // embedded template, used by JobSet 0.12 and Trainer 2.3). Re-apply those with the rejected rules removed,
     // and record it: the schema then lacks that one validation on that server.
-    const failed = rejectedCrdNames(r.stderr);
-    if (failed.length === 0) throw new Error(`kubectl apply of the ML CRDs failed: ${r.stderr}`);
-    state.crdAdjustments = [];
+    const docs: CrdDoc[] = [];
     for (const f of files) {
-      const doc = parseAllDocuments(await readFile(f, 'utf8')).map(
-        (d) => d.toJS() as { metadata?: { name?: string } } | null,
-      )[0];
-      const name = doc?.metadata?.name;
-      if (!doc || !name || !failed.includes(name)) continue;
-      const removed: string[] = [];
-      dropRejectedRules(doc, r.stderr, removed);
-      if (removed.length === 0) throw new Error(`CRD ${name} rejected: ${r.stderr}`);
-      await mustKubectl(state, [...base, '-f', '-'], JSON.stringify(doc));
-      state.crdAdjustments.push({ name, removedRules: [...new Set(removed)] });
+      const doc = parseAllDocuments(await readFile(f, 'utf8')).map((d) => d.toJS() as CrdDoc | null)[0];
+      if (doc) docs.push(doc);
     }
+    const fixed = withoutRejectedRules(docs, r.stderr);
+    if (!fixed) throw new Error(`kubectl apply of the ML CRDs failed: ${r.stderr}`);
+    for (const doc of fixed.docs) await mustKubectl(state, [...base, '-f', '-'], JSON.stringify(doc));
+    state.crdAdjustments = fixed.adjustments;
   }
   // Not `kubectl wait`: it errors out on a CRD whose status has no conditions yet.
   const names = new Set<string>();

@@ -26,3 +26,34 @@ export function dropRejectedRules(node: unknown, errorText: string, removed: str
   }
   for (const v of Object.values(o)) dropRejectedRules(v, errorText, removed);
 }
+
+export interface CrdAdjustment {
+  name: string;
+  removedRules: string[];
+}
+
+export type CrdDoc = { metadata?: { name?: string } };
+
+/**
+ * The CRDs among `docs` that `errorText` (a failed apply) reports as refused, each without the rules the server
+ * named, and what was removed. Undefined when the error names no CRD, or a refused CRD holds none of the rules
+ * (refused for another reason): the caller then fails with the error.
+ */
+export function withoutRejectedRules<T extends CrdDoc>(
+  docs: readonly T[],
+  errorText: string,
+): { docs: T[]; adjustments: CrdAdjustment[] } | undefined {
+  const failed = rejectedCrdNames(errorText);
+  if (failed.length === 0) return undefined;
+  const out: { docs: T[]; adjustments: CrdAdjustment[] } = { docs: [], adjustments: [] };
+  for (const d of docs) {
+    const name = d.metadata?.name;
+    if (!name || !failed.includes(name)) continue;
+    const removed: string[] = [];
+    dropRejectedRules(d, errorText, removed);
+    if (removed.length === 0) return undefined;
+    out.docs.push(d);
+    out.adjustments.push({ name, removedRules: [...new Set(removed)] });
+  }
+  return out;
+}

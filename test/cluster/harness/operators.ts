@@ -10,7 +10,7 @@ import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
-import { dropRejectedRules, rejectedCrdNames } from './crdRules';
+import { withoutRejectedRules, type CrdAdjustment } from './crdRules';
 import { binPaths } from './paths';
 import { freePort, httpGet, startDetached, waitReady } from './procs';
 import { kubectlInput } from './stream';
@@ -522,29 +522,15 @@ async function applyObjects(host: OperatorHost, objs: Obj[]): Promise<void> {
  * Applies CRDs; those the server refuses for a CEL rule it cannot compile (crdRules.ts) are applied again without
  * that rule. Returns what was removed, by CRD.
  */
-async function applyCrds(
-  host: OperatorHost,
-  docs: Obj[],
-): Promise<{ name: string; removedRules: string[] }[]> {
+async function applyCrds(host: OperatorHost, docs: Obj[]): Promise<CrdAdjustment[]> {
   try {
     await applyObjects(host, docs);
     return [];
   } catch (e) {
-    const text = e instanceof Error ? e.message : String(e);
-    const failed = rejectedCrdNames(text);
-    if (failed.length === 0) throw e;
-    const out: { name: string; removedRules: string[] }[] = [];
-    const again: Obj[] = [];
-    for (const d of docs) {
-      if (!failed.includes(d.metadata?.name)) continue;
-      const removed: string[] = [];
-      dropRejectedRules(d, text, removed);
-      if (removed.length === 0) throw e;
-      again.push(d);
-      out.push({ name: d.metadata.name, removedRules: [...new Set(removed)] });
-    }
-    await applyObjects(host, again);
-    return out;
+    const fixed = withoutRejectedRules(docs, e instanceof Error ? e.message : String(e));
+    if (!fixed) throw e;
+    await applyObjects(host, fixed.docs);
+    return fixed.adjustments;
   }
 }
 

@@ -138,7 +138,11 @@ test('a pod with a claim bound by the real scheduler shows under its node; a MIG
     r0.pods.map((p) => [p.namespace, p.name, p.count, p.workload?.kind, p.workload?.name]),
     [[ns, trainPod.metadata.name, 4, 'Job', 'dra-train']],
   );
-  const podRows = model.gpus!.children(nodeRow(n0)!.id) as GpuTreeNode[];
+  // The pod's row reads Pending until kwok has the pod running (a separate update again): wait for that too.
+  const podRows = await waitFor('the Job pod running under node 0', async () => {
+    const rows = model.gpus!.children(nodeRow(n0)!.id) as GpuTreeNode[];
+    return rows.every((p) => !/Pending/.test(p.description ?? '')) ? rows : undefined;
+  });
   assert.deepEqual(
     podRows.map((p) => [p.label, p.description]),
     [[`${ns}/${trainPod.metadata.name}`, '4× gpu.nvidia.com · Job dra-train']],

@@ -7,6 +7,8 @@
 //     namespaces, nodes, Warning events, each served ML kind) run in parallel, parsed and grouped in memory by
 //     the same core tree builders, to the same complete tree (workload pods and node pods included); time,
 //     CPU and memory of both, alternating run by run;
+//   - the floor under any client on this machine: the same lists Gantry makes, all at once, read to their last
+//     byte and thrown away (the apiserver's encoding and the transfer; nothing parsed), after each of Gantry's runs;
 //   - secondary: a vscode-kubernetes-tools style sidebar, one `kubectl get -o json` per expanded folder.
 // Prints figures only (no assertions). Options: --attach (use $GANTRY_CLUSTER_STATE instead of starting a
 // cluster; an already seeded cluster is reused), --keep (leave the cluster running), --nodes N, --workloads N, --pods N, --samples N (latency samples), --kubectl-workloads N and
@@ -26,7 +28,8 @@ import { buildGpuTree, buildWorkloadTree, podId, ROOT } from '../../src/core/tre
 import { selectDiscovered } from '../../src/core/kinds';
 import { mlKindsOf } from '../../src/k8s/liveTrees';
 import type { KubeObject } from '../../src/core/kube';
-import { ClusterConnection } from '../../src/k8s/connection';
+import { ClusterConnection, CORE_KINDS } from '../../src/k8s/connection';
+import { resourcePath } from '../../src/k8s/watchCache';
 import { loadKubeconfig, type MergedKubeconfig } from '../../src/k8s/kubeconfig';
 import { LiveTrees } from '../../src/k8s/liveTrees';
 import { ClusterModelSource } from '../../src/k8s/modelSource';
@@ -394,6 +397,9 @@ interface OurFigures {
   heapLeakBytes: number;
   objects: number;
   updateMs: number[];
+  /** The floor: the same lists read to their last byte and thrown away, all at once (no parsing, no model). */
+  floorMs: number[];
+  floorBytes: number;
 }
 
 function heap(): number {
@@ -421,6 +427,8 @@ async function measureOurs(
     heapLeakBytes: 0,
     objects: 0,
     updateMs: [],
+    floorMs: [],
+    floorBytes: 0,
   };
   for (let run = 0; run < RUNS; run++) {
     // Both sides alternate: one bulk-kubectl run before each of ours.
@@ -481,9 +489,14 @@ async function measureOurs(
       }
       trees2.dispose();
     }
+    const lists = listPaths(src);
     trees.dispose();
     src.dispose();
     conn.dispose();
+    await sleep(500);
+    const floor = await readListsOnly(t, lists);
+    f.floorMs.push(floor.ms);
+    f.floorBytes = floor.bytes;
     await sleep(500);
   }
   // Memory, in an untimed run: caches alone, then with both trees, then after disposing everything.
@@ -585,6 +598,36 @@ async function measureKubectl(cluster: TestCluster, seeded: Seeded): Promise<Kub
 // --- the complete tree, the same end state on both sides --------------------------------------------------------
 
 /** Every node of both trees, expanded all the way down (workload pods by role, GPU nodes and their pods). */
+/** The lists Gantry's first sync makes (every watched kind, cluster-wide, from the watch cache like its own). */
+function listPaths(src: ClusterModelSource): { path: string; query: Record<string, string> }[] {
+  const kinds = [CORE_KINDS.pod, CORE_KINDS.node, CORE_KINDS.event, ...src.draKinds, ...src.workloadKinds];
+  return kinds.map((kind) => {
+    const query: Record<string, string> = { resourceVersion: '0' };
+    if (kind === CORE_KINDS.event) query.fieldSelector = 'type=Warning';
+    return { path: resourcePath({ kind }), query };
+  });
+}
+
+/**
+ * The floor under any client on this machine: the same lists asked for at once over the same transport and read
+ * to their last byte, nothing parsed or kept. What it takes is the apiserver's encoding and the transfer.
+ */
+async function readListsOnly(
+  t: KubeTransport,
+  lists: { path: string; query: Record<string, string> }[],
+): Promise<{ ms: number; bytes: number }> {
+  const t0 = performance.now();
+  const sizes = await Promise.all(
+    lists.map(async (l) => {
+      const body = await must(t.stream(l.path, { query: l.query, timeoutMs: 300_000 }));
+      let n = 0;
+      for await (const c of body as AsyncIterable<Buffer>) n += c.length;
+      return n;
+    }),
+  );
+  return { ms: performance.now() - t0, bytes: sizes.reduce((a, b) => a + b, 0) };
+}
+
 function walkComplete(
   workloads: { children(id?: string): { id: string; collapsible: string }[] },
   gpus: { children(id?: string): { id: string; collapsible: string }[] },
@@ -800,6 +843,11 @@ async function main(): Promise<void> {
       median(ours.heapGrowthMiB).toFixed(0),
       median(b.peakMiB).toFixed(0),
     );
+    row(
+      '  floor: the same lists read, not parsed',
+      `${ms(median(ours.floorMs))}`,
+      `${(ours.floorBytes / 1048576).toFixed(0)} MiB`,
+    );
     row('  tree nodes at the end (both complete)', String(ours.treeNodes), String(b.treeNodes));
     row('  requests / processes', 'lists+watches', `${b.calls} kubectl in parallel`);
     console.log('');
@@ -846,7 +894,7 @@ async function main(): Promise<void> {
     }
     row('JSON transferred for a full expansion', '', `${(kube.bytes / 1048576).toFixed(1)} MiB`);
     console.log(
-      `runs: complete ${ours.completeMs.map(ms).join(', ')}; updates ${upd.map((x) => x.toFixed(0)).join(' ')}`,
+      `runs: complete ${ours.completeMs.map(ms).join(', ')}; floor ${ours.floorMs.map(ms).join(', ')}; updates ${upd.map((x) => x.toFixed(0)).join(' ')}`,
     );
     if (kube.sampled)
       console.log(

@@ -199,6 +199,8 @@ export class CurrentCluster implements vscode.Disposable {
       this._log.info(
         `context ${ctx}: ${model.workloads?.size.workloads ?? 0} workloads, ${model.workloads?.size.pods ?? 0} pods`,
       );
+    const timeline = source.startTimeline();
+    if (timeline) this._log.info(`context ${ctx}: ${timeline}`);
     this.changed();
   }
 

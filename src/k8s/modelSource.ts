@@ -98,6 +98,10 @@ export class ClusterModelSource implements Disposable {
   /** Synced since the last flush, told through onDidSyncKinds with the next batch. */
   private _newlySynced = new Set<string>();
   private readonly _onDidSyncKinds = new Emitter<readonly string[]>();
+  /** When start() began, and how long its steps took (see startTimeline). */
+  private _t0 = 0;
+  private _checkedMs: number | undefined;
+  private readonly _firstListMs = new Map<string, number>();
 
   /** Batched changes across kinds, after the initial sync (the snapshot holds the initial state). */
   readonly onDidChange = this._onDidChange.event;
@@ -133,6 +137,25 @@ export class ClusterModelSource implements Disposable {
     return this._synced.has(key);
   }
 
+  /**
+   * Where the first sync's time went, for the log: the credentials check, scope and discovery (one round), then
+   * when each kind's first list was in, from the start, slowest last, with its object count. Undefined before
+   * start() got past the checks.
+   */
+  startTimeline(): string | undefined {
+    if (this._checkedMs === undefined) return undefined;
+    const lists = [...this._firstListMs]
+      .sort((a, b) => a[1] - b[1])
+      .map(([key, ms]) => `${key} ${Math.round(ms)} ms (${this.countOf(key)})`);
+    return `checks and discovery ${Math.round(this._checkedMs)} ms; first lists in: ${lists.join(', ')}`;
+  }
+
+  private countOf(key: string): number {
+    let n = 0;
+    for (const h of this._watches.get(key)?.handles ?? []) n += h.cache.size;
+    return n;
+  }
+
   get health(): SourceHealth {
     return this._health;
   }
@@ -159,6 +182,7 @@ export class ClusterModelSource implements Disposable {
     // GPU allocation on a node counts every pod bound to it, whatever namespaces the views show: with a
     // chosen set of namespaces, pods are still watched cluster-wide when the user may list them.
     const narrowed = this._opts.scope.kind === 'some' && this._opts.nodes !== false;
+    this._t0 = this._timers.now();
     const [probe, scope, disc, allPods, allClaims] = await Promise.all([
       this._conn.probe(signal),
       this._conn.resolveScope(this._opts.scope, signal),
@@ -172,6 +196,7 @@ export class ClusterModelSource implements Disposable {
     if (!scope.ok) return this.failed(scope.error);
     if (!disc.ok) return this.failed(disc.error);
     if (this._disposed) return fail({ kind: 'cancelled', message: 'The connection was closed.' });
+    this._checkedMs = this._timers.now() - this._t0;
     this._scope = scope.value;
     this._discovered = disc.value;
     this._workloadKinds = this.select(disc.value);
@@ -266,6 +291,7 @@ export class ClusterModelSource implements Disposable {
   private markSynced(key: string): boolean {
     if (this._synced.has(key)) return false;
     this._synced.add(key);
+    if (this._t0 && !this._firstListMs.has(key)) this._firstListMs.set(key, this._timers.now() - this._t0);
     this._newlySynced.add(key);
     return true;
   }

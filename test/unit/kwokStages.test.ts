@@ -1,11 +1,12 @@
 // The cluster harness's node heartbeat setting (test/cluster/harness/cluster.ts withNodeHeartbeat): the sidebar
 // bench's large scenes slow kwok's node status heartbeat to a kubelet's cadence by rewriting one stage of
-// test/cluster/kwok/stages.yaml; every other stage must stay as written.
+// test/cluster/kwok/stages.yaml; every other stage must stay as written. A longer node lease also sets the
+// controller-manager's node grace period (controllerManagerNodeArgs).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
-import { withNodeHeartbeat } from '../cluster/harness/cluster';
+import { controllerManagerNodeArgs, withNodeHeartbeat } from '../cluster/harness/cluster';
 import { kwokStagesFile } from '../cluster/harness/paths';
 
 type Stage = { metadata: { name: string }; spec: { delay?: Record<string, number> } };
@@ -29,4 +30,13 @@ test('refuses stages without a node-heartbeat stage', () => {
     () => withNodeHeartbeat('kind: Stage\nmetadata:\n  name: pod-running\n', 300),
     /node-heartbeat/,
   );
+});
+
+test("the controller-manager's node grace period follows a lease longer than a kubelet's", () => {
+  // A kubelet's lease (40 s) and the test tier's (10 s) keep the default grace period.
+  assert.deepEqual(controllerManagerNodeArgs(undefined), []);
+  assert.deepEqual(controllerManagerNodeArgs(10), []);
+  assert.deepEqual(controllerManagerNodeArgs(40), []);
+  // The bench's --kubelet-cadence lease (renewed every 300 s): nodes must not go NotReady in between.
+  assert.deepEqual(controllerManagerNodeArgs(1200), ['--node-monitor-grace-period=1200s']);
 });

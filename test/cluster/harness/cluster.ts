@@ -229,6 +229,20 @@ const kwokHealthy = async (port: number): Promise<boolean> =>
   (await httpGet(`http://127.0.0.1:${port}/healthz`)).status === 200;
 
 /** stages.yaml with the node-heartbeat stage's delay set to `seconds` (up to a quarter longer at random). */
+/**
+ * The controller-manager's flags that must follow kwok's node lease. Its node lifecycle controller counts a node
+ * as gone when neither its lease nor its status was renewed within --node-monitor-grace-period (40-50 s), which
+ * a kubelet's 40 s lease (renewed every 10 s) keeps. A longer lease (the sidebar bench's 5,000-node scene, renewed
+ * every quarter of it) gets the same grace period as its length; without it the controller marked the nodes
+ * NotReady and their pods not ready between renewals (thousands of pod updates a minute, kwok writing the nodes
+ * back, conflicts), and that churn took most of the 2 cores the bench measures on.
+ */
+export function controllerManagerNodeArgs(nodeLeaseSeconds: number | undefined): string[] {
+  return nodeLeaseSeconds !== undefined && nodeLeaseSeconds > 40
+    ? [`--node-monitor-grace-period=${nodeLeaseSeconds}s`]
+    : [];
+}
+
 export function withNodeHeartbeat(stages: string, seconds: number): string {
   const at = stages.indexOf('name: node-heartbeat\n');
   if (at < 0) throw new Error(`no node-heartbeat stage in ${kwokStagesFile}`);
@@ -619,6 +633,7 @@ export async function startClusterState(opts: StartOptions = {}): Promise<Cluste
       `--service-account-private-key-file=${pki.saKey}`,
       `--root-ca-file=${pki.caCrt}`,
       '--use-service-account-credentials=false',
+      ...controllerManagerNodeArgs(opts.nodeLeaseSeconds),
       '--profiling=false',
       '--v=1',
     ]);

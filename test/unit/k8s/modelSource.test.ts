@@ -324,3 +324,30 @@ test(`fewer than ${CLUSTER_WIDE_FROM_NAMESPACES} chosen namespaces: per-namespac
   src.dispose();
   conn.dispose();
 });
+
+test("startTimeline: the checks' round, then each kind's first list with its count, slowest last", async () => {
+  let releasePods!: () => void;
+  const podsHeld = new Promise<void>((r) => (releasePods = r));
+  const { conn, timers } = setup((c) => {
+    if (c.path === '/api/v1/pods')
+      return podsHeld.then(() => list([pod('a', 'u1', '5'), pod('b', 'u2', '5')]));
+    return undefined;
+  });
+  const src = new ClusterModelSource(conn, { scope: { kind: 'all' }, timers });
+  assert.equal(src.startTimeline(), undefined, 'nothing before start');
+  const started = src.start();
+  await tick();
+  timers.advance(40); // the other lists are in; pods are not
+  await tick();
+  timers.advance(300);
+  releasePods();
+  assert.ok((await started).ok);
+  const line = src.startTimeline()!;
+  // The other kinds were in before the clock moved; the held pods 340 ms after the start, with both counted.
+  assert.equal(
+    line,
+    'checks and discovery 0 ms; first lists in: Node 0 ms (0), Event 0 ms (0), PyTorchJob.kubeflow.org 0 ms (0), Pod 340 ms (2)',
+  );
+  src.dispose();
+  conn.dispose();
+});

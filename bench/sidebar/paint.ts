@@ -136,7 +136,8 @@ function timeline(wb: Workbench, s: Stamps): string[] {
     const t = at ? Number(at[1]) - s.clickEpoch : stamped;
     if (t < -2000 || t > s.painted! - s.click + 5000) continue;
     const text = m[4]!.replace(/ at epoch \d+ ms/, '');
-    out.push({ t, text: (at ? `${text} [log stamp ${Math.round(stamped)} ms]` : text).slice(0, 160) });
+    // Long enough for the first sync's timeline ("first lists in: ..."), one entry per kind.
+    out.push({ t, text: (at ? `${text} [log stamp ${Math.round(stamped)} ms]` : text).slice(0, 600) });
   }
   return out.sort((a, b) => a.t - b.t).map((x) => `    ${String(Math.round(x.t)).padStart(6)} ms  ${x.text}`);
 }

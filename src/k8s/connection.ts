@@ -14,6 +14,7 @@ import {
   stripObject,
   WatchCache,
   type WatchCacheOptions,
+  type WatchListSupport,
   type WatchTarget,
 } from './watchCache';
 
@@ -40,6 +41,20 @@ export interface ConnectionOptions {
 
 export interface ServerInfo {
   readonly gitVersion: string;
+  readonly major?: string;
+  readonly minor?: string;
+}
+
+/**
+ * Whether to ask this server for watch lists (WatchCacheOptions.watchList): from Kubernetes 1.27, which knows
+ * the option and refuses it while the feature is off (the cache then lists); an older server would ignore it and
+ * never mark the end of the initial state.
+ */
+export function servesWatchList(v: ServerInfo): boolean {
+  const m = /^v?(\d+)\.(\d+)/.exec(v.gitVersion ?? '');
+  const major = Number(m?.[1] ?? v.major);
+  const minor = Number(m?.[2] ?? /^\d+/.exec(v.minor ?? '')?.[0]);
+  return Number.isFinite(major) && Number.isFinite(minor) && (major > 1 || (major === 1 && minor >= 27));
 }
 
 export type DeletePropagation = 'Background' | 'Foreground' | 'Orphan';
@@ -103,6 +118,8 @@ function objectPath(kind: KindRef, namespace: string | undefined, name: string):
 export class ClusterConnection implements Disposable {
   private readonly _store = new DisposableStore();
   private readonly _caches = new Map<string, { cache: WatchCache; refs: number }>();
+  /** Whether this server streams a watch's initial state; known once probe() read its version. */
+  private readonly _watchList: WatchListSupport = { use: false };
   private readonly _env: Readonly<Record<string, string | undefined>>;
 
   private constructor(
@@ -164,6 +181,7 @@ export class ClusterConnection implements Disposable {
     if (pre) return fail(pre);
     const res = await this.transport.get<ServerInfo>('/version', { signal, timeoutMs: 15_000 });
     if (!res.ok) return res;
+    this._watchList.use = servesWatchList(res.value);
     // /version is readable anonymously on many clusters; check the credentials on an authenticated endpoint.
     const who = await this.canI('list', CORE_KINDS.namespace, undefined, signal);
     if (!who.ok && who.error.kind === 'unauthorized') return who;
@@ -263,6 +281,7 @@ export class ClusterConnection implements Disposable {
     if (!entry || entry.cache.health.state === 'stopped') {
       const cache = new WatchCache(this.transport, target, {
         timers: this._opts.timers,
+        watchList: this._watchList,
         ...this._opts.watch,
       });
       entry = { cache, refs: 0 };
@@ -284,6 +303,11 @@ export class ClusterConnection implements Disposable {
         }
       },
     };
+  }
+
+  /** Whether this connection's caches read their initial state as watch lists (known after probe()). */
+  get watchListInUse(): boolean {
+    return this._watchList.use;
   }
 
   /** How many watch streams this connection holds open (one per shared cache): what the apiserver sees of it. */

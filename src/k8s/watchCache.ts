@@ -35,7 +35,26 @@ export interface WatchCacheOptions {
   readonly backoff?: Backoff;
   /** Delay before re-checking a forbidden resource (ms). */
   readonly forbiddenRetryMs?: number;
+  /**
+   * Read the initial state as a watch stream (a "watch list", sendInitialEvents) where the server serves one,
+   * instead of one list response. Shared by a connection's caches: the first refusal turns it off for all.
+   * Undefined: always list.
+   */
+  readonly watchList?: WatchListSupport;
 }
+
+/**
+ * Whether a server streams a watch's initial state (KEP-3157, the WatchList feature: default on in recent
+ * Kubernetes, off or absent in older ones). `use` starts as what the server's version allows and turns false
+ * the first time the server refuses the request (422: "sendInitialEvents is forbidden ... unless the WatchList
+ * feature gate is enabled").
+ */
+export interface WatchListSupport {
+  use: boolean;
+}
+
+/** The bookmark annotation that ends a watch list's initial state. */
+const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
 export function resourcePath(t: WatchTarget): string {
   const base = t.kind.group ? `/apis/${t.kind.group}/${t.kind.version}` : `/api/${t.kind.version}`;
@@ -189,8 +208,14 @@ export class WatchCache implements Disposable {
     await this._loop.run(async () => {
       try {
         let err: K8sError | undefined;
+        if (this._rv === undefined && this._opts.watchList?.use) {
+          // One request: the initial state as events, then the watch goes on in the same stream.
+          const streamed = await this.watch(true);
+          if (!streamed?.refusedWatchList) return streamed;
+          this._opts.watchList.use = false;
+        }
         if (this._rv === undefined) err = await this.list();
-        if (!err && !this._disposed) err = await this.watch();
+        if (!err && !this._disposed) err = await this.watch(false);
         return err;
       } catch (e) {
         if (e instanceof Aborted || this._disposed) throw e;
@@ -256,6 +281,12 @@ export class WatchCache implements Disposable {
       if (!cont) break;
     }
 
+    this.replaceAll(fresh, rv);
+    return undefined;
+  }
+
+  /** The state becomes exactly `fresh` (a complete list or a watch list's initial events), told as changes. */
+  private replaceAll(fresh: Map<string, KubeObject>, rv: string | undefined): void {
     for (const [uid, old] of this._items) {
       if (!fresh.has(uid)) {
         this._items.delete(uid);
@@ -274,18 +305,27 @@ export class WatchCache implements Disposable {
     this._loop.backoff.reset();
     this._loop.connected();
     this.settleSync(undefined);
-    return undefined;
   }
 
-  /** Watches from the current resourceVersion until the server ends the watch (undefined) or it fails. */
-  private async watch(): Promise<K8sError | undefined> {
+  /**
+   * Watches from the current resourceVersion until the server ends the watch (undefined) or it fails. With
+   * `initial` (a watch list), the server first sends the whole state as ADDED events and a bookmark marking
+   * its end: they are gathered apart and replace the state exactly, like a list, and the watch goes on. A
+   * refusal of the watch list itself comes back with `refusedWatchList` (the caller lists instead).
+   */
+  private async watch(initial: boolean): Promise<(K8sError & { refusedWatchList?: boolean }) | undefined> {
     this.stats.watches++;
+    if (initial) this.stats.lists++;
     const timeoutSeconds = jittered(this._opts.watchTimeoutSeconds ?? 300, 0.5, this._random);
     const ac = new AbortController();
     const res = await this._transport.stream(resourcePath(this.target), {
       query: {
         watch: 1,
-        resourceVersion: this._rv,
+        // A watch list starts from the apiserver's watch cache like the first list (resourceVersion=0); after
+        // 410 Gone, from the newest state (unset), so it cannot go back in time.
+        resourceVersion: initial ? (this._consistentRelist ? undefined : '0') : this._rv,
+        sendInitialEvents: initial ? true : undefined,
+        resourceVersionMatch: initial ? 'NotOlderThan' : undefined,
         allowWatchBookmarks: true,
         timeoutSeconds,
         labelSelector: this.target.labelSelector,
@@ -299,7 +339,18 @@ export class WatchCache implements Disposable {
       if (res.ok) res.value.destroy();
       throw new Aborted();
     }
-    if (!res.ok) return res.error;
+    if (!res.ok) {
+      // 422 (the feature is off) or 400 (a server that knows no such option): this server lists.
+      const refused = initial && (res.error.status === 422 || res.error.status === 400);
+      return refused ? { ...res.error, refusedWatchList: true } : res.error;
+    }
+    // The initial state while it arrives (watch list only); undefined once the bookmark ended it.
+    let fresh: Map<string, KubeObject> | undefined = initial ? new Map() : undefined;
+    const endInitial = (rv: string | undefined) => {
+      const state = fresh!;
+      fresh = undefined;
+      this.replaceAll(state, rv ?? this._rv);
+    };
     const lines = readLines(
       res.value,
       {
@@ -307,7 +358,7 @@ export class WatchCache implements Disposable {
         onLines: (batch) => {
           for (const line of batch) {
             if (!line.trim()) continue;
-            const r = this.onLine(line);
+            const r = fresh ? this.onInitialLine(line, fresh, endInitial) : this.onLine(line);
             if (r) return r;
           }
           return undefined;
@@ -320,13 +371,51 @@ export class WatchCache implements Disposable {
       },
     );
     this._current = lines;
-    // The apiserver accepted the watch: the cached state is current again.
-    this._loop.connected();
+    // The apiserver accepted the watch: the cached state is current again (a watch list's, once its initial
+    // state is in).
+    if (!initial) this._loop.connected();
     const err = await lines.done;
     this._current = undefined;
     ac.abort();
     if (err?.reason === INACTIVE_REASON) this.stats.inactivityAborts++;
-    return this._disposed ? undefined : err;
+    if (this._disposed) return undefined;
+    // Ended before the initial state was complete: what came is dropped and the next attempt starts over.
+    if (fresh && !err)
+      return { kind: 'unreachable', message: 'The cluster ended the watch before sending the whole state.' };
+    return err;
+  }
+
+  /** One line of a watch list's initial state; the bookmark that ends it applies the state. */
+  private onInitialLine(
+    line: string,
+    fresh: Map<string, KubeObject>,
+    end: (rv: string | undefined) => void,
+  ): K8sError | undefined {
+    let ev: WatchEvent;
+    try {
+      ev = JSON.parse(line) as WatchEvent;
+    } catch {
+      return undefined;
+    }
+    const obj = ev.object;
+    const uid = obj?.metadata?.uid;
+    switch (ev.type) {
+      case 'ADDED':
+      case 'MODIFIED':
+        this.stats.events++;
+        if (uid) fresh.set(uid, stripObject(obj));
+        return undefined;
+      case 'DELETED':
+        this.stats.events++;
+        if (uid) fresh.delete(uid);
+        return undefined;
+      case 'BOOKMARK':
+        this.stats.bookmarks++;
+        if (obj.metadata?.annotations?.[INITIAL_EVENTS_END] === 'true') end(obj.metadata.resourceVersion);
+        return undefined;
+      default:
+        return this.onLine(line);
+    }
   }
 
   /** Applies one watch line; returns an error to end the watch. */

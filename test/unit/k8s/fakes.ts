@@ -79,10 +79,41 @@ export class FakeTransport {
     return (await this.listAnswer(call)) as Result<T>;
   }
 
+  /**
+   * Watch lists (sendInitialEvents): 'serve' answers them like a recent apiserver, with listAnswer's items as
+   * ADDED events and the bookmark that ends the initial state (the call counts in `lists` too); 'refuse' like one
+   * with the feature off (422).
+   */
+  watchList: 'serve' | 'refuse' = 'serve';
+
   async stream(path: string, o: RequestOptions = {}): Promise<Result<IncomingMessage>> {
     const call = { path, query: o.query };
     const err = this.watchAnswer(call);
     if (err) return fail(err);
+    if (o.query?.sendInitialEvents) {
+      if (this.watchList === 'refuse')
+        return fail({
+          kind: 'invalid',
+          status: 422,
+          message: 'sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled',
+        });
+      this.lists.push(call);
+      const a = (await this.listAnswer(call)) as Result<{
+        metadata?: { resourceVersion?: string };
+        items?: unknown[];
+      }>;
+      if (!a.ok) return a;
+      const w = new FakeWatch(call);
+      this.watches.push(w);
+      for (const item of a.value.items ?? []) w.send('ADDED', item);
+      w.send('BOOKMARK', {
+        metadata: {
+          resourceVersion: a.value.metadata?.resourceVersion ?? '1',
+          annotations: { 'k8s.io/initial-events-end': 'true' },
+        },
+      });
+      return ok(w.body as unknown as IncomingMessage);
+    }
     const w = new FakeWatch(call);
     this.watches.push(w);
     return ok(w.body as unknown as IncomingMessage);

@@ -64,7 +64,7 @@ function apis(extra: { group: string; resources: ReturnType<typeof res>[] }[] = 
 const context = { name: 'ctx', cluster: 'c', user: 'u', namespace: 'team-a', file: '/k' };
 const list = (items: unknown[] = [], rv = '100') => ok({ metadata: { resourceVersion: rv }, items });
 
-function setup(answer: (c: Call) => Result<unknown> | undefined) {
+function setup(answer: (c: Call) => Result<unknown> | Promise<Result<unknown>> | undefined) {
   const t = new FakeTransport();
   let apisDoc = apis();
   t.listAnswer = (c) => {

@@ -179,11 +179,14 @@ export class ClusterConnection implements Disposable {
   async probe(signal?: AbortSignal): Promise<Result<ServerInfo>> {
     const pre = this.preflight();
     if (pre) return fail(pre);
-    const res = await this.transport.get<ServerInfo>('/version', { signal, timeoutMs: 15_000 });
+    // /version is readable anonymously on many clusters; the credentials are checked on an authenticated
+    // endpoint, asked at the same time (one round trip: it is on the way to the first rows).
+    const [res, who] = await Promise.all([
+      this.transport.get<ServerInfo>('/version', { signal, timeoutMs: 15_000 }),
+      this.canI('list', CORE_KINDS.namespace, undefined, signal),
+    ]);
     if (!res.ok) return res;
     this._watchList.use = servesWatchList(res.value);
-    // /version is readable anonymously on many clusters; check the credentials on an authenticated endpoint.
-    const who = await this.canI('list', CORE_KINDS.namespace, undefined, signal);
     if (!who.ok && who.error.kind === 'unauthorized') return who;
     return res;
   }

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ok } from '../../../src/k8s/errors';
-import { servesWatchList } from '../../../src/k8s/connection';
+import { ClusterConnection, servesWatchList } from '../../../src/k8s/connection';
 import { Backoff, type ChangeSet } from '../../../src/k8s/timing';
 import { WatchCache, type WatchListSupport } from '../../../src/k8s/watchCache';
 import type { KubeObject } from '../../../src/core/kube';
@@ -227,4 +227,35 @@ test('watch lists are asked of servers from 1.27 on (older ones ignore the optio
   assert.equal(servesWatchList({ gitVersion: '', major: '1', minor: '29+' }), true);
   assert.equal(servesWatchList({ gitVersion: '', major: '1', minor: '25' }), false);
   assert.equal(servesWatchList({ gitVersion: 'garbage' }), false);
+});
+
+test('probe: the version and the credentials check are asked at once', async () => {
+  const t = new FakeTransport();
+  let answerVersion!: () => void;
+  const version = new Promise<void>((r) => (answerVersion = r));
+  t.listAnswer = async (c) => {
+    if (c.path === '/version') {
+      await version;
+      return ok({ gitVersion: 'v1.30.14' });
+    }
+    return ok({});
+  };
+  const conn = ClusterConnection.fromTransport(
+    { name: 'ctx', cluster: 'c', user: 'u', file: '/k' },
+    t.asTransport(),
+    { timers: new ManualTimers() },
+  );
+  const probed = conn.probe();
+  await tick();
+  assert.equal(
+    t.posts.filter((p) => p.path.endsWith('/selfsubjectaccessreviews')).length,
+    1,
+    'asked before /version answered',
+  );
+  answerVersion();
+  const r = await probed;
+  assert.ok(r.ok);
+  assert.equal(r.value.gitVersion, 'v1.30.14');
+  assert.equal(conn.watchListInUse, true);
+  conn.dispose();
 });

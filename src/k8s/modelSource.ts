@@ -70,13 +70,6 @@ interface KindWatch {
  */
 export const CLUSTER_WIDE_FROM_NAMESPACES = 4;
 
-/**
- * How long the workload kinds' lists have to themselves before pods, nodes and events are asked for too (ms).
- * On a 5,000-pod cluster the workload lists came in 200-450 ms after connecting while the pods streamed beside them;
- * the rows wait for the former only.
- */
-export const FIRST_ROWS_HEAD_START_MS = 250;
-
 export class ClusterModelSource implements Disposable {
   private readonly _store = new DisposableStore();
   private readonly _watches = new Map<string, KindWatch>();
@@ -109,8 +102,6 @@ export class ClusterModelSource implements Disposable {
   private _t0 = 0;
   private _checkedMs: number | undefined;
   private readonly _firstListMs = new Map<string, number>();
-  /** Kinds start() will watch once the workload kinds had their head start. */
-  private readonly _planned = new Set<string>();
 
   /** Batched changes across kinds, after the initial sync (the snapshot holds the initial state). */
   readonly onDidChange = this._onDidChange.event;
@@ -136,9 +127,9 @@ export class ClusterModelSource implements Disposable {
     this._store.add(this._onDidSyncKinds);
   }
 
-  /** Whether this kind (kindKey) is watched, or about to be (start() asks for it after the workload kinds). */
+  /** Whether this kind (kindKey) is watched. */
   watches(key: string): boolean {
-    return this._watches.has(key) || this._planned.has(key);
+    return this._watches.has(key);
   }
 
   /** Whether the first list of this kind (kindKey) has completed; its objects are in the snapshot. */
@@ -218,15 +209,7 @@ export class ClusterModelSource implements Disposable {
     fixed.push(...this._draKinds);
     await this.decideClusterWide([...fixed, ...this._workloadKinds], signal);
     if (this._disposed) return fail({ kind: 'cancelled', message: 'The connection was closed.' });
-    // The workload rows are what a person waits for: their kinds are asked for first, and the big lists (pods,
-    // nodes, events, DRA) once those are in or after FIRST_ROWS_HEAD_START_MS, whichever comes first, so the
-    // apiserver and this process are not busy with thousands of pods while the rows' few objects wait.
-    for (const k of fixed) this._planned.add(kindKey(k));
-    for (const k of this._workloadKinds) this.startKind(k);
-    await this.headStart();
-    this._planned.clear();
-    if (this._disposed) return fail({ kind: 'cancelled', message: 'The connection was closed.' });
-    for (const k of fixed) this.startKind(k);
+    for (const k of [...fixed, ...this._workloadKinds]) this.startKind(k);
 
     await Promise.all([...this._watches.values()].flatMap((w) => w.handles.map((h) => h.cache.whenSynced())));
     for (const key of this._watches.keys()) this.markSynced(key);
@@ -236,19 +219,6 @@ export class ClusterModelSource implements Disposable {
     // lists are in, not beside them.
     if (!this._disposed) this.watchCrds();
     return ok(this.snapshot());
-  }
-
-  /** Resolves once every watch started so far has its first list in (or failed), or after the head start. */
-  private headStart(): Promise<void> {
-    const synced = [...this._watches.values()].flatMap((w) => w.handles.map((h) => h.cache.whenSynced()));
-    if (synced.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = this._timers.setTimeout(resolve, FIRST_ROWS_HEAD_START_MS);
-      void Promise.all(synced).then(() => {
-        this._timers.clearTimeout(timer);
-        resolve();
-      });
-    });
   }
 
   private failed(error: K8sError): Result<ModelSnapshot> {

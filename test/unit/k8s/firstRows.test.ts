@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { ROOT, LOADING_ID, type WorkloadTreeNode } from '../../../src/core/tree';
 import { ClusterConnection } from '../../../src/k8s/connection';
 import { ok, type Result } from '../../../src/k8s/errors';
-import { ClusterModelSource, FIRST_ROWS_HEAD_START_MS, type ModelChange } from '../../../src/k8s/modelSource';
+import { ClusterModelSource, type ModelChange } from '../../../src/k8s/modelSource';
 import { ClusterModel } from '../../../src/model/clusterModel';
 import { FakeTransport, ManualTimers, tick, type Call } from './fakes';
 
@@ -171,11 +171,7 @@ test('source: kinds are told as their first lists complete, before start() resol
   const started = source.start().then((r) => ((done = true), r));
   await settle(timers);
   assert.equal(done, false, 'pods and Jobs are still listing');
-  assert.deepEqual(synced, [['PyTorchJob.kubeflow.org']]);
-  // Jobs are still listing: pods, nodes and events are asked for once the head start is over.
-  timers.advance(FIRST_ROWS_HEAD_START_MS - 100);
-  await settle(timers);
-  assert.deepEqual(synced, [['PyTorchJob.kubeflow.org'], ['Event', 'Node']]);
+  assert.deepEqual(synced, [['Event', 'Node', 'PyTorchJob.kubeflow.org']]);
   assert.equal(source.isSynced('PyTorchJob.kubeflow.org'), true);
   assert.equal(source.isSynced('Pod'), false);
   assert.equal(source.isSynced('Job.batch'), false);
@@ -206,11 +202,7 @@ test('model: rows are shown once the first workload kind is listed; pods and the
   // What has arrived, and one row for the rest. No pod counts: the pods are not listed yet.
   assert.equal(model.state.state, 'connecting');
   assert.equal(model.loading, true);
-  assert.deepEqual(rows(model), [
-    'PyTorchJob | 1',
-    '  train-0 | Running · 60m',
-    'Loading… | pods, events, nodes, Job',
-  ]);
+  assert.deepEqual(rows(model), ['PyTorchJob | 1', '  train-0 | Running · 60m', 'Loading… | pods, Job']);
   const row = model.workloads!.children('g:kind:PyTorchJob.kubeflow.org')[0]!;
   assert.equal(row.collapsible, 'collapsed', 'expandable while its pods may still arrive');
   assert.equal(model.workloads!.node(LOADING_ID)?.label, 'Loading…');
@@ -231,13 +223,6 @@ test('model: rows are shown once the first workload kind is listed; pods and the
     metadata: { ...pytorchJob('train-0', 'j0').metadata, resourceVersion: '13' },
   });
   await settle(timers);
-  timers.advance(FIRST_ROWS_HEAD_START_MS);
-  await settle(timers);
-  assert.deepEqual(
-    rows(model).at(-1),
-    'Loading… | pods, Job',
-    'nodes and events are in after the head start',
-  );
 
   pods.answer([trainPod('train-0', 'j0', 'master', 'p0'), trainPod('train-0', 'j0', 'worker', 'p1')]);
   await settle(timers);
@@ -408,46 +393,6 @@ test('source: CRDs are listed once the views lists are in; a CRD established mea
     'discovery ran again for the CRD the first discovery missed',
   );
   assert.ok(t.lists.some((l) => l.path === '/apis/ray.io/v1/rayjobs'));
-  source.dispose();
-  conn.dispose();
-});
-
-test('source: the workload kinds are asked for first; pods, nodes and events as soon as those are in', async () => {
-  const t = new FakeTransport();
-  const jobs = held();
-  t.listAnswer = (c: Call) => {
-    if (c.path === '/version') return ok({ gitVersion: 'v1.36.3' });
-    if (c.path === '/api') return ok(CORE);
-    if (c.path === '/apis') return ok(APIS);
-    if (c.path === '/apis/batch/v1/jobs') return jobs.promise;
-    return list();
-  };
-  const timers = new ManualTimers();
-  const conn = ClusterConnection.fromTransport(
-    { name: 'ctx', cluster: 'c', user: 'u', file: '/k' },
-    t.asTransport(),
-    { timers },
-  );
-  const source = new ClusterModelSource(conn, { scope: { kind: 'all' }, timers });
-  const asked = () =>
-    t.lists
-      .map((c) => c.path)
-      .filter((p) => !['/version', '/api', '/apis'].includes(p) && !p.endsWith('/customresourcedefinitions'));
-  const started = source.start();
-  await tick(10);
-  assert.deepEqual(asked().sort(), ['/apis/batch/v1/jobs', '/apis/kubeflow.org/v1/pytorchjobs']);
-  assert.equal(source.watches('Pod'), true, 'pods count as watched (the views say they are loading)');
-  // Jobs answer before the head start is over: the rest is asked for at once, not after the timer.
-  jobs.answer([]);
-  await tick(10);
-  assert.deepEqual(asked().sort(), [
-    '/api/v1/events',
-    '/api/v1/nodes',
-    '/api/v1/pods',
-    '/apis/batch/v1/jobs',
-    '/apis/kubeflow.org/v1/pytorchjobs',
-  ]);
-  assert.ok((await started).ok);
   source.dispose();
   conn.dispose();
 });

@@ -346,7 +346,7 @@ test("startTimeline: the checks' round, then each kind's first list with its cou
   // The other kinds were in before the clock moved; the held pods 340 ms after the start, with both counted.
   assert.equal(
     line,
-    'checks and discovery 0 ms; first lists in: PyTorchJob.kubeflow.org 0 ms (0), Node 0 ms (0), Event 0 ms (0), Pod 340 ms (2)',
+    'checks and discovery 0 ms; first lists in: Node 0 ms (0), Event 0 ms (0), PyTorchJob.kubeflow.org 0 ms (0), Pod 340 ms (2)',
   );
   src.dispose();
   conn.dispose();

@@ -91,6 +91,16 @@ interface WatchEvent {
 
 class Aborted extends Error {}
 
+/** One line of a watch stream as an event; undefined for a blank or unreadable line (skipped). */
+function parseEvent(line: string): WatchEvent | undefined {
+  if (!line.trim()) return undefined;
+  try {
+    return JSON.parse(line) as WatchEvent;
+  } catch {
+    return undefined;
+  }
+}
+
 export class WatchCache implements Disposable {
   private readonly _items = new Map<string, KubeObject>();
   private readonly _onDidChange = new Emitter<ChangeSet<KubeObject>>();
@@ -357,8 +367,9 @@ export class WatchCache implements Disposable {
         onFirstData: () => this._loop.dataFlows(),
         onLines: (batch) => {
           for (const line of batch) {
-            if (!line.trim()) continue;
-            const r = fresh ? this.onInitialLine(line, fresh, endInitial) : this.onLine(line);
+            const ev = parseEvent(line);
+            if (!ev) continue;
+            const r = fresh ? this.onInitialEvent(ev, fresh, endInitial) : this.onEvent(ev);
             if (r) return r;
           }
           return undefined;
@@ -385,18 +396,12 @@ export class WatchCache implements Disposable {
     return err;
   }
 
-  /** One line of a watch list's initial state; the bookmark that ends it applies the state. */
-  private onInitialLine(
-    line: string,
+  /** One event of a watch list's initial state; the bookmark that ends it applies the state. */
+  private onInitialEvent(
+    ev: WatchEvent,
     fresh: Map<string, KubeObject>,
     end: (rv: string | undefined) => void,
   ): K8sError | undefined {
-    let ev: WatchEvent;
-    try {
-      ev = JSON.parse(line) as WatchEvent;
-    } catch {
-      return undefined;
-    }
     const obj = ev.object;
     const uid = obj?.metadata?.uid;
     switch (ev.type) {
@@ -414,18 +419,12 @@ export class WatchCache implements Disposable {
         if (obj.metadata?.annotations?.[INITIAL_EVENTS_END] === 'true') end(obj.metadata.resourceVersion);
         return undefined;
       default:
-        return this.onLine(line);
+        return this.onEvent(ev);
     }
   }
 
-  /** Applies one watch line; returns an error to end the watch. */
-  private onLine(line: string): K8sError | undefined {
-    let ev: WatchEvent;
-    try {
-      ev = JSON.parse(line) as WatchEvent;
-    } catch {
-      return undefined;
-    }
+  /** Applies one watch event; returns an error to end the watch. */
+  private onEvent(ev: WatchEvent): K8sError | undefined {
     const obj = ev.object;
     switch (ev.type) {
       case 'ADDED':

@@ -46,6 +46,16 @@ function handPlayed(t: FakeTransport): void {
   };
 }
 
+/** A started cache on a hand-played server, and its first stream. */
+async function started() {
+  const env = setup();
+  handPlayed(env.t);
+  const cache = env.make();
+  cache.start();
+  await tick();
+  return { ...env, cache, w: env.t.watches[0]! };
+}
+
 test('the initial state comes as events in one stream, applied at the closing bookmark; the watch goes on in it', async () => {
   const { t, timers, make } = setup();
   handPlayed(t);
@@ -99,12 +109,7 @@ test('the initial state comes as events in one stream, applied at the closing bo
 });
 
 test('a bookmark without the end annotation does not end the initial state', async () => {
-  const { t, make } = setup();
-  handPlayed(t);
-  const cache = make();
-  cache.start();
-  await tick();
-  const w = t.watches[0]!;
+  const { cache, w } = await started();
   w.send('ADDED', pod('a', 'u1', '5'));
   w.send('BOOKMARK', { metadata: { resourceVersion: '6' } });
   await tick();
@@ -118,13 +123,9 @@ test('a bookmark without the end annotation does not end the initial state', asy
 });
 
 test('a stream cut before the closing bookmark applies nothing of it and starts over after a backoff', async () => {
-  const { t, timers, make } = setup();
-  handPlayed(t);
-  const cache = make();
-  cache.start();
-  await tick();
-  t.watches[0]!.send('ADDED', pod('a', 'u1', '5'));
-  t.watches[0]!.end(); // a clean end before the bookmark
+  const { t, timers, cache, w: first } = await started();
+  first.send('ADDED', pod('a', 'u1', '5'));
+  first.end(); // a clean end before the bookmark
   await tick();
   assert.equal(cache.size, 0);
   assert.equal(cache.synced, false);
@@ -147,12 +148,7 @@ test('a stream cut before the closing bookmark applies nothing of it and starts 
 });
 
 test('410 Gone on the watch: a consistent watch list (no resourceVersion) replaces the state exactly', async () => {
-  const { t, timers, make } = setup();
-  handPlayed(t);
-  const cache = make();
-  cache.start();
-  await tick();
-  const w = t.watches[0]!;
+  const { t, timers, cache, w } = await started();
   w.send('ADDED', pod('a', 'u1', '5'));
   w.send('ADDED', pod('b', 'u2', '5'));
   w.send('BOOKMARK', { metadata: { resourceVersion: '5', annotations: END } });

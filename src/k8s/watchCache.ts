@@ -221,8 +221,10 @@ export class WatchCache implements Disposable {
         if (this._rv === undefined && this._opts.watchList?.use) {
           // One request: the initial state as events, then the watch goes on in the same stream.
           const streamed = await this.watch(true);
-          if (!streamed?.refusedWatchList) return streamed;
-          this._opts.watchList.use = false;
+          if (!streamed?.refusedWatchList && !streamed?.listInstead) return streamed;
+          // Refused by the server: it lists from now on. Forbidden: this resource may be listable but not
+          // watchable (RBAC list without watch): list it, as before watch lists, and let the watch say why.
+          if (streamed.refusedWatchList) this._opts.watchList.use = false;
         }
         if (this._rv === undefined) err = await this.list();
         if (!err && !this._disposed) err = await this.watch(false);
@@ -321,9 +323,12 @@ export class WatchCache implements Disposable {
    * Watches from the current resourceVersion until the server ends the watch (undefined) or it fails. With
    * `initial` (a watch list), the server first sends the whole state as ADDED events and a bookmark marking
    * its end: they are gathered apart and replace the state exactly, like a list, and the watch goes on. A
-   * refusal of the watch list itself comes back with `refusedWatchList` (the caller lists instead).
+   * refusal of the watch list itself comes back with `refusedWatchList`, a 403 with `listInstead` (the caller
+   * lists instead).
    */
-  private async watch(initial: boolean): Promise<(K8sError & { refusedWatchList?: boolean }) | undefined> {
+  private async watch(
+    initial: boolean,
+  ): Promise<(K8sError & { refusedWatchList?: boolean; listInstead?: boolean }) | undefined> {
     this.stats.watches++;
     if (initial) this.stats.lists++;
     const timeoutSeconds = jittered(this._opts.watchTimeoutSeconds ?? 300, 0.5, this._random);
@@ -352,7 +357,8 @@ export class WatchCache implements Disposable {
     if (!res.ok) {
       // 422 (the feature is off) or 400 (a server that knows no such option): this server lists.
       const refused = initial && (res.error.status === 422 || res.error.status === 400);
-      return refused ? { ...res.error, refusedWatchList: true } : res.error;
+      if (refused) return { ...res.error, refusedWatchList: true };
+      return initial && res.error.kind === 'forbidden' ? { ...res.error, listInstead: true } : res.error;
     }
     // The initial state while it arrives (watch list only); undefined once the bookmark ended it.
     let fresh: Map<string, KubeObject> | undefined = initial ? new Map() : undefined;

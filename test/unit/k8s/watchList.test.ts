@@ -201,17 +201,29 @@ test('a server that refuses watch lists (422) is listed instead, and the connect
   second.dispose();
 });
 
-test('a forbidden watch list is forbidden, not a refusal of the feature', async () => {
+test('a forbidden watch list is listed instead (RBAC may allow list without watch), and is no refusal of the feature', async () => {
   const { t, make, support } = setup();
-  t.listAnswer = () => ok({ metadata: { resourceVersion: '1' }, items: [] });
+  t.listAnswer = () => ok({ metadata: { resourceVersion: '4' }, items: [pod('a', 'u1', '4')] });
   t.watchAnswer = (c) =>
     c.query?.sendInitialEvents ? { kind: 'forbidden', status: 403, message: 'pods is forbidden' } : undefined;
   const cache = make();
   cache.start();
-  const err = await cache.whenSynced();
-  assert.equal(err?.kind, 'forbidden');
-  assert.equal(support.use, true);
-  assert.equal(t.lists.length, 0);
+  assert.equal(await cache.whenSynced(), undefined);
+  assert.equal(cache.size, 1, 'the listed state is shown');
+  assert.equal(support.use, true, 'other resources still come by watch list');
+  assert.equal(t.lists.length, 1);
+  cache.dispose();
+});
+
+test('a watch list and a list both forbidden: forbidden', async () => {
+  const { t, make } = setup();
+  const forbidden = { kind: 'forbidden' as const, status: 403, message: 'pods is forbidden' };
+  t.listAnswer = () => ({ ok: false as const, error: forbidden });
+  t.watchAnswer = () => forbidden;
+  const cache = make();
+  cache.start();
+  assert.equal((await cache.whenSynced())?.kind, 'forbidden');
+  assert.equal(cache.health.state, 'forbidden');
   cache.dispose();
 });
 

@@ -221,10 +221,10 @@ export class WatchCache implements Disposable {
         if (this._rv === undefined && this._opts.watchList?.use) {
           // One request: the initial state as events, then the watch goes on in the same stream.
           const streamed = await this.watch(true);
-          if (!streamed?.refusedWatchList && !streamed?.listInstead) return streamed;
+          if (!streamed?.listInstead) return streamed;
           // Refused by the server: it lists from now on. Forbidden: this resource may be listable but not
           // watchable (RBAC list without watch): list it, as before watch lists, and let the watch say why.
-          if (streamed.refusedWatchList) this._opts.watchList.use = false;
+          if (streamed.listInstead === 'refused') this._opts.watchList.use = false;
         }
         if (this._rv === undefined) err = await this.list();
         if (!err && !this._disposed) err = await this.watch(false);
@@ -323,12 +323,11 @@ export class WatchCache implements Disposable {
    * Watches from the current resourceVersion until the server ends the watch (undefined) or it fails. With
    * `initial` (a watch list), the server first sends the whole state as ADDED events and a bookmark marking
    * its end: they are gathered apart and replace the state exactly, like a list, and the watch goes on. A
-   * refusal of the watch list itself comes back with `refusedWatchList`, a 403 with `listInstead` (the caller
-   * lists instead).
+   * refusal of the watch list itself or a 403 comes back with `listInstead` saying which (the caller lists).
    */
   private async watch(
     initial: boolean,
-  ): Promise<(K8sError & { refusedWatchList?: boolean; listInstead?: boolean }) | undefined> {
+  ): Promise<(K8sError & { listInstead?: 'refused' | 'forbidden' }) | undefined> {
     this.stats.watches++;
     if (initial) this.stats.lists++;
     const timeoutSeconds = jittered(this._opts.watchTimeoutSeconds ?? 300, 0.5, this._random);
@@ -356,9 +355,10 @@ export class WatchCache implements Disposable {
     }
     if (!res.ok) {
       // 422 (the feature is off) or 400 (a server that knows no such option): this server lists.
-      const refused = initial && (res.error.status === 422 || res.error.status === 400);
-      if (refused) return { ...res.error, refusedWatchList: true };
-      return initial && res.error.kind === 'forbidden' ? { ...res.error, listInstead: true } : res.error;
+      if (!initial) return res.error;
+      if (res.error.status === 422 || res.error.status === 400)
+        return { ...res.error, listInstead: 'refused' };
+      return res.error.kind === 'forbidden' ? { ...res.error, listInstead: 'forbidden' } : res.error;
     }
     // The initial state while it arrives (watch list only); undefined once the bookmark ended it.
     let fresh: Map<string, KubeObject> | undefined = initial ? new Map() : undefined;

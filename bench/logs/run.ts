@@ -6,7 +6,11 @@
 // Options: --attach (the cluster of $GANTRY_CLUSTER_STATE; default: start one), --pods N, --rate N (lines/s
 // per pod), --seconds N, --rounds N (gantry+kubectl pairs), --cluster-nice N (run the cluster's processes and the
 // writer at that nice level: they stand in for other machines, the apiserver's and the nodes', and on 2 cores the
-// flood otherwise takes the cores the follower runs on; both followers alike; default 0, off).
+// flood otherwise takes the cores the follower runs on; both followers alike; default 0, off), --followers LIST
+// (default gantry,kubectl; also kubectl-ts: kubectl with --timestamps, the request Gantry always makes for its
+// resume point; kubectl-h1: kubectl over HTTP/1.1, one connection per stream like Gantry, instead of HTTP/2;
+// gantry:<dir>: another checkout's follower). Per follower it also reports the apiserver's and kwok's CPU while
+// it followed and its TCP connections.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -58,6 +62,19 @@ function procStats(pid: number): { cpu: number; sys: number; hwmMB: number } {
   }
 }
 
+/** CPU seconds of the cluster's processes that serve a follower (apiserver, kwok), by name. */
+function upstreamCpu(components: Record<string, { pid: number }>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of ['kube-apiserver', 'kwok']) {
+    const c = components[name];
+    if (c) out[name] = procStats(c.pid).cpu;
+  }
+  return out;
+}
+
+const upstreamDelta = (a: Record<string, number>, b: Record<string, number>) =>
+  Object.fromEntries(Object.keys(b).map((k) => [k, b[k]! - (a[k] ?? 0)]));
+
 /**
  * Bytes the kernel received for `pid`'s TCP sockets that the process has not read yet (`ss` Recv-Q): lines
  * queued in the follower itself rather than upstream (kwok, the apiserver).
@@ -68,6 +85,12 @@ function recvQueue(pid: number): number {
   for (const l of (r.stdout ?? '').split('\n'))
     if (l.includes(`pid=${pid},`)) sum += Number(l.trim().split(/\s+/)[1] ?? 0);
   return sum;
+}
+
+/** The process's open TCP connections (to the apiserver: its log streams' connections). */
+function tcpConnections(pid: number): number {
+  const r = spawnSync('ss', ['-tnpH'], { encoding: 'utf8' });
+  return (r.stdout ?? '').split('\n').filter((l) => l.includes(`pid=${pid},`)).length;
 }
 
 /** Samples recvQueue every 500 ms until stopped: the max and the mean, in KiB. */
@@ -227,19 +250,24 @@ async function main(): Promise<void> {
         );
         log(`round ${round}: ${who} following, flooding ${PODS} x ${RATE}/s for ${SECONDS}s`);
         const stopQ = sampleRecvQueue(child.pid!);
+        const up0 = upstreamCpu(state.components);
         const wrote = await flood();
         await drain(
           () => done,
           () => progress,
         );
+        const upstream = upstreamDelta(up0, upstreamCpu(state.components));
+        const connections = tcpConnections(child.pid!);
         const recvQ = stopQ();
         child.stdin!.write('STOP\n');
         await waitFor('gantry report', async () => report, 30_000, 50);
-        results.push({ who, round, r: { ...report!, writerMs: wrote, recvQ } });
+        results.push({ who, round, r: { ...report!, writerMs: wrote, recvQ, upstream, connections } });
       }
-      // kubectl
-      phase++;
-      if (FOLLOWERS.has('kubectl')) {
+      // kubectl (HTTP/2 to the apiserver, its default: the 8 streams share one connection); `kubectl-h1` the
+      // same with DISABLE_HTTP2 (client-go's switch): one HTTP/1.1 connection per stream, like Gantry's;
+      // `kubectl-ts` with --timestamps, which Gantry always asks for (its resume point after a dropped connection).
+      for (const kc of ['kubectl', 'kubectl-h1', 'kubectl-ts'].filter((k) => FOLLOWERS.has(k))) {
+        phase++;
         const tally = new Tally(String(phase), EXPECTED);
         tally.pods = PODS;
         const child = spawn(
@@ -259,8 +287,12 @@ async function main(): Promise<void> {
             '--tail=0',
             '-c',
             'pytorch',
+            ...(kc === 'kubectl-ts' ? ['--timestamps'] : []),
           ],
-          { stdio: ['ignore', 'pipe', 'pipe'] },
+          {
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env: kc === 'kubectl-h1' ? { ...process.env, DISABLE_HTTP2: 'true' } : process.env,
+          },
         );
         children.push(child);
         let err = '';
@@ -272,7 +304,8 @@ async function main(): Promise<void> {
           const close = l.indexOf('] ');
           if (close < 0) return;
           const pod = l.slice(5, l.indexOf('/', 5));
-          const text = l.slice(close + 2);
+          let text = l.slice(close + 2);
+          if (kc === 'kubectl-ts') text = text.slice(text.indexOf(' ') + 1);
           if (text === `ready ${phase}`) {
             ready.add(pod);
             if (ready.size === PODS) s0 = procStats(child.pid!);
@@ -286,18 +319,21 @@ async function main(): Promise<void> {
           120_000,
           0,
         );
-        log(`round ${round}: kubectl following, flooding`);
+        log(`round ${round}: ${kc} following, flooding`);
         const stopQ = sampleRecvQueue(child.pid!);
+        const up0 = upstreamCpu(state.components);
         const wrote = await flood();
         await drain(
           () => tally.complete(),
           () => tally.last,
         );
+        const upstream = upstreamDelta(up0, upstreamCpu(state.components));
         const recvQ = stopQ();
         const s1 = procStats(child.pid!);
+        const connections = tcpConnections(child.pid!);
         child.kill();
         results.push({
-          who: 'kubectl',
+          who: kc,
           round,
           r: {
             ...tally.report(),
@@ -306,6 +342,8 @@ async function main(): Promise<void> {
             peakRssMB: s1.hwmMB,
             writerMs: wrote,
             recvQ,
+            upstream,
+            connections,
           },
         });
       }
@@ -335,7 +373,7 @@ async function main(): Promise<void> {
           : ''),
     );
     console.log(
-      'follower  round  delivered   lines/s  lost  outOfOrder  repeated  p50 ms  p95 ms  CPU s  CPU µs/line  of it kernel  of it tally µs/line  peak RSS MB  peak heap MB  heap after GC MB',
+      'follower    round  delivered   lines/s  lost  outOfOrder  repeated  p50 ms  p95 ms  CPU s  CPU µs/line  of it kernel  of it tally µs/line  peak RSS MB  peak heap MB  heap after GC MB',
     );
     for (const { who, round, r } of results) {
       const per = Object.values(
@@ -348,7 +386,7 @@ async function main(): Promise<void> {
       const delivered = r.delivered as number;
       console.log(
         [
-          who.padEnd(8),
+          who.padEnd(10),
           String(round).padStart(5),
           fmt(delivered).padStart(10),
           fmt(r.linesPerSecond).padStart(9),
@@ -372,6 +410,14 @@ async function main(): Promise<void> {
       const q = r.recvQ as { maxKiB: number; meanKiB: number };
       log(
         `${who} r${round}: unread in its sockets (ss Recv-Q) max ${fmt(q.maxKiB)} KiB, mean ${fmt(q.meanKiB)} KiB; writer ${fmt(r.writerMs)} ms` +
+          `; TCP connections ${fmt(r.connections)}; upstream CPU s while it followed ${JSON.stringify(
+            Object.fromEntries(
+              Object.entries((r.upstream ?? {}) as Record<string, number>).map(([k, v]) => [
+                k,
+                Number(v.toFixed(1)),
+              ]),
+            ),
+          )}` +
           (r.loopDelayMs ? `; event loop delay ${JSON.stringify(r.loopDelayMs)}` : '') +
           (r.heapSpacesMB ? `; heap spaces after GC (MB) ${JSON.stringify(r.heapSpacesMB)}` : ''),
       );

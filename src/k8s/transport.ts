@@ -96,6 +96,13 @@ export interface RequestOptions {
   readonly timeoutMs?: number;
   /** Streams: give up when the response headers have not arrived within this long (ms). */
   readonly headersTimeoutMs?: number;
+  /**
+   * Streams: bytes the response may hold unread before Node stops reading its connection (default 16 KiB). A
+   * paused connection makes the apiserver's writes block, and a followed log that is read in batches pauses and
+   * resumes it many times a second in a flood. Such a stream gets a connection of its own, created with this
+   * buffer (a pooled connection keeps the size it was made with).
+   */
+  readonly readBuffer?: number;
 }
 
 interface Applied {
@@ -246,9 +253,11 @@ export class KubeTransport {
     }
     const mod = url.protocol === 'http:' ? http : https;
     const res = await new Promise<Result<http.IncomingMessage>>((resolve) => {
-      const req = mod.request(url, { method, headers, agent: a.agent, signal: o.signal }, (r) =>
-        resolve(ok(r)),
-      );
+      // `highWaterMark` (Node >= 15) sizes the new connection's and the response's read buffers.
+      const ro: http.RequestOptions & { highWaterMark?: number } = o.readBuffer
+        ? { method, headers, agent: a.upgradeAgent, signal: o.signal, highWaterMark: o.readBuffer }
+        : { method, headers, agent: a.agent, signal: o.signal };
+      const req = mod.request(url, ro, (r) => resolve(ok(r)));
       req.on('error', (e: NodeJS.ErrnoException) => {
         // A kept-alive socket the server closed meanwhile: GETs are safe to send once more.
         if (e.code === 'ECONNRESET' && method === 'GET' && !retried && req.reusedSocket) resolve(RETRY);

@@ -62,12 +62,15 @@ function procStats(pid: number): { cpu: number; sys: number; hwmMB: number } {
   }
 }
 
-/** CPU seconds of the cluster's processes that serve a follower (apiserver, kwok), by name. */
+/** CPU seconds of the cluster's processes that serve a follower (apiserver, kwok), by name, and their kernel part. */
 function upstreamCpu(components: Record<string, { pid: number }>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const name of ['kube-apiserver', 'kwok']) {
     const c = components[name];
-    if (c) out[name] = procStats(c.pid).cpu;
+    if (!c) continue;
+    const st = procStats(c.pid);
+    out[name] = st.cpu;
+    out[`${name} kernel`] = st.sys;
   }
   return out;
 }

@@ -1,5 +1,6 @@
-// A stand-in for k8s/workloadPods.ts trackPods (on its way to main, same interface) for the log cluster test
-// and the log benchmark: the pods of a training job by its labels, role and rank from the operator's labels.
+// The pods of a training job by its labels, role and rank from the operator's labels: the log cluster test and the
+// log benchmark create bare pods with a PyTorchJob's labels and no PyTorchJob (no operator runs there), which
+// k8s/workloadPods.ts trackPods, resolving the workload object first, would not find. Same interface.
 import { POD_KIND, type KubeObject } from '../../src/core/kube';
 import { compareLabels } from '../../src/core/logMerge';
 import { ok } from '../../src/k8s/errors';

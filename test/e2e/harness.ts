@@ -658,6 +658,28 @@ export class Workbench {
   }
 
   /**
+   * A point in the workbench's own DOM with no hover of its own: the activity bar between its top and bottom
+   * icons, else the editor area.
+   */
+  private async neutralPoint(): Promise<[number, number]> {
+    const p = await this.page.evaluate(() => {
+      const bar = document.querySelector('.part.activitybar');
+      const r = bar?.getBoundingClientRect();
+      if (!r || r.width === 0) return undefined;
+      const x = r.left + r.width / 2;
+      // From the middle down, the first point not on an activity-bar item.
+      for (let y = r.top + r.height * 0.5; y < r.bottom - 8; y += 8) {
+        const el = document.elementFromPoint(x, y);
+        if (el && bar!.contains(el) && !el.closest('.action-item')) return [x, y] as [number, number];
+      }
+      return undefined;
+    });
+    if (p) return p;
+    const vp = this.page.viewportSize() ?? { width: 1280, height: 800 };
+    return [vp.width * 0.7, vp.height * 0.6];
+  }
+
+  /**
    * Hovers a tree row and returns the text of the tooltip it shows. A view that is still changing can move
    * another row under the mouse between the move and the hover's delay (the demo's Kueue rows did, a Job
    * resumed while the test hovered its neighbour), and the tooltip read would be that row's. So once the hover
@@ -669,16 +691,26 @@ export class Workbench {
     await this.expandView(viewTitle);
     const row = this.treeItem(viewTitle, label);
     const hover = this.page.locator('.workbench-hover, .monaco-hover:not(.hidden)');
-    const vp = this.page.viewportSize() ?? { width: 1280, height: 800 };
     let text = '';
     for (let attempt = 1; attempt <= 5; attempt++) {
-      // Park the mouse over the editor area (the top-left corner has hovers of its own), and let a hover left
-      // over from an earlier element (the activity bar after openContainer) go, or it would be read instead.
-      await this.page.mouse.move(vp.width * 0.7, vp.height * 0.6);
+      // Park the mouse where the workbench itself sees it and nothing has a hover (the empty part of the activity
+      // bar), and let a hover left over from an earlier element go, or it would be read instead. Not the editor
+      // area: it may hold a webview (the demo's README preview), whose frame takes the mouse events, so the
+      // workbench never sees the mouse leave a row and that row's hover stays (seen in CI: five attempts read the
+      // row below's hover, which never went away).
+      await this.page.mouse.move(...(await this.neutralPoint()));
       await hover
         .first()
         .waitFor({ state: 'detached', timeout: 5_000 })
         .catch(() => undefined);
+      if (await hover.count()) {
+        // Still there: Escape hides a workbench hover wherever the mouse is.
+        await this.page.keyboard.press('Escape');
+        await hover
+          .first()
+          .waitFor({ state: 'detached', timeout: 2_000 })
+          .catch(() => undefined);
+      }
       const target = row.locator('.monaco-icon-label');
       await target.scrollIntoViewIfNeeded();
       const box = await target.boundingBox();

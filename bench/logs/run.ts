@@ -75,36 +75,41 @@ function upstreamCpu(components: Record<string, { pid: number }>): Record<string
   return out;
 }
 
-const upstreamDelta = (a: Record<string, number>, b: Record<string, number>) =>
-  Object.fromEntries(Object.keys(b).map((k) => [k, b[k]! - (a[k] ?? 0)]));
+/** `pid`'s TCP sockets as `ss` lists them (state, Recv-Q, Send-Q, ...), one line each. */
+function sockets(pid: number): string[] {
+  const r = spawnSync('ss', ['-tnpH'], { encoding: 'utf8' });
+  return (r.stdout ?? '').split('\n').filter((l) => l.includes(`pid=${pid},`));
+}
 
 /**
- * Bytes the kernel received for `pid`'s TCP sockets that the process has not read yet (`ss` Recv-Q): lines
- * queued in the follower itself rather than upstream (kwok, the apiserver).
+ * Watches a follower while it follows, until stopped: every 500 ms the bytes the kernel received for its sockets
+ * that it has not read yet (`ss` Recv-Q: lines queued in the follower itself rather than upstream in kwok or the
+ * apiserver), max and mean in KiB; the CPU the apiserver and kwok spent meanwhile; its TCP connections at the end.
  */
-function recvQueue(pid: number): number {
-  const r = spawnSync('ss', ['-tnpH'], { encoding: 'utf8' });
-  let sum = 0;
-  for (const l of (r.stdout ?? '').split('\n'))
-    if (l.includes(`pid=${pid},`)) sum += Number(l.trim().split(/\s+/)[1] ?? 0);
-  return sum;
-}
-
-/** The process's open TCP connections (to the apiserver: its log streams' connections). */
-function tcpConnections(pid: number): number {
-  const r = spawnSync('ss', ['-tnpH'], { encoding: 'utf8' });
-  return (r.stdout ?? '').split('\n').filter((l) => l.includes(`pid=${pid},`)).length;
-}
-
-/** Samples recvQueue every 500 ms until stopped: the max and the mean, in KiB. */
-function sampleRecvQueue(pid: number): () => { maxKiB: number; meanKiB: number } {
+function observe(
+  pid: number,
+  components: Record<string, { pid: number }>,
+): () => {
+  recvQ: { maxKiB: number; meanKiB: number };
+  upstream: Record<string, number>;
+  connections: number;
+} {
   const xs: number[] = [];
-  const t = setInterval(() => xs.push(recvQueue(pid)), 500);
+  const up0 = upstreamCpu(components);
+  const t = setInterval(
+    () => xs.push(sockets(pid).reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[1] ?? 0), 0)),
+    500,
+  );
   return () => {
     clearInterval(t);
+    const up1 = upstreamCpu(components);
     return {
-      maxKiB: Math.max(0, ...xs) / 1024,
-      meanKiB: xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length) / 1024,
+      recvQ: {
+        maxKiB: Math.max(0, ...xs) / 1024,
+        meanKiB: xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length) / 1024,
+      },
+      upstream: Object.fromEntries(Object.keys(up1).map((k) => [k, up1[k]! - (up0[k] ?? 0)])),
+      connections: sockets(pid).length,
     };
   };
 }
@@ -252,19 +257,16 @@ async function main(): Promise<void> {
           0,
         );
         log(`round ${round}: ${who} following, flooding ${PODS} x ${RATE}/s for ${SECONDS}s`);
-        const stopQ = sampleRecvQueue(child.pid!);
-        const up0 = upstreamCpu(state.components);
+        const stop = observe(child.pid!, state.components);
         const wrote = await flood();
         await drain(
           () => done,
           () => progress,
         );
-        const upstream = upstreamDelta(up0, upstreamCpu(state.components));
-        const connections = tcpConnections(child.pid!);
-        const recvQ = stopQ();
+        const seen = stop();
         child.stdin!.write('STOP\n');
         await waitFor('gantry report', async () => report, 30_000, 50);
-        results.push({ who, round, r: { ...report!, writerMs: wrote, recvQ, upstream, connections } });
+        results.push({ who, round, r: { ...report!, writerMs: wrote, ...seen } });
       }
       // kubectl (HTTP/2 to the apiserver, its default: the 8 streams share one connection); `kubectl-h1` the
       // same with DISABLE_HTTP2 (client-go's switch): one HTTP/1.1 connection per stream, like Gantry's;
@@ -323,17 +325,14 @@ async function main(): Promise<void> {
           0,
         );
         log(`round ${round}: ${kc} following, flooding`);
-        const stopQ = sampleRecvQueue(child.pid!);
-        const up0 = upstreamCpu(state.components);
+        const stop = observe(child.pid!, state.components);
         const wrote = await flood();
         await drain(
           () => tally.complete(),
           () => tally.last,
         );
-        const upstream = upstreamDelta(up0, upstreamCpu(state.components));
-        const recvQ = stopQ();
+        const seen = stop();
         const s1 = procStats(child.pid!);
-        const connections = tcpConnections(child.pid!);
         child.kill();
         results.push({
           who: kc,
@@ -344,9 +343,7 @@ async function main(): Promise<void> {
             sysSeconds: s1.sys - s0.sys,
             peakRssMB: s1.hwmMB,
             writerMs: wrote,
-            recvQ,
-            upstream,
-            connections,
+            ...seen,
           },
         });
       }

@@ -108,9 +108,9 @@ export interface RequestOptions {
 interface Applied {
   agent: http.Agent;
   /**
-   * For upgrade requests: a connection of their own, never pooled. A refused upgrade's connection, returned
-   * to a keep-alive pool, is closed by the apiserver (1.30.14 after the kubelet's 400) and the next request
-   * sent on it fails with "socket hang up".
+   * A connection of their own, never pooled, for upgrade requests and for streams with a `readBuffer`. A
+   * refused upgrade's connection, returned to a keep-alive pool, is closed by the apiserver (1.30.14 after the
+   * kubelet's 400) and the next request sent on it fails with "socket hang up".
    */
   upgradeAgent: http.Agent;
   headers: Record<string, string>;

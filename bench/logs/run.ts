@@ -12,8 +12,8 @@
 // gantry:<dir>: another checkout's follower). Per follower it also reports the apiserver's and kwok's CPU while
 // it followed and its TCP connections.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -37,6 +37,9 @@ const { values: args } = parseArgs({
     // The .vsix the editor round installs (default: the worktree's, packaged when src/ is newer).
     vsix: { type: 'string' },
     'cluster-nice': { type: 'string', default: '0' },
+    // A CPU profile of kube-apiserver during each follower's flood, written to <dir>/<follower>-r<round>.pb.gz
+    // (`go tool pprof -top <file>`); the cluster must serve /debug/pprof (cluster:up --profiling).
+    'apiserver-profile': { type: 'string' },
   },
 });
 const CLUSTER_NICE = Number(args['cluster-nice']);
@@ -89,6 +92,7 @@ function sockets(pid: number): string[] {
 function observe(
   pid: number,
   components: Record<string, { pid: number }>,
+  profile?: { state: ReturnType<typeof readState>; file: string },
 ): () => {
   recvQ: { maxKiB: number; meanKiB: number };
   upstream: Record<string, number>;
@@ -96,6 +100,7 @@ function observe(
 } {
   const xs: number[] = [];
   const up0 = upstreamCpu(components);
+  if (profile) apiserverProfile(profile.state, profile.file);
   const t = setInterval(
     () => xs.push(sockets(pid).reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[1] ?? 0), 0)),
     500,
@@ -112,6 +117,38 @@ function observe(
       connections: sockets(pid).length,
     };
   };
+}
+
+/**
+ * A CPU profile of kube-apiserver over the next --seconds (the flood), from its /debug/pprof with the admin's
+ * client certificate, written to `file` in the background.
+ */
+function apiserverProfile(state: ReturnType<typeof readState>, file: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const c = spawn(
+    'curl',
+    [
+      '-sS',
+      '--fail',
+      '--cacert',
+      state.pki.caCrt,
+      '--cert',
+      state.pki.adminCrt,
+      '--key',
+      state.pki.adminKey,
+      '-o',
+      file,
+      `${state.server}/debug/pprof/profile?seconds=${SECONDS}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let err = '';
+  c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  c.on('exit', (code) =>
+    log(
+      code === 0 ? `apiserver CPU profile: ${file}` : `apiserver CPU profile failed (${code}): ${err.trim()}`,
+    ),
+  );
 }
 
 function lines(child: ChildProcess, on: (line: string) => void): void {
@@ -209,16 +246,25 @@ async function main(): Promise<void> {
         }
       }
     };
+    const profileOf = (who: string, round: number) =>
+      args['apiserver-profile']
+        ? { state, file: join(args['apiserver-profile'], `${who.replace(/[^\w@.-]/g, '_')}-r${round}.pb.gz`) }
+        : undefined;
     const markReady = () =>
       Promise.all(pods.map((p) => cluster.appendLog(ns, p, 'pytorch', [`ready ${phase}`])));
 
     for (let round = 1; round <= ROUNDS; round++) {
       // Gantry: `gantry` is this checkout's follower; `gantry:<dir>` the follower of another checkout (e.g. an
       // older commit's files), in the same run and so under the same load.
-      for (const g of [...FOLLOWERS].filter((f) => f === 'gantry' || f.startsWith('gantry:'))) {
+      // `floor`, `floor-h2`: the least a Node follower can do with Gantry's request (floorFollower.ts).
+      const nodeFollowers = [...FOLLOWERS].filter(
+        (f) => f === 'gantry' || f.startsWith('gantry:') || f === 'floor' || f === 'floor-h2',
+      );
+      for (const g of nodeFollowers) {
         phase++;
-        const dir = g === 'gantry' ? process.cwd() : g.slice('gantry:'.length);
-        const who = g === 'gantry' ? 'gantry' : `gantry@${basename(dir)}`;
+        const floor = g.startsWith('floor');
+        const dir = g === 'gantry' || floor ? process.cwd() : g.slice('gantry:'.length);
+        const who = g === 'gantry' || floor ? g : `gantry@${basename(dir)}`;
         const child = spawn(
           process.execPath,
           [
@@ -228,12 +274,13 @@ async function main(): Promise<void> {
             ...(process.env.BENCH_LOGS_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
             '--import',
             'tsx',
-            'bench/logs/gantryFollower.ts',
+            floor ? 'bench/logs/floorFollower.ts' : 'bench/logs/gantryFollower.ts',
             cluster.kubeconfigPath,
             ns,
             JOB,
             String(phase),
             String(EXPECTED),
+            ...(floor ? [g === 'floor-h2' ? 'h2' : 'h1'] : []),
           ],
           { stdio: ['pipe', 'pipe', 'inherit'], cwd: dir },
         );
@@ -251,13 +298,13 @@ async function main(): Promise<void> {
         });
         // "ready" lines until the follower has seen one from every pod (it starts from the end of the log).
         await waitFor(
-          'gantry follower ready',
+          `${who} follower ready`,
           async () => ready || void (await markReady()) || (await sleep(1000)),
           120_000,
           0,
         );
         log(`round ${round}: ${who} following, flooding ${PODS} x ${RATE}/s for ${SECONDS}s`);
-        const stop = observe(child.pid!, state.components);
+        const stop = observe(child.pid!, state.components, profileOf(who, round));
         const wrote = await flood();
         await drain(
           () => done,
@@ -265,7 +312,7 @@ async function main(): Promise<void> {
         );
         const seen = stop();
         child.stdin!.write('STOP\n');
-        await waitFor('gantry report', async () => report, 30_000, 50);
+        await waitFor(`${who} report`, async () => report, 30_000, 50);
         results.push({ who, round, r: { ...report!, writerMs: wrote, ...seen } });
       }
       // kubectl (HTTP/2 to the apiserver, its default: the 8 streams share one connection); `kubectl-h1` the
@@ -325,7 +372,7 @@ async function main(): Promise<void> {
           0,
         );
         log(`round ${round}: ${kc} following, flooding`);
-        const stop = observe(child.pid!, state.components);
+        const stop = observe(child.pid!, state.components, profileOf(kc, round));
         const wrote = await flood();
         await drain(
           () => tally.complete(),

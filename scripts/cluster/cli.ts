@@ -25,7 +25,7 @@ const keptDir = keptClustersDir();
 
 function usage(): never {
   console.error(
-    'usage: cli.ts up [--version 1.36.3] [--operators all|none|jobset,lws,...] [--no-simulator] [--no-demo-logs] [--no-crds] [--no-nodes] [--name N] | down [--dry-run] [--name N] | status [--name N]',
+    'usage: cli.ts up [--version 1.36.3] [--operators all|none|jobset,lws,...] [--no-simulator] [--no-demo-logs] [--no-crds] [--no-nodes] [--profiling] [--name N] | down [--dry-run] [--name N] | status [--name N]',
   );
   process.exit(2);
 }
@@ -81,6 +81,7 @@ async function main(): Promise<void> {
       simulator: !flag('--no-simulator'),
       reapWithOwner: false,
       demoLogs: !flag('--no-demo-logs'),
+      profiling: flag('--profiling'),
       log: (m) => console.error(`[cluster:up] ${m}`),
     });
     await mkdir(runStateDir(), { recursive: true });

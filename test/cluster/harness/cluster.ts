@@ -93,6 +93,11 @@ export interface StartOptions {
   nodeHeartbeatSeconds?: number;
   /** Demo only: the simulator writes plausible live logs for the pods it manages (cluster:up). */
   demoLogs?: boolean;
+  /**
+   * Serve kube-apiserver's /debug/pprof (`--profiling=true`; cluster:up `--profiling`): CPU profiles of the
+   * apiserver while a bench runs (bench:logs `--apiserver-profile`). Off by default, like a hardened cluster.
+   */
+  profiling?: boolean;
   /** Real ML operators to run (built by scripts/cluster/operators.sh); the simulator leaves their kinds alone. */
   operators?: readonly OperatorName[];
   /** Print progress lines (cluster:up, the test runner). */
@@ -163,7 +168,12 @@ function aggregatorArgs(pki: Pki): string[] {
   ];
 }
 
-function apiserverArgs(p: { etcd: number; apiserver: number }, pki: Pki, aggregation: boolean): string[] {
+function apiserverArgs(
+  p: { etcd: number; apiserver: number },
+  pki: Pki,
+  aggregation: boolean,
+  profiling: boolean,
+): string[] {
   return [
     ...(aggregation ? aggregatorArgs(pki) : []),
     `--etcd-servers=http://127.0.0.1:${p.etcd}`,
@@ -183,7 +193,7 @@ function apiserverArgs(p: { etcd: number; apiserver: number }, pki: Pki, aggrega
     '--enable-priority-and-fairness=false',
     // kwok writes InternalIP 127.0.0.1 and Hostname=<node name>; only the IP is reachable.
     '--kubelet-preferred-address-types=InternalIP',
-    '--profiling=false',
+    `--profiling=${profiling}`,
     '--v=1',
   ];
 }
@@ -561,7 +571,7 @@ export async function startClusterState(opts: StartOptions = {}): Promise<Cluste
     apiserver: {
       bin: b.bins['kube-apiserver'],
       // Only clusters running Kueue serve an aggregated API; the others keep the flags they always had.
-      args: apiserverArgs(ports, pki, (opts.operators ?? []).includes('kueue')),
+      args: apiserverArgs(ports, pki, (opts.operators ?? []).includes('kueue'), opts.profiling === true),
       logFile: join(logsDir, 'kube-apiserver.log'),
       cwd: runDir,
     },

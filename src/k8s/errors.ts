@@ -190,7 +190,8 @@ export function classifyError(err: unknown, server?: string): K8sError {
   }
   const where = server ? ` at ${server}` : '';
   const code = codeOf(err);
-  if (code && UNREACHABLE.has(code)) {
+  // An HTTP/2 connection or stream the server closed (GOAWAY on shutdown, RST_STREAM): as a dropped connection.
+  if (code && (UNREACHABLE.has(code) || code.startsWith('ERR_HTTP2_'))) {
     const why =
       code === 'ENOTFOUND' || code === 'EAI_AGAIN'
         ? 'its host name does not resolve (DNS)'

@@ -306,6 +306,9 @@ export class ContainerLogFollower implements Disposable {
     const res = await this._transport.stream(podLogPath(this.ref), {
       query,
       signal: opening.signal,
+      // One HTTP/2 connection for all the followed containers of this context where the apiserver offers it;
+      // else a connection of their own with a large read buffer.
+      multiplex: true,
       readBuffer: LOG_READ_BUFFER,
     });
     this._timers.clearTimeout(headers);

@@ -46,6 +46,9 @@ export const tick = async (n = 5): Promise<void> => {
 export interface Call {
   path: string;
   query: RequestOptions['query'];
+  /** Streams: how the response is to be read (RequestOptions.multiplex, readBuffer). */
+  multiplex?: boolean;
+  readBuffer?: number;
 }
 
 /** A watch stream the test writes events into. */
@@ -87,7 +90,7 @@ export class FakeTransport {
   watchList: 'serve' | 'refuse' = 'serve';
 
   async stream(path: string, o: RequestOptions = {}): Promise<Result<IncomingMessage>> {
-    const call = { path, query: o.query };
+    const call: Call = { path, query: o.query, multiplex: o.multiplex, readBuffer: o.readBuffer };
     const err = this.watchAnswer(call);
     if (err) return fail(err);
     if (o.query?.sendInitialEvents) {

@@ -5,6 +5,7 @@ import type { KubeObject } from '../../../src/core/kube';
 import { Emitter } from '../../../src/core/lifecycle';
 import {
   ContainerLogFollower,
+  LOG_READ_BUFFER,
   forbiddenLogMessage,
   type FollowState,
   type LogLine,
@@ -96,6 +97,8 @@ test('waits while the pod starts, then follows with timestamps and tail lines, s
       sinceSeconds: undefined,
     },
   );
+  // The job's followed containers share the context's HTTP/2 connection; over HTTP/1.1, a large read buffer.
+  assert.deepEqual([call.multiplex, call.readBuffer], [true, LOG_READ_BUFFER]);
   assert.equal(s.f.state.state, 'following');
   s.t.watches[0]!.body.write(`${T(1)} epoch 1\n${T(2)} \r 10%|#\r 90%|#########\n`);
   await tick();

@@ -5,6 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import type * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -45,8 +46,8 @@ async function server(handle: (path: string, res: Res) => void, h1Only = false) 
   let refused = 0;
   const tls = { key: fs.readFileSync(pki.serverKey), cert: fs.readFileSync(pki.serverCrt) };
   const onRequest = (
-    req: http2.Http2ServerRequest | import('node:http').IncomingMessage,
-    res: http2.Http2ServerResponse | import('node:http').ServerResponse,
+    req: http2.Http2ServerRequest | http.IncomingMessage,
+    res: http2.Http2ServerResponse | http.ServerResponse,
   ) => {
     seen.push({
       version: req.httpVersion,

@@ -9,8 +9,9 @@
 // flood otherwise takes the cores the follower runs on; both followers alike; default 0, off), --followers LIST
 // (default gantry,kubectl; also kubectl-ts: kubectl with --timestamps, the request Gantry always makes for its
 // resume point; kubectl-h1: kubectl over HTTP/1.1, one connection per stream like Gantry, instead of HTTP/2;
-// gantry:<dir>: another checkout's follower). Per follower it also reports the apiserver's and kwok's CPU while
-// it followed and its TCP connections.
+// gantry:<dir>: another checkout's follower; floor, floor-h2: the least a Node follower does with Gantry's
+// request, floorFollower.ts). Per follower it also reports the apiserver's and kwok's CPU while it followed and its
+// TCP connections; --apiserver-profile DIR writes a CPU profile of the apiserver per follower's flood.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';

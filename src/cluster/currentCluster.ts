@@ -151,6 +151,8 @@ export class CurrentCluster implements vscode.Disposable {
       configuredNamespaces: this._config.namespaces,
       // Restricted Mode: a kubeconfig that lives in the workspace must not run programs (exec plugins).
       allowExecPlugins: vscode.workspace.isTrusted || !cfg.files.some((f) => isInWorkspace(f)),
+      // VS Code's proxy setting applies to HTTP/1.1 requests only.
+      http2: !vscode.workspace.getConfiguration('http').get<string>('proxy'),
     });
     previous?.dispose();
     if (!leased.ok) {

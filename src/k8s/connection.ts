@@ -8,7 +8,7 @@ import { fail, ok, type K8sError, type Result } from './errors';
 import { CachingExecAuth, checkExecPlugin, EXEC_BLOCKED_MESSAGE, type PathLookupEnv } from './execAuth';
 import type { KubeconfigContext, MergedKubeconfig } from './kubeconfig';
 import { realTimers, type Timers } from './timing';
-import { contextConfig, KubeTransport } from './transport';
+import { contextConfig, KubeTransport, proxyConfigured } from './transport';
 import {
   resourcePath,
   stripObject,
@@ -37,6 +37,11 @@ export interface ConnectionOptions {
   readonly watch?: WatchCacheOptions;
   /** False: do not run kubeconfig exec plugins (Restricted Mode with a workspace-provided kubeconfig). */
   readonly allowExecPlugins?: boolean;
+  /**
+   * False: no HTTP/2 connection for followed logs (VS Code sends requests through a configured proxy, which an
+   * HTTP/2 connection would go around). Also off where the environment names a proxy.
+   */
+  readonly http2?: boolean;
 }
 
 export interface ServerInfo {
@@ -150,7 +155,9 @@ export class ClusterConnection implements Disposable {
     const auth = new CachingExecAuth({ env: opts.env, allowExec: opts.allowExecPlugins });
     const built = contextConfig(cfg, contextName);
     if (!built.ok) return built;
-    const transport = new KubeTransport(built.value, auth, (opts.timers ?? realTimers).now);
+    const transport = new KubeTransport(built.value, auth, (opts.timers ?? realTimers).now, {
+      http2: opts.http2 !== false && !proxyConfigured(opts.env ?? process.env),
+    });
     return ok(new ClusterConnection(built.value.context, transport, auth, opts));
   }
 

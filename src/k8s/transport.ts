@@ -132,6 +132,21 @@ const H2_IDLE_MS = 60_000;
 /** After this many failed HTTP/2 connections in a row, this context stays on HTTP/1.1. */
 const H2_MAX_FAILURES = 2;
 
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
+
+/**
+ * A proxy is set in the environment: requests may have to go through it. VS Code sends the extension's HTTP/1.1
+ * requests through its proxy settings; an HTTP/2 connection would go around it, so such contexts stay on HTTP/1.1.
+ */
+export function proxyConfigured(env: Readonly<Record<string, string | undefined>>): boolean {
+  return PROXY_VARIABLES.some((k) => !!env[k]);
+}
+
+export interface TransportOptions {
+  /** Multiplexed streams may use HTTP/2 (default true). */
+  readonly http2?: boolean;
+}
+
 /** One HTTP/2 connection to the apiserver and its open streams. */
 interface H2 {
   readonly session: http2.ClientHttp2Session;
@@ -181,6 +196,7 @@ export class KubeTransport {
     readonly config: ContextConfig,
     private readonly _auth: CachingExecAuth,
     private readonly _now: () => number = Date.now,
+    private readonly _transportOptions: TransportOptions = {},
   ) {
     this._options = new HttpsOptions(config.settings, _auth);
   }
@@ -263,7 +279,7 @@ export class KubeTransport {
     const user = this.config.settings.user.name;
     const exp = user ? this._auth.expiresAt(user) : undefined;
     const h2Options: http2.SecureClientSessionOptions | undefined =
-      this.server.startsWith('https:') && !cluster?.proxyUrl
+      this.server.startsWith('https:') && !cluster?.proxyUrl && this._transportOptions.http2 !== false
         ? {
             ca: opts.ca,
             cert: opts.cert,

@@ -16,7 +16,8 @@ import { generatePki, type Pki } from '../../cluster/harness/pki';
 import { CachingExecAuth } from '../../../src/k8s/execAuth';
 import { loadKubeconfig, type MergedKubeconfig } from '../../../src/k8s/kubeconfig';
 import { readLines } from '../../../src/k8s/lineStream';
-import { contextConfig, KubeTransport } from '../../../src/k8s/transport';
+import { ClusterConnection } from '../../../src/k8s/connection';
+import { contextConfig, KubeTransport, type TransportOptions } from '../../../src/k8s/transport';
 
 let dir: string;
 let pki: Pki;
@@ -76,17 +77,25 @@ async function server(handle: (path: string, res: Res) => void, h1Only = false) 
   };
 }
 
-function transport(url: string): KubeTransport {
+function kubeconfig(url: string): MergedKubeconfig {
   const file = path.join(fs.mkdtempSync(path.join(dir, 'kc-')), 'kubeconfig');
   fs.writeFileSync(
     file,
     `apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: k\n  cluster: {server: "${url}", certificate-authority: "${pki.caCrt}"}\n` +
       `users:\n- name: u\n  user: {token: secret-token}\ncontexts:\n- name: c\n  context: {cluster: k, user: u}\n`,
   );
-  const cfg = loadKubeconfig({ explicitPath: file }) as MergedKubeconfig;
-  const c = contextConfig(cfg, 'c');
+  return loadKubeconfig({ explicitPath: file }) as MergedKubeconfig;
+}
+
+function transport(url: string, options?: TransportOptions): KubeTransport {
+  const c = contextConfig(kubeconfig(url), 'c');
   assert.ok(c.ok);
-  return new KubeTransport(c.value, new CachingExecAuth({ env: { PATH: '/usr/bin:/bin' } }));
+  return new KubeTransport(
+    c.value,
+    new CachingExecAuth({ env: { PATH: '/usr/bin:/bin' } }),
+    Date.now,
+    options,
+  );
 }
 
 /** Lines of a stream until it ends, and how it ended. */
@@ -256,4 +265,29 @@ test('dispose closes the HTTP/2 connection', async () => {
   t.dispose();
   await closed;
   s.close();
+});
+
+test('HTTP/1.1 only where VS Code or the environment names a proxy (an HTTP/2 connection would go around it)', async () => {
+  const s = await server(lines);
+  const cfg = kubeconfig(s.url);
+  const made = [
+    ClusterConnection.create(cfg, 'c', { env: { PATH: '/usr/bin', HTTPS_PROXY: 'http://proxy:3128' } }),
+    ClusterConnection.create(cfg, 'c', { env: { PATH: '/usr/bin' }, http2: false }),
+    ClusterConnection.create(cfg, 'c', { env: { PATH: '/usr/bin' } }),
+  ];
+  try {
+    for (const c of made) {
+      assert.ok(c.ok);
+      const r = await c.value.transport.stream('/log?n=3', { multiplex: true });
+      assert.ok(r.ok, r.ok ? '' : r.error.message);
+      assert.equal((await linesOf(r.value)).got.length, 3);
+    }
+    assert.deepEqual(
+      s.seen.map((x) => x.version),
+      ['1.1', '1.1', '2.0'],
+    );
+  } finally {
+    for (const c of made) if (c.ok) c.value.dispose();
+    s.close();
+  }
 });

@@ -1,14 +1,15 @@
 // The floor of bench:logs: the least a Node follower can do with the same request as Gantry (follow, timestamps,
-// one request per pod, over HTTP/1.1 or one HTTP/2 connection), without Gantry: no resume cursor, no ring, no
+// one request per pod, over HTTP/1.1 or one HTTP/2 connection with 1 MiB stream windows and a 64 MiB connection
+// window), without Gantry: no resume cursor, no ring, no
 // panel batching; lines are split and tallied as the bytes arrive, and latency is taken then. What it cannot
 // reach on a machine, no Node follower reaches there: it separates what the cluster and the machine cost from
 // what Gantry costs. Same protocol as gantryFollower.ts.
 // argv: <kubeconfig> <namespace> <job> <phase> <expected per pod> <h1|h2>. stdout: READY, DONE, one JSON line.
 import * as http2 from 'node:http2';
 import * as https from 'node:https';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
+import { Meter } from './meter';
 import { Tally } from './tally';
 
 const [kubeconfig, namespace, job, phase, expectedArg, protocol] = process.argv.slice(2);
@@ -55,21 +56,7 @@ async function main(): Promise<void> {
       : undefined;
   session?.on('connect', () => session.setLocalWindowSize(64 * 1024 * 1024));
   const ready = new Set<string>();
-  let measuring = false;
-  let cpu0 = process.cpuUsage();
-  let peakRss = 0;
-  let peakHeap = 0;
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  const sample = () => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-  };
-  setInterval(() => {
-    if (!measuring) return;
-    sample();
-    process.stdout.write(`PROGRESS ${tally.last}\n`);
-  }, 100);
+  const meter = new Meter(() => tally.last);
   for (const { metadata } of pods.items) {
     const path = `${base}/${metadata.name}/log?follow=true&timestamps=true&container=pytorch&tailLines=0`;
     const body = session
@@ -85,12 +72,7 @@ async function main(): Promise<void> {
         const text = l.slice(l.indexOf(' ') + 1);
         if (text === `ready ${phase}`) {
           ready.add(metadata.name);
-          if (ready.size === tally.pods && !measuring) {
-            measuring = true;
-            cpu0 = process.cpuUsage();
-            loopDelay.enable();
-            process.stdout.write('READY\n');
-          }
+          if (ready.size === tally.pods && !meter.measuring) meter.start();
           continue;
         }
         if (tally.add(metadata.name, text, now) && tally.complete()) process.stdout.write('DONE\n');
@@ -101,22 +83,7 @@ async function main(): Promise<void> {
     const cmd = d.toString().trim();
     if (cmd.startsWith('PODS ')) tally.pods = Number(cmd.slice(5));
     if (cmd === 'STOP') {
-      const cpu = process.cpuUsage(cpu0);
-      sample();
-      process.stdout.write(
-        JSON.stringify({
-          ...tally.report(),
-          cpuSeconds: (cpu.user + cpu.system) / 1e6,
-          sysSeconds: cpu.system / 1e6,
-          peakRssMB: peakRss / 2 ** 20,
-          peakHeapMB: peakHeap / 2 ** 20,
-          loopDelayMs: {
-            p50: loopDelay.percentile(50) / 1e6,
-            p99: loopDelay.percentile(99) / 1e6,
-            max: loopDelay.max / 1e6,
-          },
-        }) + '\n',
-      );
+      process.stdout.write(JSON.stringify({ ...tally.report(), ...meter.stop() }) + '\n');
       process.exit(0);
     }
   });

@@ -3,13 +3,13 @@
 // order per pod as lines arrive and latency when they are written to the (here absent) terminal.
 // argv: <kubeconfig> <namespace> <job> <phase> <expected per pod>. stdout: READY, DONE, then one JSON line.
 import { writeHeapSnapshot, getHeapSpaceStatistics } from 'node:v8';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { formatEntry, type LogEntry } from '../../src/core/logMerge';
 import { LineBatcher } from '../../src/core/logsBatch';
 import { ClusterConnection } from '../../src/k8s/connection';
 import { loadKubeconfig, type MergedKubeconfig } from '../../src/k8s/kubeconfig';
 import { LogSession } from '../../src/sessions/logFollow';
 import { labelTracker } from '../../test/cluster/logTracker';
+import { Meter } from './meter';
 import { Tally } from './tally';
 
 const [kubeconfig, namespace, job, phase, expectedArg] = process.argv.slice(2);
@@ -51,22 +51,7 @@ const batch = new LineBatcher<LogEntry>(
     chars: (e) => e.text.length,
   },
 );
-let measuring = false;
-let cpu0 = process.cpuUsage();
-let peakRss = 0;
-let peakHeap = 0;
-// How long the follower's event loop kept ready work waiting (lines in its socket wait at least this long).
-const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-const sample = () => {
-  const m = process.memoryUsage();
-  peakRss = Math.max(peakRss, m.rss);
-  peakHeap = Math.max(peakHeap, m.heapUsed);
-};
-const sampler = setInterval(() => {
-  if (!measuring) return;
-  sample();
-  process.stdout.write(`PROGRESS ${tally.last}\n`);
-}, 100);
+const meter = new Meter(() => tally.last);
 session.onDidAppend((entries) => {
   // What the panel does per line.
   for (const e of entries) batch.push(e);
@@ -76,12 +61,9 @@ session.onDidAppend((entries) => {
     if (e.kind !== 'line') continue;
     if (e.text === `ready ${phase}`) {
       ready.add(e.source.label);
-      if (ready.size === tally.pods && !measuring) {
-        measuring = true;
-        cpu0 = process.cpuUsage();
+      if (ready.size === tally.pods && !meter.measuring) {
         tallyMs = 0;
-        loopDelay.enable();
-        process.stdout.write('READY\n');
+        meter.start();
       }
       continue;
     }
@@ -89,7 +71,7 @@ session.onDidAppend((entries) => {
     if (!Number.isNaN(tally.lastWrittenAt)) unwritten.push(tally.lastWrittenAt);
     if (completed && tally.complete()) process.stdout.write('DONE\n');
   }
-  if (measuring) tallyMs += performance.now() - t0;
+  if (meter.measuring) tallyMs += performance.now() - t0;
 });
 void session.start();
 process.stdin.on('data', (d: Buffer) => {
@@ -97,13 +79,10 @@ process.stdin.on('data', (d: Buffer) => {
   if (cmd.startsWith('PODS ')) tally.pods = Number(cmd.slice(5));
   if (cmd === 'STOP') {
     batch.flush();
-    const cpu = process.cpuUsage(cpu0);
-    sample();
-    clearInterval(sampler);
+    const measured = meter.stop();
     // What stays alive (the ring, the tally): the peak above includes garbage not yet collected.
     (globalThis as { gc?: () => void }).gc?.();
     const heapAfterGc = process.memoryUsage().heapUsed;
-    loopDelay.disable();
     const spaces = Object.fromEntries(
       getHeapSpaceStatistics().map((x) => [x.space_name, Math.round(x.space_used_size / 2 ** 20)]),
     );
@@ -111,18 +90,10 @@ process.stdin.on('data', (d: Buffer) => {
     process.stdout.write(
       JSON.stringify({
         ...tally.report(),
-        cpuSeconds: (cpu.user + cpu.system) / 1e6,
-        sysSeconds: cpu.system / 1e6,
+        ...measured,
         tallySeconds: tallyMs / 1e3,
-        peakRssMB: peakRss / 2 ** 20,
-        peakHeapMB: peakHeap / 2 ** 20,
         heapAfterGcMB: heapAfterGc / 2 ** 20,
         heapSpacesMB: spaces,
-        loopDelayMs: {
-          p50: loopDelay.percentile(50) / 1e6,
-          p99: loopDelay.percentile(99) / 1e6,
-          max: loopDelay.max / 1e6,
-        },
         ringSize: session.ring.size,
         formattedMB: formatted / 2 ** 20,
       }) + '\n',

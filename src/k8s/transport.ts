@@ -240,6 +240,16 @@ export class KubeTransport {
   private async apply(): Promise<Applied> {
     const opts: https.RequestOptions = {};
     await this._options.apply(opts);
+    // The connection's TLS settings (CA, client certificate, server name), for HTTP/1.1 agents and HTTP/2.
+    const tls = {
+      ca: opts.ca,
+      cert: opts.cert,
+      key: opts.key,
+      pfx: opts.pfx,
+      passphrase: opts.passphrase,
+      servername: opts.servername,
+      ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
+    };
     const cluster = this.config.settings.cluster;
     const given = opts.agent as http.Agent | undefined;
     let agent: http.Agent;
@@ -254,18 +264,7 @@ export class KubeTransport {
       const make = (keepAlive: boolean): http.Agent =>
         this.server.startsWith('http:')
           ? new http.Agent({ keepAlive })
-          : new https.Agent({
-              keepAlive,
-              ca: opts.ca,
-              cert: opts.cert,
-              key: opts.key,
-              pfx: opts.pfx,
-              passphrase: opts.passphrase,
-              servername: opts.servername,
-              ...(opts.rejectUnauthorized !== undefined
-                ? { rejectUnauthorized: opts.rejectUnauthorized }
-                : {}),
-            });
+          : new https.Agent({ keepAlive, ...tls });
       agent = make(true);
       upgradeAgent = make(false);
     }
@@ -280,15 +279,7 @@ export class KubeTransport {
     const exp = user ? this._auth.expiresAt(user) : undefined;
     const h2Options: http2.SecureClientSessionOptions | undefined =
       this.server.startsWith('https:') && !cluster?.proxyUrl && this._transportOptions.http2 !== false
-        ? {
-            ca: opts.ca,
-            cert: opts.cert,
-            key: opts.key,
-            pfx: opts.pfx,
-            passphrase: opts.passphrase,
-            servername: opts.servername,
-            ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
-          }
+        ? tls
         : undefined;
     return {
       agent,

@@ -164,7 +164,10 @@ interface Applied {
   upgradeAgent: http.Agent;
   headers: Record<string, string>;
   until: number;
-  /** TLS settings for an HTTP/2 connection; undefined where there is none (plain http, a proxy). */
+  /**
+   * TLS settings for an HTTP/2 connection; undefined where there is none: plain http, the kubeconfig's proxy-url,
+   * or HTTP/2 turned off (TransportOptions.http2: a proxy in VS Code or the environment).
+   */
   h2Options?: http2.SecureClientSessionOptions;
   /** The HTTP/2 connection made with these settings (credentials), once asked for. */
   h2?: Promise<H2 | undefined>;
